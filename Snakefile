@@ -1,0 +1,22 @@
+# seedstudy: seed-variance studies of language-model fine-tuning (Dodge et al. 2020).
+#   snakemake results/figures/all.pdf          the embedded default study (config.yaml), locally
+#   snakemake --profile slurm -j 200           the paper grid (config/paper.yaml) on a SLURM cluster
+from snakemake.utils import min_version
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+include: "workflow/rules/common.smk"
+include: "workflow/rules/data.smk"
+include: "workflow/rules/finetune.smk"
+include: "workflow/rules/aggregate.smk"
+include: "workflow/rules/analysis.smk"
+include: "workflow/rules/figures.smk"
+
+
+rule all:
+    input:
+        "results/figures/all.pdf",

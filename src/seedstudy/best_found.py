@@ -1,0 +1,30 @@
+"""Best found vs previously reported (paper Table 1): max over trials and evaluations."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .tasks import get_task
+
+
+def best_found_table(trials: pd.DataFrame, model: str) -> pd.DataFrame:
+    """Per task: the best score of any trial at any evaluation (in percent) beside the
+    previously reported BERT dev scores, and which model produced ours."""
+    rows = []
+    for task, group in trials.groupby("task", sort=True):
+        best = group.loc[group["best"].idxmax()]
+        row = {
+            "task": task,
+            "metric": best["metric"],
+            "model": model,
+            "best_found": 100 * float(best["best"]),
+            "best_init_seed": int(best["init_seed"]),
+            "best_order_seed": int(best["order_seed"]),
+            "mean_best_found": 100 * float(group["best"].mean()),
+            "majority_baseline": 100 * float(group["majority"].iloc[0]),
+            "n_trials": len(group),
+        }
+        for source, value in get_task(task).reported.items():
+            row[f"reported BERT-large ({source})"] = value
+        rows.append(row)
+    return pd.DataFrame(rows)

@@ -1,0 +1,305 @@
+"""The study configuration: validation (schema + checks), seed grids and per-trial configs.
+
+`validate()` is what the Snakefile and the command line call before anything runs: it gives one
+clear message naming the key (or file) at fault, fills in the schema's defaults through
+`snakemake.utils.validate`, then checks what a schema cannot (seed ranges, model folders, GLUE
+files, early-stopping settings).
+
+`trial_config()` is everything that decides a trial's result and nothing else; its hash is stored
+in every trial and checkpoint, and it is the trial rule's only parameter, so that changing an
+analysis never reruns a trial and changing a hyperparameter reruns exactly the affected trials.
+"""
+
+from __future__ import annotations
+
+import copy
+import difflib
+import hashlib
+import json
+import os
+import re
+from pathlib import Path
+
+import yaml
+
+from .tasks import TASKS, get_task
+
+SCHEMA_PATH = Path(__file__).with_name("config.schema.yaml")
+_SCIENTIFIC = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$")
+_RANGE = re.compile(r"^(\d+)\.\.(\d+)$")
+
+
+class ConfigError(ValueError):
+    """An invalid configuration; the message names the key (and the file, when known)."""
+
+
+# ---------------------------------------------------------------------------------- loading
+
+
+def normalize(config):
+    """Numbers written like `2e-5` load from YAML as strings (YAML 1.1); make them floats."""
+    if isinstance(config, dict):
+        return {key: normalize(value) for key, value in config.items()}
+    if isinstance(config, list):
+        return [normalize(value) for value in config]
+    if isinstance(config, str) and _SCIENTIFIC.match(config.strip()):
+        return float(config)
+    return config
+
+
+def load(path: str | os.PathLike) -> dict:
+    """Read a YAML config file and validate it (defaults filled in)."""
+    path = Path(path)
+    try:
+        with open(path, encoding="utf-8") as handle:
+            config = yaml.safe_load(handle)
+    except FileNotFoundError:
+        raise ConfigError(f"config file {path} not found") from None
+    except yaml.YAMLError as error:
+        raise ConfigError(f"{path}: not valid YAML ({error})") from None
+    if not isinstance(config, dict):
+        raise ConfigError(f"{path}: a config file must be a mapping of keys at the top level")
+    return validate(config, source=str(path))
+
+
+def _schema() -> dict:
+    with open(SCHEMA_PATH) as handle:
+        return yaml.safe_load(handle)
+
+
+def _key(path) -> str:
+    return ".".join(str(part) for part in path) or "<top level>"
+
+
+def validate(config: dict, source: str | None = None, check_files: bool = True) -> dict:
+    """Validate `config` in place (and return it): schema, defaults, then semantic checks."""
+    from snakemake.utils import validate as snakemake_validate
+
+    precheck(config, source)
+    snakemake_validate(config, str(SCHEMA_PATH))  # fills in the defaults
+    check(config, where=f"{source}: " if source else "", check_files=check_files)
+    return config
+
+
+def precheck(config: dict, source: str | None = None) -> None:
+    """Normalize numbers, then check against the schema with one short message naming the key."""
+    import jsonschema
+
+    where = f"{source}: " if source else ""
+    normalized = normalize(config)
+    config.clear()
+    config.update(normalized)
+    _check_task_names(config, where)
+    validator = jsonschema.Draft202012Validator(_schema())
+    error = jsonschema.exceptions.best_match(validator.iter_errors(config))
+    if error is None:
+        return
+    detail = error
+    while detail.context:  # oneOf/anyOf: say which alternative came closest and why
+        detail = jsonschema.exceptions.best_match(detail.context)
+    message = detail.message
+    if error.validator == "additionalProperties":
+        allowed = sorted(error.schema.get("properties", {}))
+        message += f"; allowed keys here: {', '.join(allowed)}"
+    hint = error.schema.get("description", "") if isinstance(error.schema, dict) else ""
+    if hint and error.validator in ("oneOf", "anyOf"):
+        message += f" ({hint.strip()})"
+    raise ConfigError(f"{where}invalid config at `{_key(error.absolute_path)}`: {message}")
+
+
+def _check_task_names(config: dict, where: str) -> None:
+    tasks = config.get("tasks")
+    if not isinstance(tasks, dict):
+        return
+    for name in tasks:
+        if name not in TASKS:
+            close = difflib.get_close_matches(str(name), TASKS, n=1)
+            suggestion = f" (did you mean {close[0]!r}?)" if close else ""
+            raise ConfigError(
+                f"{where}invalid config at `tasks`: unknown task {name!r}{suggestion}; "
+                f"known tasks: {', '.join(sorted(TASKS))}"
+            )
+
+
+# ------------------------------------------------------------------------------------ seeds
+
+
+def parse_seeds(spec, key: str = "seeds") -> list[int]:
+    """A seed list from a list of ints or a range "first..last" (inclusive)."""
+    if isinstance(spec, str):
+        match = _RANGE.match(spec.strip())
+        if not match:
+            raise ConfigError(f"invalid config at `{key}`: {spec!r} is not a range like '1..25'")
+        first, last = int(match.group(1)), int(match.group(2))
+        if last < first:
+            raise ConfigError(f"invalid config at `{key}`: empty range {spec!r} (last < first)")
+        return list(range(first, last + 1))
+    seeds = [int(s) for s in spec]
+    if len(set(seeds)) != len(seeds):
+        raise ConfigError(f"invalid config at `{key}`: duplicate seeds in {spec}")
+    return seeds
+
+
+def task_training(config: dict, task: str) -> dict:
+    """The study's training settings with the task's overrides applied."""
+    merged = copy.deepcopy(config["training"])
+    merged.update(config["tasks"][task].get("training", {}))
+    return merged
+
+
+def dropout_owner(training: dict) -> str:
+    return training["dropout_seed"] if training["dropout_seed"] in ("order", "init") else "grid"
+
+
+def task_grid(config: dict, task: str) -> list[tuple[int, int, int | None]]:
+    """Every (init seed, order seed, dropout seed or None) of the task, init seed major."""
+    spec = config["tasks"][task]
+    inits = parse_seeds(spec["init_seeds"], f"tasks.{task}.init_seeds")
+    orders = parse_seeds(spec["order_seeds"], f"tasks.{task}.order_seeds")
+    training = task_training(config, task)
+    if dropout_owner(training) == "grid":
+        dropouts = parse_seeds(training["dropout_seed"], f"tasks.{task}.training.dropout_seed")
+        return [(i, o, d) for i in inits for o in orders for d in dropouts]
+    return [(i, o, None) for i in inits for o in orders]
+
+
+def task_metric(config: dict, task: str) -> str:
+    return config["tasks"][task].get("metric") or get_task(task).default_metric
+
+
+def data_spec(config: dict, task: str) -> dict:
+    """What decides the prepared (tokenized) data of a task."""
+    spec = config["tasks"][task]
+    source = config["data"]["source"]
+    if source == "auto":
+        source = "local" if (config["data"]["glue_dir"] or os.environ.get("GLUE_DIR")) else "hub"
+    return {
+        "task": task,
+        "model": config["model"],
+        "source": source,
+        "train_size": spec.get("train_size"),
+        "dev_size": spec.get("dev_size"),
+        "subsample_seed": config["data"]["subsample_seed"],
+        "max_length": task_training(config, task)["max_length"],
+    }
+
+
+TRIAL_TRAINING_KEYS = (
+    "epochs", "batch_size", "lr", "warmup_fraction", "weight_decay", "max_grad_norm", "optimizer",
+    "adam_beta1", "adam_beta2", "adam_eps", "bertadam_eps", "evals_per_epoch", "eval_batch_size",
+    "precision",
+)
+
+
+def trial_config(config: dict, task: str, init_seed: int, order_seed: int, dropout_seed: int | None = None) -> dict:
+    """Everything that decides the result of one trial, and nothing else."""
+    training = task_training(config, task)
+    owner = dropout_owner(training)
+    return {
+        "task": task,
+        "model": config["model"],
+        "metric": task_metric(config, task),
+        "data": data_spec(config, task),
+        "training": {key: training[key] for key in TRIAL_TRAINING_KEYS},
+        "seeds": {
+            "init": int(init_seed),
+            "order": int(order_seed),
+            "dropout_owner": owner,
+            "dropout": dropout_seed_for(owner, init_seed, order_seed, dropout_seed),
+        },
+    }
+
+
+def dropout_seed_for(owner: str, init_seed: int, order_seed: int, dropout_seed: int | None) -> int:
+    """The seed of the global RNG that draws dropout masks during training."""
+    if owner == "order":
+        return int(order_seed)
+    if owner == "init":
+        return int(init_seed)
+    if owner == "grid":
+        if dropout_seed is None:
+            raise ValueError("dropout owner 'grid' needs a dropout seed")
+        return int(dropout_seed)
+    raise ValueError(f"dropout owner must be one of order, init, grid; got {owner!r}")
+
+
+def trial_stem(init_seed: int, order_seed: int, dropout_seed: int | None = None) -> str:
+    """The file stem of a trial: init3_order7, or init3_order7_dropout2 with a dropout grid."""
+    stem = f"init{init_seed}_order{order_seed}"
+    return stem if dropout_seed is None else f"{stem}_dropout{dropout_seed}"
+
+
+def trial_name(trial: dict) -> str:
+    """`task/stem` of a trial config, as in results/trials/<task>/<stem>.json."""
+    seeds = trial["seeds"]
+    dropout = seeds["dropout"] if seeds["dropout_owner"] == "grid" else None
+    return f"{trial['task']}/{trial_stem(seeds['init'], seeds['order'], dropout)}"
+
+
+def config_hash(trial: dict) -> str:
+    """A short stable hash of a trial config (canonical JSON, SHA-256)."""
+    canonical = json.dumps(trial, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+# ----------------------------------------------------------------------------------- checks
+
+
+def check(config: dict, where: str = "", check_files: bool = True) -> None:
+    """What the schema cannot express; every message names the key."""
+    from .models import ModelError, resolve_model
+
+    if check_files:
+        try:
+            resolve_model(config["model"])
+        except ModelError as error:
+            raise ConfigError(f"{where}invalid config at `model`: {error}") from None
+        except ImportError as error:
+            raise ConfigError(f"{where}invalid config at `model`: {error}") from None
+
+    for task in config["tasks"]:
+        grid = task_grid(config, task)  # parses ranges and duplicate seeds
+        training = task_training(config, task)
+        spec = config["tasks"][task]
+        es = spec.get("early_stopping")
+        if es:
+            prefix = f"{where}invalid config at `tasks.{task}.early_stopping`"
+            if es["keep"] >= es["start"]:
+                raise ConfigError(f"{prefix}: keep ({es['keep']}) must be smaller than start ({es['start']})")
+            if es["start"] > len(grid):
+                raise ConfigError(
+                    f"{prefix}: start ({es['start']}) exceeds the task's {len(grid)} trials "
+                    f"(init_seeds x order_seeds)"
+                )
+            if training["evals_per_epoch"] * training["epochs"] < 2:
+                raise ConfigError(
+                    f"{prefix}: needs at least one evaluation between the start and the end of "
+                    f"training (raise training.evals_per_epoch)"
+                )
+        if spec.get("metric") and spec["metric"] not in get_task(task).metrics:
+            raise ConfigError(
+                f"{where}invalid config at `tasks.{task}.metric`: {spec['metric']!r} is not a metric "
+                f"of {task} ({', '.join(get_task(task).metrics)})"
+            )
+
+    if check_files:
+        from .data import DataError, check_glue_files, resolve_glue_dir
+
+        source = config["data"]["source"]
+        glue_dir = resolve_glue_dir(config["data"]["glue_dir"])
+        if source == "local" and glue_dir is None:
+            raise ConfigError(
+                f"{where}invalid config at `data.source`: 'local' needs `data.glue_dir` or GLUE_DIR"
+            )
+        if source != "hub" and glue_dir is not None:
+            for task in config["tasks"]:
+                try:
+                    check_glue_files(glue_dir, get_task(task))
+                except DataError as error:
+                    key = "data.glue_dir" if config["data"]["glue_dir"] else "GLUE_DIR"
+                    raise ConfigError(f"{where}invalid config at `{key}`: {error}") from None
+
+
+def trials(config: dict) -> list[tuple[str, int, int, int | None]]:
+    """Every trial of the study as (task, init seed, order seed, dropout seed or None)."""
+    return [(task, *cell) for task in config["tasks"] for cell in task_grid(config, task)]

@@ -1,0 +1,65 @@
+"""Figures: one PDF page each, with a title and a one-line caption saying what was run.
+
+`save()` writes a figure; `merge()` puts every figure into `results/figures/all.pdf`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+TASK_LABELS = {"mrpc": "MRPC", "rte": "RTE", "cola": "CoLA", "sst2": "SST-2"}
+
+
+def task_label(task: str) -> str:
+    return TASK_LABELS.get(task, task)
+
+
+def study_caption(study: dict) -> str:
+    """One line: model, and per task the grid, number of trials and data sizes."""
+    parts = []
+    for task, info in study["trials"].items():
+        parts.append(
+            f"{task_label(task)} {info['init_seeds']}x{info['order_seeds']} seeds, {info['n']} trials, "
+            f"{info['train_size']} train / {info['dev_size']} dev"
+        )
+    return f"{study.get('study', 'seedstudy')}: {study['model']} fine-tuned on " + "; ".join(parts)
+
+
+def panels(n: int, width: float = 4.2, height: float = 3.4, **kwargs):
+    """A row of n panels (at most 4 per row)."""
+    columns = min(n, 4)
+    rows = -(-n // columns)
+    fig, axes = plt.subplots(rows, columns, figsize=(width * columns, height * rows + 0.9), squeeze=False, **kwargs)
+    flat = list(axes.flat)
+    for ax in flat[n:]:
+        ax.set_visible(False)
+    return fig, flat[:n]
+
+
+def save(fig, path: str | os.PathLike, title: str, caption: str) -> None:
+    """Title on top, caption below, one page of PDF."""
+    fig.suptitle(title, fontsize=12, fontweight="bold")
+    fig.text(0.5, 0.01, caption, ha="center", va="bottom", fontsize=7, wrap=True)
+    fig.tight_layout(rect=(0, 0.06, 1, 0.95))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, format="pdf")
+    plt.close(fig)
+
+
+def merge(pdf_paths, out_path: str | os.PathLike) -> None:
+    """Concatenate figure PDFs (one page each) into one document, in the given order."""
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for path in pdf_paths:
+        writer.append(str(path))
+    Path(out_path).parent.mkdir(parents=True, exist_ok=True)
+    with open(out_path, "wb") as handle:
+        writer.write(handle)

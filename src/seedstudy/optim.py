@@ -1,0 +1,118 @@
+"""Optimizers and the learning-rate schedule of a trial.
+
+- `adamw` (default): bias-corrected AdamW (torch, fused where available), clipping of the global
+  gradient norm.
+- `bertadam`: the optimizer of the paper's code (BERT's original `BertAdam`): Adam without bias
+  correction, eps 1e-6, decoupled weight decay, gradient clipping per parameter tensor.
+
+Both use weight decay on all weights except biases and LayerNorm parameters, and the same
+schedule: linear warm-up over `warmup_fraction` of the steps, then linear decay to 0.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch.optim.lr_scheduler import LambdaLR
+
+OPTIMIZERS = ("adamw", "bertadam")
+NO_DECAY = ("bias", "LayerNorm.weight", "LayerNorm.bias", "layer_norm.weight", "layer_norm.bias")
+
+
+class BertAdam(torch.optim.Optimizer):
+    """Adam without bias correction and with per-tensor gradient clipping (BERT's `BertAdam`).
+
+    For each parameter p with gradient g (clipped to norm `max_grad_norm` on its own):
+        m <- b1 m + (1 - b1) g;   v <- b2 v + (1 - b2) g^2
+        p <- p - lr * (m / (sqrt(v) + eps) + weight_decay * p)
+    """
+
+    def __init__(self, params, lr=2e-5, betas=(0.9, 0.999), eps=1e-6, weight_decay=0.0, max_grad_norm=1.0):
+        if lr < 0:
+            raise ValueError(f"invalid learning rate {lr}")
+        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, max_grad_norm=max_grad_norm)
+        super().__init__(params, defaults)
+
+    @torch.no_grad()
+    def step(self, closure=None):
+        loss = None
+        if closure is not None:
+            with torch.enable_grad():
+                loss = closure()
+        for group in self.param_groups:
+            beta1, beta2 = group["betas"]
+            for p in group["params"]:
+                if p.grad is None:
+                    continue
+                grad = p.grad
+                if group["max_grad_norm"] > 0:
+                    torch.nn.utils.clip_grad_norm_(p, group["max_grad_norm"])
+                state = self.state[p]
+                if not state:
+                    state["step"] = 0
+                    state["next_m"] = torch.zeros_like(p)
+                    state["next_v"] = torch.zeros_like(p)
+                next_m, next_v = state["next_m"], state["next_v"]
+                next_m.mul_(beta1).add_(grad, alpha=1 - beta1)
+                next_v.mul_(beta2).addcmul_(grad, grad, value=1 - beta2)
+                update = next_m / (next_v.sqrt() + group["eps"])
+                if group["weight_decay"] > 0:
+                    update.add_(p, alpha=group["weight_decay"])
+                p.add_(update, alpha=-group["lr"])
+                state["step"] += 1
+        return loss
+
+
+def parameter_groups(model, weight_decay: float) -> list[dict]:
+    """Weight decay on every parameter except biases and LayerNorm weights."""
+    decay, no_decay = [], []
+    for name, parameter in model.named_parameters():
+        if not parameter.requires_grad:
+            continue
+        (no_decay if any(key in name for key in NO_DECAY) else decay).append(parameter)
+    return [
+        {"params": decay, "weight_decay": weight_decay},
+        {"params": no_decay, "weight_decay": 0.0},
+    ]
+
+
+def build_optimizer(model, training: dict, device_type: str = "cpu") -> torch.optim.Optimizer:
+    groups = parameter_groups(model, training["weight_decay"])
+    name = training["optimizer"]
+    if name == "adamw":
+        return torch.optim.AdamW(
+            groups,
+            lr=training["lr"],
+            betas=(training["adam_beta1"], training["adam_beta2"]),
+            eps=training["adam_eps"],
+            fused=_fused_supported(device_type),
+        )
+    if name == "bertadam":
+        return BertAdam(
+            groups,
+            lr=training["lr"],
+            betas=(training["adam_beta1"], training["adam_beta2"]),
+            eps=training["bertadam_eps"],
+            max_grad_norm=training["max_grad_norm"],
+        )
+    raise ValueError(f"optimizer must be one of {OPTIMIZERS}, got {name!r}")
+
+
+def _fused_supported(device_type: str) -> bool:
+    return device_type in ("cpu", "cuda")
+
+
+def clips_globally(training: dict) -> bool:
+    """AdamW clips the global gradient norm in the loop; BertAdam clips per tensor itself."""
+    return training["optimizer"] == "adamw" and training["max_grad_norm"] > 0
+
+
+def linear_schedule(optimizer, total_steps: int, warmup_fraction: float) -> LambdaLR:
+    """Linear warm-up from 0 over `warmup_fraction` of the steps, then linear decay to 0."""
+    warmup_steps = int(round(warmup_fraction * total_steps))
+
+    def factor(step: int) -> float:
+        if step < warmup_steps:
+            return step / max(1, warmup_steps)
+        return max(0.0, (total_steps - step) / max(1, total_steps - warmup_steps))
+
+    return LambdaLR(optimizer, factor)

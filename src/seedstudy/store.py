@@ -1,0 +1,83 @@
+"""Files of the study: atomic writes and reading trial results with clear errors."""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from pathlib import Path
+
+
+def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
+    """Write to a temporary file in the same folder, flush it to disk, then rename over `path`.
+
+    A reader (or a rerun after a crash) sees either the old file, nothing, or the whole new file,
+    never a partial one.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(handle, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        try:
+            os.unlink(temporary)
+        except FileNotFoundError:
+            pass
+        raise
+
+
+def dumps(obj) -> str:
+    """Canonical JSON: sorted keys, fixed separators, floats as repr (exact round trip)."""
+    return json.dumps(obj, sort_keys=True, indent=1, allow_nan=True) + "\n"
+
+
+def write_json_atomic(path: str | os.PathLike, obj) -> None:
+    write_bytes_atomic(path, dumps(obj).encode())
+
+
+class TrialFileError(ValueError):
+    """A trial output that cannot be used; the message names the file and how to recompute it."""
+
+
+TRIAL_FORMAT = "seedstudy.trial/1"
+REQUIRED_TRIAL_KEYS = (
+    "format", "task", "init_seed", "order_seed", "status", "config_hash",
+    "metric", "eval_steps", "evaluations", "train_loss",
+)
+
+
+def read_trial(path: str | os.PathLike) -> dict:
+    """Read and check one trial output (complete, parseable, curve consistent with its status)."""
+    path = Path(path)
+    how = (
+        f"delete it and rerun the workflow to recompute just this trial (`rm {path}` then "
+        f"`snakemake ...`), or run `snakemake ... --forcerun {path}`"
+    )
+    try:
+        with open(path) as handle:
+            trial = json.load(handle)
+    except FileNotFoundError:
+        raise TrialFileError(f"{path}: trial output missing; {how}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as error:
+        raise TrialFileError(f"{path}: trial output is corrupt ({error}); {how}") from None
+    if not isinstance(trial, dict) or trial.get("format") != TRIAL_FORMAT:
+        raise TrialFileError(f"{path}: not a {TRIAL_FORMAT} file; {how}")
+    missing = [key for key in REQUIRED_TRIAL_KEYS if key not in trial]
+    if missing:
+        raise TrialFileError(f"{path}: trial output lacks {missing}; {how}")
+    evaluations = trial["evaluations"]
+    if not evaluations or evaluations[0].get("step") != 0:
+        raise TrialFileError(f"{path}: trial output has no evaluation at step 0; {how}")
+    if trial["status"] == "completed":
+        evaluated = [e["step"] for e in evaluations]
+        if evaluated != trial["eval_steps"]:
+            raise TrialFileError(
+                f"{path}: completed trial has evaluations at {len(evaluated)} of "
+                f"{len(trial['eval_steps'])} scheduled steps; {how}"
+            )
+    return trial

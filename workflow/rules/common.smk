@@ -1,0 +1,121 @@
+# Config validation, the study's trials, and the input functions of the rules.
+import os
+import sys
+
+# The library lives in src/: importable here and in every job, installed or not.
+SRC = os.path.join(workflow.basedir, "src")
+sys.path.insert(0, SRC)
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [SRC, os.environ.get("PYTHONPATH")]))
+
+from snakemake.exceptions import WorkflowError
+from snakemake.utils import validate
+
+from seedstudy import config as study
+from seedstudy.models import slug
+
+# 1. Validate the config before anything runs: a clear message naming the key or file at fault
+#    (unknown keys, misspelled tasks, bad seeds, ...), then the schema with its defaults filled
+#    in by snakemake.utils.validate, then what a schema cannot check (model folder, GLUE files,
+#    seed ranges, early-stopping settings).
+try:
+    study.precheck(config)
+    validate(config, "../schemas/config.schema.yaml")
+    study.check(config)
+except (study.ConfigError, ValueError) as error:
+    raise WorkflowError(f"invalid configuration: {error}") from None
+
+
+TASKS = list(config["tasks"])
+MODEL = slug(config["model"])
+CHECKPOINT_DIR = config["runtime"]["checkpoint_dir"]
+TRIAL_STEM = "init{init_seed}_order{order_seed}{dropout}"
+
+
+wildcard_constraints:
+    task="|".join(TASKS),
+    init_seed=r"\d+",
+    order_seed=r"\d+",
+    dropout=r"(_dropout\d+)?",
+
+
+localrules:
+    aggregate_task,
+    aggregate_study,
+    select_survivors,
+
+
+def early_stopping(task):
+    """The task's live early-stopping settings, or None."""
+    return config["tasks"][task].get("early_stopping")
+
+
+def data_dir(wildcards):
+    return f"results/data/{MODEL}/{wildcards.task}"
+
+
+def grid_stems(task):
+    """File stems of every trial of the task (the first `start` when early stopping is on)."""
+    stems = [study.trial_stem(*cell) for cell in study.task_grid(config, task)]
+    es = early_stopping(task)
+    return stems[: es["start"]] if es else stems
+
+
+def trial_config(wildcards):
+    """The trial rule's only parameter: everything that decides the trial's result."""
+    dropout = int(wildcards.dropout[len("_dropout") :]) if wildcards.dropout else None
+    if (dropout is None) != (study.dropout_owner(study.task_training(config, wildcards.task)) != "grid"):
+        raise WorkflowError(
+            f"trial {wildcards.task}/init{wildcards.init_seed}_order{wildcards.order_seed}{wildcards.dropout}: "
+            f"a dropout seed belongs in the file name exactly when training.dropout_seed is a seed grid"
+        )
+    return study.trial_config(config, wildcards.task, int(wildcards.init_seed), int(wildcards.order_seed), dropout)
+
+
+def checkpoint_path(wildcards):
+    return os.path.join(
+        CHECKPOINT_DIR, wildcards.task, f"init{wildcards.init_seed}_order{wildcards.order_seed}{wildcards.dropout}.pt"
+    )
+
+
+def finetune_inputs(wildcards):
+    inputs = {"data": ancient(data_dir(wildcards))}
+    if early_stopping(wildcards.task):
+        # continue only after the selection: the survivors resume from their partial checkpoints
+        inputs["selection"] = f"results/early_stopping/{wildcards.task}/selection.json"
+    return inputs
+
+
+def partial_trials(wildcards):
+    return [f"results/early_stopping/{wildcards.task}/partial/{stem}.json" for stem in grid_stems(wildcards.task)]
+
+
+def task_trials(wildcards):
+    """Trial outputs aggregated for a task: the whole grid, or with live early stopping the
+    continued trials and the stopped ones' partial curves (known once the selection exists)."""
+    task = wildcards.task
+    if not early_stopping(task):
+        stems = grid_stems(task)
+        return {
+            "trials": [f"results/trials/{task}/{stem}.json" for stem in stems],
+            "runs": [f"results/trials/{task}/{stem}.run.json" for stem in stems],
+        }
+    import json
+
+    with open(checkpoints.select_survivors.get(task=task).output[0]) as handle:
+        selection = json.load(handle)
+    survivors = [f"results/trials/{task}/{stem}" for stem in selection["keep"]]
+    stopped = [f"results/early_stopping/{task}/partial/{stem}" for stem in selection["stop"]]
+    return {
+        "trials": [f"{p}.json" for p in survivors + stopped],
+        "runs": [f"{p}.run.json" for p in survivors + stopped],
+    }
+
+
+# the figures of results/figures/all.pdf, in order; each is made by a rule in analysis.smk
+FIGURES = [
+    "best_found",
+    "expected_max",
+    "seed_grid",
+    "seed_densities",
+    "anova",
+]

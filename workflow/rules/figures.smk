@@ -1,0 +1,14 @@
+# Every figure, one per page, in results/figures/all.pdf (and `snakemake --report`).
+
+
+rule all_figures:
+    input:
+        expand("results/figures/{figure}.pdf", figure=FIGURES),
+    output:
+        "results/figures/all.pdf",
+    log:
+        "results/logs/figures/all.log",
+    conda:
+        "../../envs/seedstudy.yaml"
+    script:
+        "../scripts/all_figures.py"

@@ -1,0 +1,71 @@
+# One trial per (task, init seed, order seed[, dropout seed]).
+#
+# The trial rule's only parameter is the trial config (everything that decides the result):
+# changing an analysis setting never reruns a trial, changing a hyperparameter of a task reruns
+# exactly that task's trials. The prepared data is `ancient`: re-preparing identical data does
+# not rerun trials. Runtime settings (threads, device, checkpoints) are read from the config by
+# the script, outside params, so they never rerun trials either.
+
+
+rule finetune:
+    input:
+        unpack(finetune_inputs),
+    output:
+        trial=f"results/trials/{{task}}/{TRIAL_STEM}.json",
+        run=f"results/trials/{{task}}/{TRIAL_STEM}.run.json",
+    params:
+        trial=trial_config,
+        checkpoint=checkpoint_path,
+    log:
+        f"results/logs/finetune/{{task}}/{TRIAL_STEM}.log",
+    benchmark:
+        f"results/benchmarks/finetune/{{task}}/{TRIAL_STEM}.tsv"
+    threads: config["runtime"]["threads"]
+    # a preempted trial (SIGTERM/SIGUSR1) checkpoints and exits 75; the retry resumes it exactly
+    retries: config["runtime"]["trial_retries"]
+    conda:
+        "../../envs/seedstudy.yaml"
+    script:
+        "../scripts/finetune.py"
+
+
+# Live early stopping (tasks with `early_stopping: {start, fraction, keep}`): train `start`
+# trials to `fraction` of training, keep their checkpoints, select the best `keep` by best score
+# so far; only those continue (rule finetune resumes them exactly), the others stay stopped.
+
+
+rule finetune_partial:
+    input:
+        data=ancient(data_dir),
+    output:
+        trial=f"results/early_stopping/{{task}}/partial/{TRIAL_STEM}.json",
+        run=f"results/early_stopping/{{task}}/partial/{TRIAL_STEM}.run.json",
+    params:
+        trial=trial_config,
+        checkpoint=checkpoint_path,
+        fraction=lambda wildcards: early_stopping(wildcards.task)["fraction"],
+    log:
+        f"results/logs/finetune_partial/{{task}}/{TRIAL_STEM}.log",
+    benchmark:
+        f"results/benchmarks/finetune_partial/{{task}}/{TRIAL_STEM}.tsv"
+    threads: config["runtime"]["threads"]
+    retries: config["runtime"]["trial_retries"]
+    conda:
+        "../../envs/seedstudy.yaml"
+    script:
+        "../scripts/finetune.py"
+
+
+checkpoint select_survivors:
+    input:
+        partial_trials,
+    output:
+        "results/early_stopping/{task}/selection.json",
+    params:
+        keep=lambda wildcards: early_stopping(wildcards.task)["keep"],
+    log:
+        "results/logs/select_survivors/{task}.log",
+    conda:
+        "../../envs/seedstudy.yaml"
+    script:
+        "../scripts/select_survivors.py"

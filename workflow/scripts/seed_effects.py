@@ -1,0 +1,32 @@
+"""seed_effects: WI x DO grid (Fig. 2), within-seed sds (Table 3), best vs worst seeds (Table 4, Fig. 3)."""
+import json
+
+import pandas as pd
+
+from seedstudy import figures, seed_effects
+from seedstudy.figures import paper
+from seedstudy.logs import log_to
+
+log_to(snakemake.log[0])
+study = json.load(open(snakemake.input.study))
+caption = figures.study_caption(study)
+trials = pd.read_parquet(snakemake.input.trials)
+
+matrices = {task: seed_effects.seed_matrix(group) for task, group in trials.groupby("task", sort=True)}
+pd.concat(
+    [m.stack().rename("best").reset_index().assign(task=task) for task, m in matrices.items()], ignore_index=True
+).to_csv(snakemake.output.grid, index=False)
+pd.concat([seed_effects.within_seed_sd(trials, score) for score in ("best", "final")]).to_csv(
+    snakemake.output.within_sd, index=False
+)
+pd.concat([seed_effects.best_worst_anova(trials, score) for score in ("best", "final")]).to_csv(
+    snakemake.output.best_worst, index=False
+)
+figures.save(
+    paper.seed_grid(matrices), snakemake.output.grid_figure,
+    "Best dev score per weight-init x data-order seed, sorted by mean (Fig. 2)", caption,
+)
+figures.save(
+    paper.seed_densities(trials), snakemake.output.densities_figure,
+    "Best dev score of the best and worst seeds (Fig. 3)", caption,
+)
