@@ -17,6 +17,7 @@ whatever else runs beside it. Timing and host go to the separate run record.
 
 from __future__ import annotations
 
+import fnmatch
 import logging
 import os
 import platform
@@ -253,6 +254,24 @@ class StopSignals:
             signal.signal(sig, handler)
 
 
+# ---------------------------------------------------------------------------- fault tests
+
+
+def inject_fault(name: str) -> None:
+    """Fail a trial once, for tests of retries: with SEEDSTUDY_FAIL_ONCE=<folder> set, a trial
+    whose name (`task/stem`) matches SEEDSTUDY_FAIL_TRIALS (a glob, default all) fails on its
+    first attempt, leaving a marker in the folder, and runs normally on the next."""
+    folder = os.environ.get("SEEDSTUDY_FAIL_ONCE")
+    if not folder or not fnmatch.fnmatch(name, os.environ.get("SEEDSTUDY_FAIL_TRIALS", "*")):
+        return
+    marker = Path(folder) / (name.replace("/", "__") + ".failed")
+    if marker.exists():
+        return
+    marker.parent.mkdir(parents=True, exist_ok=True)
+    marker.write_text(f"{socket.gethostname()} {os.getpid()}\n")
+    raise RuntimeError(f"injected fault in trial {name} (SEEDSTUDY_FAIL_ONCE={folder}); a retry will succeed")
+
+
 # ---------------------------------------------------------------------------------- trial
 
 
@@ -273,6 +292,7 @@ def run_trial(
     from .config import config_hash, trial_name
 
     runtime = runtime or Runtime()
+    inject_fault(trial_name(trial))
     timer = Timer()
     started = time.perf_counter()
     wall_started = time.time()
