@@ -101,9 +101,11 @@ def _fused_supported(device_type: str) -> bool:
     return device_type in ("cpu", "cuda")
 
 
-def clips_globally(training: dict) -> bool:
-    """AdamW clips the global gradient norm in the loop; BertAdam clips per tensor itself."""
-    return training["optimizer"] == "adamw" and training["max_grad_norm"] > 0
+def clip_gradients(parameters, training: dict) -> None:
+    """Before `optimizer.step()`: AdamW clips the global gradient norm here; BertAdam clips each
+    tensor on its own inside its step."""
+    if training["optimizer"] == "adamw" and training["max_grad_norm"] > 0:
+        torch.nn.utils.clip_grad_norm_(parameters, training["max_grad_norm"])
 
 
 def linear_schedule(optimizer, total_steps: int, warmup_fraction: float) -> LambdaLR:

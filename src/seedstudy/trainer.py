@@ -60,6 +60,8 @@ class Runtime:
     checkpoint_every_minutes: float = 10.0
     deterministic: bool = True  # on CUDA: deterministic algorithms (slower), recorded
     process_start: float | None = None  # time.perf_counter() at process start, for the run record
+    # keep the fine-tuned weights (torch state dict) here when the trial ends
+    save_weights: str | None = None
     # test hook: behave as if a stop signal arrived after this many optimizer steps
     interrupt_after_step: int | None = None
 
@@ -187,6 +189,14 @@ def environment(device: torch.device, threads: int, notes: list[str]) -> dict:
 # ----------------------------------------------------------------------------- checkpoints
 
 
+def _save(obj, path) -> None:
+    import io
+
+    buffer = io.BytesIO()
+    torch.save(obj, buffer)
+    write_bytes_atomic(path, buffer.getvalue())
+
+
 def save_checkpoint(path, trial_config_hash, step, model, optimizer, scheduler, curve, losses) -> None:
     state = {
         "format": CHECKPOINT_FORMAT,
@@ -200,11 +210,7 @@ def save_checkpoint(path, trial_config_hash, step, model, optimizer, scheduler, 
         "evaluations": curve,
         "train_loss": losses,
     }
-    import io
-
-    buffer = io.BytesIO()
-    torch.save(state, buffer)
-    write_bytes_atomic(path, buffer.getvalue())
+    _save(state, path)
 
 
 def load_checkpoint(path, trial_config_hash) -> dict | None:
@@ -331,6 +337,7 @@ def run_trial(
         scores = evaluate(model, batches_dev, dev_order, prepared.dev.labels, metric_names,
                           training["precision"], device.type)
         timer.add("eval", start)
+        log.info("%s step %d/%d: %s %.4f", trial_name(trial), step, total_steps, trial["metric"], scores[trial["metric"]])
         return {"step": step, "epoch": step / per_epoch, **scores}
 
     # 3. resume or start -------------------------------------------------------------------------
@@ -380,8 +387,7 @@ def run_trial(
                 timer.add("train", start)
                 break
             loss.backward()
-            if optim.clips_globally(training):
-                torch.nn.utils.clip_grad_norm_(parameters, training["max_grad_norm"])
+            optim.clip_gradients(parameters, training)
             optimizer.step()
             scheduler.step()
             optimizer.zero_grad(set_to_none=True)
@@ -442,6 +448,8 @@ def run_trial(
         "argv": sys.argv,
     }
     result_run = dict(run_record)
+    if runtime.save_weights:
+        _save({k: v.detach().cpu() for k, v in model.state_dict().items()}, runtime.save_weights)
     if out_path is not None:
         if run_path is not None:
             write_json_atomic(run_path, run_record)

@@ -1,0 +1,149 @@
+"""Command line: `seedstudy train|prepare|check` (also `python -m seedstudy ...`).
+
+`seedstudy train` runs one trial by hand through the same code path as the workflow's trial rule:
+
+    seedstudy train --config config.yaml --task mrpc --init-seed 3 --order-seed 7
+"""
+
+from __future__ import annotations
+
+import time
+
+PROCESS_START = time.perf_counter()
+
+import argparse  # noqa: E402
+import logging  # noqa: E402
+import sys  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+
+def _study(args) -> dict:
+    from . import config
+
+    return config.load(args.config)
+
+
+def _data_dir(cfg: dict, task: str) -> Path:
+    from .models import slug
+
+    return Path("results") / "data" / slug(cfg["model"]) / task
+
+
+def prepare_task(cfg: dict, task: str, out: Path) -> dict:
+    from . import config
+    from .data import prepare
+
+    spec = config.data_spec(cfg, task)
+    return prepare(
+        task, spec["model"], out, glue_dir=cfg["data"]["glue_dir"], source=spec["source"],
+        train_size=spec["train_size"], dev_size=spec["dev_size"],
+        subsample_seed=spec["subsample_seed"], max_length=spec["max_length"],
+    )
+
+
+def cmd_prepare(args) -> int:
+    cfg = _study(args)
+    out = Path(args.out) if args.out else _data_dir(cfg, args.task)
+    meta = prepare_task(cfg, args.task, out)
+    print(f"prepared {args.task}: {meta['sizes']['train']} train / {meta['sizes']['dev']} dev examples in {out}")
+    return 0
+
+
+def cmd_train(args) -> int:
+    from . import config, trainer
+
+    cfg = _study(args)
+    if args.task not in cfg["tasks"]:
+        raise SystemExit(f"task {args.task!r} is not in {args.config} (tasks: {', '.join(cfg['tasks'])})")
+    trial = config.trial_config(cfg, args.task, args.init_seed, args.order_seed, args.dropout_seed)
+    stem = config.trial_stem(args.init_seed, args.order_seed, args.dropout_seed)
+    data = Path(args.data) if args.data else _data_dir(cfg, args.task)
+    if not (data / "meta.json").exists():
+        prepare_task(cfg, args.task, data)
+    out = Path(args.out) if args.out else Path("results") / "trials" / args.task / f"{stem}.json"
+    runtime_cfg = cfg["runtime"]
+    checkpoint = args.checkpoint or str(Path(runtime_cfg["checkpoint_dir"]) / args.task / f"{stem}.pt")
+    runtime = trainer.Runtime(
+        device=args.device or runtime_cfg["device"],
+        threads=args.threads or runtime_cfg["threads"],
+        checkpoint_path=checkpoint,
+        checkpoint_every_minutes=runtime_cfg["checkpoint_every_minutes"],
+        deterministic=runtime_cfg["deterministic"],
+        process_start=PROCESS_START,
+        save_weights=args.save_weights,
+    )
+    try:
+        result = trainer.run_trial(
+            trial, data, out_path=out, run_path=out.with_suffix(".run.json"), runtime=runtime,
+            stop_at_fraction=args.stop_at_fraction,
+        )
+    except trainer.Preempted as stop:
+        print(f"stopped at step {stop.step}; checkpoint {checkpoint}; rerun the same command to resume", file=sys.stderr)
+        return trainer.EXIT_PREEMPTED
+    metric = result["metric"]
+    best = max(e[metric] for e in result["evaluations"])
+    print(f"{config.trial_name(trial)}: {result['status']}, best {metric} {best:.4f}, "
+          f"final {result['evaluations'][-1][metric]:.4f} -> {out}")
+    return 0
+
+
+def cmd_check(args) -> int:
+    from . import config
+
+    cfg = _study(args)
+    trials = config.trials(cfg)
+    print(f"{args.config}: valid; model {cfg['model']}; {len(trials)} trials")
+    for task in cfg["tasks"]:
+        grid = config.task_grid(cfg, task)
+        print(f"  {task}: {len(grid)} trials, metric {config.task_metric(cfg, task)}, "
+              f"config hash of the first trial {config.config_hash(config.trial_config(cfg, task, *grid[0]))}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    main = argparse.ArgumentParser(prog="seedstudy", description=__doc__.splitlines()[0])
+    commands = main.add_subparsers(dest="command", required=True)
+
+    train = commands.add_parser("train", help="run (or resume) one trial")
+    train.add_argument("--config", default="config.yaml", help="study config (default: config.yaml)")
+    train.add_argument("--task", required=True)
+    train.add_argument("--init-seed", type=int, required=True)
+    train.add_argument("--order-seed", type=int, required=True)
+    train.add_argument("--dropout-seed", type=int, default=None, help="only with training.dropout_seed as a grid")
+    train.add_argument("--data", help="prepared data folder (default: results/data/<model>/<task>, prepared if missing)")
+    train.add_argument("--out", help="trial output (default: results/trials/<task>/<stem>.json)")
+    train.add_argument("--checkpoint", help="checkpoint file (default: <runtime.checkpoint_dir>/<task>/<stem>.pt)")
+    train.add_argument("--threads", type=int, help="torch threads (default: runtime.threads)")
+    train.add_argument("--device", choices=["auto", "cpu", "cuda"], help="default: runtime.device")
+    train.add_argument("--save-weights", help="also save the fine-tuned weights (torch state dict) to this file")
+    train.add_argument("--stop-at-fraction", type=float, default=None,
+                       help="stop after the evaluation nearest this fraction of training, keeping the checkpoint")
+    train.set_defaults(run=cmd_train)
+
+    prep = commands.add_parser("prepare", help="read, check, subsample and tokenize one task")
+    prep.add_argument("--config", default="config.yaml")
+    prep.add_argument("--task", required=True)
+    prep.add_argument("--out", help="folder (default: results/data/<model>/<task>)")
+    prep.set_defaults(run=cmd_prepare)
+
+    check = commands.add_parser("check", help="validate a study config and count its trials")
+    check.add_argument("--config", default="config.yaml")
+    check.set_defaults(run=cmd_check)
+    return main
+
+
+def main(argv=None) -> int:
+    from .config import ConfigError
+    from .data import DataError
+
+    args = parser().parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        return args.run(args)
+    except (ConfigError, DataError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,215 @@
+"""The trial runner: result file, determinism, exact resume, divergence, dropout ownership."""
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+
+import pytest
+import torch
+
+from seedstudy import config, trainer
+from seedstudy.store import read_trial
+
+from conftest import REPO, tiny_config
+
+
+def trial_of(cfg, init=1, order=2, dropout=None, task="sst2"):
+    return config.trial_config(cfg, task, init, order, dropout)
+
+
+def run(trial, data, tmp_path, name="t", **runtime):
+    out = tmp_path / f"{name}.json"
+    weights = tmp_path / f"{name}.weights.pt"
+    result = trainer.run_trial(
+        trial, data, out_path=out, run_path=tmp_path / f"{name}.run.json",
+        runtime=trainer.Runtime(save_weights=str(weights), **runtime),
+    )
+    return result, out, weights
+
+
+def same_weights(a, b):
+    wa, wb = torch.load(a), torch.load(b)
+    return wa.keys() == wb.keys() and all(torch.equal(wa[k], wb[k]) for k in wa)
+
+
+@pytest.fixture(scope="module")
+def cfg():
+    return tiny_config()
+
+
+@pytest.fixture(scope="module")
+def reference(cfg, tiny_sst2, tmp_path_factory):
+    """One uninterrupted trial to compare everything else with."""
+    return run(trial_of(cfg), tiny_sst2, tmp_path_factory.mktemp("reference"))
+
+
+def test_result_holds_the_whole_curve(reference):
+    result, out, _ = reference
+    trial = read_trial(out)
+    assert trial["status"] == "completed"
+    assert trial["steps_per_epoch"] == 6 and trial["total_steps"] == 12
+    assert trial["eval_steps"] == [0, 3, 6, 9, 12]
+    assert [e["step"] for e in trial["evaluations"]] == trial["eval_steps"]
+    assert len(trial["train_loss"]) == 12
+    assert all({"accuracy", "dev_loss", "epoch"} <= set(e) for e in trial["evaluations"])
+    assert trial["init_seed"] == 1 and trial["order_seed"] == 2
+    assert trial["dropout_owner"] == "order" and trial["dropout_seed"] == 2
+    assert trial["config_hash"] == config.config_hash(trial["config"])
+    assert {"torch", "transformers", "device", "threads"} <= set(trial["environment"])
+    run_record = json.loads(out.with_suffix(".run.json").read_text())
+    assert run_record["wall_s"] > 0 and set(run_record["seconds"]) == {"load", "train", "eval", "checkpoint"}
+
+
+def test_same_trial_twice_gives_a_byte_identical_file(cfg, tiny_sst2, tmp_path, reference):
+    _, out, weights = run(trial_of(cfg), tiny_sst2, tmp_path)
+    assert out.read_bytes() == reference[1].read_bytes()
+    assert same_weights(weights, reference[2])
+
+
+def test_seeds_change_the_result(cfg, tiny_sst2, tmp_path, reference):
+    _, out, _ = run(trial_of(cfg, init=2, order=2), tiny_sst2, tmp_path)
+    assert json.loads(out.read_text())["train_loss"] != json.loads(reference[1].read_text())["train_loss"]
+
+
+@pytest.mark.parametrize("step", [1, 3, 4, 6, 11])  # first step, right after an evaluation, mid-epoch, epoch end, last
+def test_resume_after_interruption_is_exact(cfg, tiny_sst2, tmp_path, reference, step):
+    checkpoint = tmp_path / "ckpt.pt"
+    with pytest.raises(trainer.Preempted) as stop:
+        run(trial_of(cfg), tiny_sst2, tmp_path, checkpoint_path=str(checkpoint), interrupt_after_step=step)
+    assert stop.value.code == trainer.EXIT_PREEMPTED and stop.value.step == step
+    assert checkpoint.exists() and not (tmp_path / "t.json").exists()
+    result, out, weights = run(trial_of(cfg), tiny_sst2, tmp_path, checkpoint_path=str(checkpoint))
+    assert result["_run"]["resumed_from_step"] == step
+    assert out.read_bytes() == reference[1].read_bytes()
+    assert same_weights(weights, reference[2])
+    assert not checkpoint.exists()  # removed once the trial is complete
+
+
+def test_sigusr1_checkpoints_and_exits(cfg, tiny_sst2, tmp_path, reference, monkeypatch):
+    calls = []
+    evaluate = trainer.evaluate
+
+    def evaluate_then_signal(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 2:  # after the evaluation at step 3, as SLURM would before a time limit
+            os.kill(os.getpid(), signal.SIGUSR1)
+        return evaluate(*args, **kwargs)
+
+    monkeypatch.setattr(trainer, "evaluate", evaluate_then_signal)
+    checkpoint = tmp_path / "ckpt.pt"
+    with pytest.raises(trainer.Preempted) as stop:
+        run(trial_of(cfg), tiny_sst2, tmp_path, checkpoint_path=str(checkpoint))
+    assert stop.value.step == 3
+    monkeypatch.setattr(trainer, "evaluate", evaluate)
+    _, out, _ = run(trial_of(cfg), tiny_sst2, tmp_path, checkpoint_path=str(checkpoint))
+    assert out.read_bytes() == reference[1].read_bytes()
+
+
+def test_corrupt_checkpoint_is_ignored_with_a_warning(cfg, tiny_sst2, tmp_path, reference, caplog):
+    checkpoint = tmp_path / "ckpt.pt"
+    checkpoint.write_bytes(b"not a checkpoint, truncated")
+    with caplog.at_level(logging.WARNING, logger="seedstudy.trainer"):
+        result, out, _ = run(trial_of(cfg), tiny_sst2, tmp_path, checkpoint_path=str(checkpoint))
+    assert "ignoring unreadable checkpoint" in caplog.text
+    assert result["_run"]["resumed_from_step"] is None
+    assert out.read_bytes() == reference[1].read_bytes()
+
+
+def test_checkpoint_of_another_config_is_ignored(cfg, tiny_sst2, tmp_path, reference, caplog):
+    checkpoint = tmp_path / "ckpt.pt"
+    other = trial_of(tiny_config(lr=5e-5))
+    with pytest.raises(trainer.Preempted):
+        run(other, tiny_sst2, tmp_path, name="other", checkpoint_path=str(checkpoint), interrupt_after_step=4)
+    with caplog.at_level(logging.WARNING, logger="seedstudy.trainer"):
+        result, out, _ = run(trial_of(cfg), tiny_sst2, tmp_path, checkpoint_path=str(checkpoint))
+    assert "belongs to config" in caplog.text
+    assert result["_run"]["resumed_from_step"] is None
+    assert out.read_bytes() == reference[1].read_bytes()
+
+
+def test_stop_at_fraction_then_continue_equals_an_uninterrupted_trial(cfg, tiny_sst2, tmp_path, reference):
+    checkpoint = tmp_path / "ckpt.pt"
+    partial = trainer.run_trial(
+        trial_of(cfg), tiny_sst2, out_path=tmp_path / "partial.json",
+        runtime=trainer.Runtime(checkpoint_path=str(checkpoint)), stop_at_fraction=0.5,
+    )
+    assert partial["status"] == "stopped" and partial["stopped_at_step"] == 6
+    assert [e["step"] for e in partial["evaluations"]] == [0, 3, 6]
+    assert checkpoint.exists()  # kept for the continuation
+    _, out, weights = run(trial_of(cfg), tiny_sst2, tmp_path, checkpoint_path=str(checkpoint))
+    assert out.read_bytes() == reference[1].read_bytes()
+    assert same_weights(weights, reference[2])
+
+
+def test_non_finite_loss_stops_the_trial_as_diverged(cfg, tiny_sst2, tmp_path, monkeypatch):
+    from transformers import BertForSequenceClassification
+
+    forward = BertForSequenceClassification.forward
+    calls = []
+
+    def forward_with_nan(self, *args, **kwargs):
+        output = forward(self, *args, **kwargs)
+        if output.loss is not None:
+            calls.append(1)
+            if len(calls) == 5:
+                output.loss = output.loss * float("nan")
+        return output
+
+    monkeypatch.setattr(BertForSequenceClassification, "forward", forward_with_nan)
+    result, out, _ = run(trial_of(cfg), tiny_sst2, tmp_path)
+    trial = read_trial(out)
+    assert trial["status"] == "diverged"
+    assert len(trial["train_loss"]) == 5 and trial["train_loss"][-1] != trial["train_loss"][-1]  # NaN kept
+    assert [e["step"] for e in trial["evaluations"]] == [0, 3]  # the curve so far
+
+
+@pytest.mark.parametrize("owner, expected_seed", [("order", 2), ("init", 1)])
+def test_dropout_owner_is_the_seed_that_reseeds_dropout(tiny_sst2, tmp_path, owner, expected_seed):
+    owned = trial_of(tiny_config(dropout_seed=owner), init=1, order=2)
+    grid = trial_of(tiny_config(dropout_seed=[expected_seed, 7]), init=1, order=2, dropout=expected_seed)
+    assert owned["seeds"]["dropout"] == expected_seed
+    a, _, _ = run(owned, tiny_sst2, tmp_path, name="owned")
+    b, _, _ = run(grid, tiny_sst2, tmp_path, name="grid")
+    assert a["train_loss"] == b["train_loss"] and a["evaluations"] == b["evaluations"]
+    assert a["dropout_owner"] == owner and b["dropout_owner"] == "grid"
+
+
+def test_dropout_grid_seeds_give_replicates(tiny_sst2, tmp_path):
+    cfg = tiny_config(dropout_seed=[5, 6])
+    a, _, _ = run(trial_of(cfg, dropout=5), tiny_sst2, tmp_path, name="a")
+    b, _, _ = run(trial_of(cfg, dropout=6), tiny_sst2, tmp_path, name="b")
+    assert a["train_loss"][0] != b["train_loss"][0]  # different dropout masks from the first step
+    assert a["evaluations"][0] == b["evaluations"][0]  # same head, same data: same step-0 evaluation
+
+
+def test_sigterm_to_the_command_line_trial_checkpoints_and_resumes(glue, tiny_sst2, tmp_path):
+    cfg_file = tmp_path / "study.yaml"
+    cfg_file.write_text(
+        "tasks:\n  sst2: {init_seeds: [1], order_seeds: [2], train_size: 48, dev_size: 32}\n"
+        "training: {epochs: 2, batch_size: 2, lr: 1.0e-4, evals_per_epoch: 4, max_length: 32}\n"
+        f"runtime: {{checkpoint_dir: {tmp_path / 'ckpt'}, checkpoint_every_minutes: 0}}\n"
+    )
+    command = [sys.executable, "-m", "seedstudy", "train", "--config", str(cfg_file), "--task", "sst2",
+               "--init-seed", "1", "--order-seed", "2", "--data", str(tiny_sst2), "--out", str(tmp_path / "t.json")]
+    process = subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
+    seen = []
+    for line in process.stderr:
+        seen.append(line)
+        if "step 6/48" in line:
+            process.send_signal(signal.SIGTERM)
+            break
+    rest, _ = process.communicate(timeout=120)
+    assert process.returncode == trainer.EXIT_PREEMPTED, "".join(seen) + rest
+    assert (tmp_path / "ckpt" / "sst2" / "init1_order2.pt").exists()
+    assert not (tmp_path / "t.json").exists()
+    resumed = subprocess.run(command, cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "resumed" in resumed.stderr
+    reference = trainer.run_trial(
+        config.trial_config(config.load(cfg_file), "sst2", 1, 2), tiny_sst2, out_path=tmp_path / "ref.json"
+    )
+    assert reference["status"] == "completed"
+    assert (tmp_path / "t.json").read_bytes() == (tmp_path / "ref.json").read_bytes()
