@@ -68,7 +68,11 @@ def _schema() -> dict:
 
 
 def _key(path) -> str:
-    return ".".join(str(part) for part in path) or "<top level>"
+    """A config key as written in YAML terms: tasks.sst2.init_seeds[1]."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "<top level>"
 
 
 def validate(config: dict, source: str | None = None, check_files: bool = True) -> dict:
@@ -94,17 +98,36 @@ def precheck(config: dict, source: str | None = None) -> None:
     error = jsonschema.exceptions.best_match(validator.iter_errors(config))
     if error is None:
         return
-    detail = error
-    while detail.context:  # oneOf/anyOf: say which alternative came closest and why
-        detail = jsonschema.exceptions.best_match(detail.context)
-    message = detail.message
-    if error.validator == "additionalProperties":
+    while error.parent is not None:  # best_match dives into oneOf: judge the value as a whole
+        error = error.parent
+    path, message = error.absolute_path, error.message
+    if error.validator in ("oneOf", "anyOf"):
+        path, message = _explain_alternatives(error)
+    elif error.validator == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
         message += f"; allowed keys here: {', '.join(allowed)}"
-    hint = error.schema.get("description", "") if isinstance(error.schema, dict) else ""
-    if hint and error.validator in ("oneOf", "anyOf"):
-        message += f" ({hint.strip()})"
-    raise ConfigError(f"{where}invalid config at `{_key(error.absolute_path)}`: {message}")
+    raise ConfigError(f"{where}invalid config at `{_key(path)}`: {message}")
+
+
+def _explain_alternatives(error):
+    """A value that fits none of several forms: the specific problem if one form nearly fits
+    (a duplicate seed in a list, a negative item), else the forms that are accepted."""
+    import jsonschema
+
+    def leaves(e):
+        return [leaf for child in e.context for leaf in leaves(child)] if e.context else [e]
+
+    wrong_form = ("type", "enum", "pattern", "const")
+    specific = [
+        leaf for leaf in leaves(error)
+        if not (leaf.validator in wrong_form and list(leaf.absolute_path) == list(error.absolute_path))
+    ]
+    hint = error.schema.get("description", "").strip() if isinstance(error.schema, dict) else ""
+    suffix = f" ({hint})" if hint else ""
+    if specific:
+        best = jsonschema.exceptions.best_match(specific)
+        return best.absolute_path, best.message + suffix
+    return error.absolute_path, f"{error.instance!r} is not valid here{suffix}"
 
 
 def _check_task_names(config: dict, where: str) -> None:
@@ -258,7 +281,10 @@ def check(config: dict, where: str = "", check_files: bool = True) -> None:
             raise ConfigError(f"{where}invalid config at `model`: {error}") from None
 
     for task in config["tasks"]:
-        grid = task_grid(config, task)  # parses ranges and duplicate seeds
+        try:
+            grid = task_grid(config, task)  # parses ranges and duplicate seeds
+        except ConfigError as error:
+            raise ConfigError(f"{where}{error}") from None
         training = task_training(config, task)
         spec = config["tasks"][task]
         es = spec.get("early_stopping")

