@@ -2,10 +2,11 @@
 import os
 import sys
 
-# The library lives in src/: importable here and in every job, installed or not.
+# The library lives in src/: importable here and in every job (also in a conda environment of
+# envs/, which holds only the dependencies), whether or not the package is installed.
 SRC = os.path.join(workflow.basedir, "src")
 sys.path.insert(0, SRC)
-os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [SRC, os.environ.get("PYTHONPATH")]))
+os.environ.update(PYTHONPATH=os.pathsep.join(filter(None, [SRC, os.environ.get("PYTHONPATH")])))
 
 from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
@@ -89,26 +90,32 @@ def partial_trials(wildcards):
     return [f"results/early_stopping/{wildcards.task}/partial/{stem}.json" for stem in grid_stems(wildcards.task)]
 
 
-def task_trials(wildcards):
-    """Trial outputs aggregated for a task: the whole grid, or with live early stopping the
-    continued trials and the stopped ones' partial curves (known once the selection exists)."""
-    task = wildcards.task
+def trial_outputs(task):
+    """Trial outputs of a task (result file stems without .json): the whole grid, or with live
+    early stopping the continued trials and the stopped ones' partial curves (known once the
+    selection exists)."""
     if not early_stopping(task):
-        stems = grid_stems(task)
-        return {
-            "trials": [f"results/trials/{task}/{stem}.json" for stem in stems],
-            "runs": [f"results/trials/{task}/{stem}.run.json" for stem in stems],
-        }
+        return [f"results/trials/{task}/{stem}" for stem in grid_stems(task)]
     import json
 
     with open(checkpoints.select_survivors.get(task=task).output[0]) as handle:
         selection = json.load(handle)
-    survivors = [f"results/trials/{task}/{stem}" for stem in selection["keep"]]
-    stopped = [f"results/early_stopping/{task}/partial/{stem}" for stem in selection["stop"]]
-    return {
-        "trials": [f"{p}.json" for p in survivors + stopped],
-        "runs": [f"{p}.run.json" for p in survivors + stopped],
-    }
+    return [f"results/trials/{task}/{stem}" for stem in selection["keep"]] + [
+        f"results/early_stopping/{task}/partial/{stem}" for stem in selection["stop"]
+    ]
+
+
+def task_trials(wildcards):
+    stems = trial_outputs(wildcards.task)
+    return {"trials": [f"{p}.json" for p in stems], "runs": [f"{p}.run.json" for p in stems]}
+
+
+def every_trial(wildcards):
+    """Every trial output of the study. The final document depends on them directly, so that a
+    lost trial (deleted file, dead node) is recomputed, alone, by the next run, and everything
+    downstream of it refreshed; Snakemake would otherwise keep an up-to-date document and never
+    look at its missing intermediates."""
+    return [f"{p}.json" for task in TASKS for p in trial_outputs(task)]
 
 
 # the figures of results/figures/all.pdf, in order; each is made by a rule in analysis.smk

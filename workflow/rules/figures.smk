@@ -3,7 +3,8 @@
 
 rule all_figures:
     input:
-        expand("results/figures/{figure}.pdf", figure=FIGURES),
+        figures=expand("results/figures/{figure}.pdf", figure=FIGURES),
+        trials=every_trial,
     output:
         "results/figures/all.pdf",
     log:

@@ -3,4 +3,4 @@ from seedstudy.figures import merge
 from seedstudy.logs import log_to
 
 log_to(snakemake.log[0])
-merge(snakemake.input, snakemake.output[0])
+merge(snakemake.input.figures, snakemake.output[0])

