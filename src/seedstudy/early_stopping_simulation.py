@@ -1,0 +1,579 @@
+"""Early stopping offline: rank correlation between evaluation points (paper Fig. 5) and the
+paper's Algorithm 1 simulated at equal compute budgets (Figs. 6 and 7).
+
+Algorithm 1 ("start t trials, evaluate all after a fraction f of training, continue the best p")
+is simulated on a task's observed learning curves. With K evaluations after step 0 the stop point
+is an evaluation of the grid, f = k/K (1 <= k < K), and the cost in full trainings is
+
+    cost(t, k, p) = (t*k + p*(K - k)) / K .
+
+For a budget x the candidates are every integer (t, k, p) with cost exactly x, 1 <= p <= t <=
+max_start, plus the baseline "train x trials fully" (k = K, t = p = x). A candidate's expected best
+score is the mean, over R bootstrap draws of t trials with replacement from the task's trials, of
+the best score the algorithm finds:
+
+- a trial's *partial best* at k is its best score over evaluations 0..k (step 0 included, as in the
+  trials table's `best`); its *full best* is its best over every evaluation;
+- the t drawn trials are ranked by partial best (descending; ties by trial order: init seed, order
+  seed, dropout seed), the first p are continued and count their full best, the others count their
+  partial best; the result is the maximum over the t trials.
+
+Which trials are simulated:
+
+- completed trials, with their whole curve;
+- diverged trials (curve ends early): after their last evaluation they keep their last score, so a
+  diverged trial's best is the best of its recorded curve (as in the trials table). A trial that
+  diverged before the stop point (no evaluation at k) is known to have diverged when the
+  selection is made and is never continued (as in the live mode): it ranks after every trial still
+  training, and counts its recorded best either way;
+- stopped trials (live early stopping, partial curves) are left out: their curve after the stop
+  point is unknown. Their number is reported; a study run with live early stopping holds only
+  the survivors' full curves, so simulate on a study run without it.
+
+Common random numbers: one R x T matrix of trial indices (T = max(max_start, budgets)) is drawn per
+task from the seed, and a candidate with t trials uses its first t columns. Every candidate and the
+baseline are compared on the same draws.
+
+The fast path never loops over resamples. For a stop index k the trials are pre-ranked once (small
+integers), and for each resample the smallest L ranks of the prefix of t draws are kept sorted while t
+grows (L = the largest p any later candidate needs; an insertion is two vectorised min/max
+passes). With the prefix's sorted ranks a_1 <= a_2 <= ..., the result for p is
+
+    max( max_{i <= p} full(a_i), best of any drawn trial diverged before k ),
+
+all p of one (t, k) at once. A stopped trial still training never decides the result: its partial
+best is at most the partial best of every continued trial, which is at most that trial's full best
+(`reference_best` in the tests counts the stopped trials literally). Scores are replaced by their
+integer codes (position among the sorted distinct scores) and a drawn trial by one integer key
+holding its rank and its full best, so everything but the final mean runs on small integers.
+"""
+
+from __future__ import annotations
+
+import math
+import zlib
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+TRIAL_KEYS = ["init_seed", "order_seed", "dropout_seed"]
+
+# Two means closer than this (relative) are a tie; see `best_per_budget`.
+TIE_TOLERANCE = 1e-12
+
+
+# ------------------------------------------------------------------------------------------------
+# 1. Curves of one task
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class TaskCurves:
+    """The learning curves of one task's trials on the common evaluation grid.
+
+    scores[i, j]: trial i's headline score at evaluation j (0 = step 0, K = final step); a diverged
+    trial's row holds its last score after its last evaluation. n_evals[i]: evaluations recorded
+    (K + 1 for a completed trial). Rows follow `trials` (sorted by init, order, dropout seed).
+    """
+
+    task: str
+    scores: np.ndarray
+    n_evals: np.ndarray
+    trials: pd.DataFrame
+    steps: np.ndarray
+    epochs: np.ndarray
+    n_stopped: int = 0
+    metric: str | None = None
+
+    @property
+    def n_trials(self) -> int:
+        return int(self.scores.shape[0])
+
+    @property
+    def n_points(self) -> int:
+        """K: evaluations after step 0."""
+        return int(self.scores.shape[1]) - 1
+
+    @property
+    def n_completed(self) -> int:
+        return int(np.sum(self.n_evals == self.n_points + 1))
+
+    @property
+    def n_diverged(self) -> int:
+        return self.n_trials - self.n_completed
+
+    @property
+    def completed_scores(self) -> np.ndarray:
+        return self.scores[self.n_evals == self.n_points + 1]
+
+    @classmethod
+    def from_curves(cls, curves: pd.DataFrame, task: str) -> "TaskCurves":
+        """The task's completed and diverged trials from the aggregate curves table.
+
+        Raises ValueError when the task has no completed trial (the grid is then unknown), when
+        completed trials disagree on the grid, or when a score is not finite.
+        """
+        rows = curves[curves["task"] == task]
+        stopped = rows[rows["status"] == "stopped"]
+        n_stopped = int(stopped.groupby(TRIAL_KEYS, dropna=False).ngroups) if len(stopped) else 0
+        rows = rows[rows["status"].isin(["completed", "diverged"])]
+        completed = rows[rows["status"] == "completed"]
+        if completed.empty:
+            raise ValueError(f"task {task!r} has no completed trial: its evaluation grid is unknown")
+        grids = completed.sort_values("eval_index").groupby(TRIAL_KEYS, dropna=False)["step"].apply(tuple)
+        if grids.nunique() != 1:
+            raise ValueError(f"the completed trials of task {task!r} do not share one evaluation grid")
+        steps = np.asarray(grids.iloc[0], dtype=int)
+        first = completed[completed.set_index(TRIAL_KEYS).index == grids.index[0]].sort_values("eval_index")
+        epochs = first["epoch"].to_numpy(dtype=float)
+        n_points = len(steps)
+        rows = rows.sort_values(TRIAL_KEYS + ["eval_index"], na_position="first")
+        trials, score_rows, n_evals = [], [], []
+        for key, group in rows.groupby(TRIAL_KEYS, dropna=False, sort=False):
+            group_steps = group["step"].to_numpy(dtype=int)
+            values = group["score"].to_numpy(dtype=float)
+            label = dict(zip(TRIAL_KEYS, key))
+            if len(values) > n_points or not np.array_equal(group_steps, steps[: len(values)]):
+                raise ValueError(f"task {task!r}, trial {label}: evaluations off the task's grid")
+            if not np.all(np.isfinite(values)):
+                raise ValueError(f"task {task!r}, trial {label}: non-finite score")
+            status = group["status"].iloc[0]
+            if status == "completed" and len(values) != n_points:
+                raise ValueError(f"task {task!r}, trial {label}: completed with {len(values)} of {n_points} evaluations")
+            padded = np.full(n_points, values[-1])
+            padded[: len(values)] = values
+            score_rows.append(padded)
+            n_evals.append(len(values))
+            trials.append({**label, "status": status})
+        metric = None
+        if "metric" in rows.columns:
+            metric = str(rows["metric"].iloc[0])
+        return cls(
+            task=task,
+            scores=np.array(score_rows, dtype=float).reshape(len(score_rows), n_points),
+            n_evals=np.array(n_evals, dtype=int),
+            trials=pd.DataFrame(trials),
+            steps=steps,
+            epochs=epochs,
+            n_stopped=n_stopped,
+            metric=metric,
+        )
+
+
+# ------------------------------------------------------------------------------------------------
+# 2. Rank correlation between evaluation points (Fig. 5)
+# ------------------------------------------------------------------------------------------------
+
+
+def rank_correlation_matrix(scores: np.ndarray) -> np.ndarray:
+    """Spearman rank correlation across trials (rows) between every pair of evaluation points
+    (columns); ties get average ranks. NaN where a column is constant or there are < 2 trials."""
+    scores = np.asarray(scores, dtype=float)
+    n_trials, n_points = scores.shape
+    if n_trials < 2:
+        return np.full((n_points, n_points), np.nan)
+    ranks = stats.rankdata(scores, axis=0)
+    centred = ranks - ranks.mean(axis=0)
+    norms = np.sqrt(np.sum(centred**2, axis=0))
+    with np.errstate(invalid="ignore", divide="ignore"):
+        matrix = (centred.T @ centred) / np.outer(norms, norms)
+    constant = norms <= 1e-12 * max(1.0, n_trials)
+    matrix[constant, :] = np.nan
+    matrix[:, constant] = np.nan
+    return np.clip(matrix, -1.0, 1.0)
+
+
+def correlation_table(task_curves: list[TaskCurves]) -> pd.DataFrame:
+    """Fig. 5's data, one row per task and pair of evaluation points (completed trials only).
+
+    Columns: task, eval_a, epoch_a, eval_b, epoch_b, spearman, with_final (True where eval_b is the
+    final evaluation), n_trials.
+    """
+    frames = []
+    for curves in task_curves:
+        scores = curves.completed_scores
+        matrix = rank_correlation_matrix(scores)
+        n = curves.n_points + 1
+        a, b = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+        frames.append(
+            pd.DataFrame(
+                {
+                    "task": curves.task,
+                    "eval_a": a.ravel(),
+                    "epoch_a": curves.epochs[a.ravel()],
+                    "eval_b": b.ravel(),
+                    "epoch_b": curves.epochs[b.ravel()],
+                    "spearman": matrix.ravel(),
+                    "with_final": b.ravel() == n - 1,
+                    "n_trials": len(scores),
+                }
+            )
+        )
+    columns = ["task", "eval_a", "epoch_a", "eval_b", "epoch_b", "spearman", "with_final", "n_trials"]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+
+
+# ------------------------------------------------------------------------------------------------
+# 3. Candidates at equal budgets
+# ------------------------------------------------------------------------------------------------
+
+
+def candidates(n_points: int, budgets: int, max_start: int) -> pd.DataFrame:
+    """Every (budget, t, k, p) of Algorithm 1 with cost exactly `budget` on a grid of `n_points`
+    (K) evaluations: t*k + p*(K - k) = budget*K, 1 <= p <= t <= max_start, 1 <= k < K.
+
+    The baseline (t = p = budget, k = K) is not listed. Rows sorted by budget, t, k, p.
+    """
+    K = int(n_points)
+    rows = []
+    for x in range(1, budgets + 1):
+        for k in range(1, K):
+            # p = (x*K - t*k) / (K - k) must be an integer in [1, t]
+            for t in range(1, max_start + 1):
+                numerator = x * K - t * k
+                if numerator < K - k:
+                    break
+                if numerator % (K - k) == 0:
+                    p = numerator // (K - k)
+                    if p <= t:
+                        rows.append((x, t, k, p))
+    table = pd.DataFrame(rows, columns=["budget", "t", "k", "p"], dtype=int)
+    return table.sort_values(["budget", "t", "k", "p"], ignore_index=True)
+
+
+def draw_resamples(n_trials: int, resamples: int, width: int, seed) -> np.ndarray:
+    """R x width trial indices drawn uniformly with replacement (the common random numbers)."""
+    if n_trials < 1:
+        raise ValueError("no trial to resample")
+    dtype = np.int16 if n_trials <= np.iinfo(np.int16).max else np.int32
+    return np.random.default_rng(seed).integers(0, n_trials, size=(resamples, width), dtype=dtype)
+
+
+# ------------------------------------------------------------------------------------------------
+# 4. The fast simulation
+# ------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class _Coded:
+    """Scores as integer codes: code c >= 1 is levels[c]; code 0 is 'nothing' (below every score)."""
+
+    levels: np.ndarray  # levels[0] = nan (unused), levels[1:] sorted distinct scores
+    partial: np.ndarray  # (N, K+1) codes of the best over evaluations 0..k
+    dtype: type
+
+    @classmethod
+    def of(cls, scores: np.ndarray) -> "_Coded":
+        partial = np.maximum.accumulate(scores, axis=1)
+        distinct = np.unique(partial)
+        dtype = np.int16 if distinct.size + 1 <= np.iinfo(np.int16).max else np.int32
+        codes = (np.searchsorted(distinct, partial) + 1).astype(dtype)
+        return cls(levels=np.concatenate([[np.nan], distinct]), partial=codes, dtype=dtype)
+
+
+@dataclass
+class _StopPoint:
+    """Everything the fast path needs for one stop index k.
+
+    A drawn trial is held as one integer key, rank << bits | code of its full best, so that keys
+    sort by rank and the full best comes back with a mask instead of a table look-up. The absent
+    key (n_trials << bits) sorts after every trial and has full best code 0.
+    """
+
+    k: int
+    key_of: np.ndarray  # trial -> key
+    diverged_best: np.ndarray | None  # trial -> code of best if diverged before k, else 0
+    bits: int
+    plan: list = field(default_factory=list)  # [(t, [(p, candidate index), ...]), ...] by t
+
+
+def stop_ranking(partial: np.ndarray, n_evals: np.ndarray, k: int) -> np.ndarray:
+    """Trial indices in the order Algorithm 1 continues them at stop index k: trials still training
+    first, by partial best descending, ties by trial order; trials diverged before k last."""
+    partial = np.asarray(partial, dtype=float)
+    diverged_before = np.asarray(n_evals) <= k
+    index = np.arange(len(partial))
+    return np.lexsort((index, -partial, diverged_before))
+
+
+def _stop_point(coded: _Coded, n_evals: np.ndarray, k: int) -> _StopPoint:
+    K = coded.partial.shape[1] - 1
+    n = coded.partial.shape[0]
+    order = stop_ranking(coded.partial[:, k], n_evals, k)
+    bits = int(len(coded.levels)).bit_length()
+    key_dtype = np.int32 if (n + 1) << bits <= np.iinfo(np.int32).max else np.int64
+    rank_of = np.empty(n, dtype=np.int64)
+    rank_of[order] = np.arange(n)
+    key_of = ((rank_of << bits) | coded.partial[:, K].astype(np.int64)).astype(key_dtype)
+    diverged = n_evals <= k
+    diverged_best = None
+    if diverged.any():
+        diverged_best = np.where(diverged, coded.partial[:, K], 0).astype(coded.dtype)
+    return _StopPoint(k, key_of, diverged_best, bits)
+
+
+def _running_max(rows: np.ndarray) -> np.ndarray:
+    """Row-wise running maximum down axis 0 (numpy's accumulate is slow along that axis)."""
+    out = np.array(rows, copy=True)
+    for j in range(1, len(out)):
+        np.maximum(out[j - 1], out[j], out=out[j])
+    return out
+
+
+def _chunk_sums(draws_t: np.ndarray, coded: _Coded, points: list[_StopPoint], n_candidates: int,
+                budgets: int) -> tuple[np.ndarray, np.ndarray]:
+    """Sums over the resamples of one chunk (draws_t: T x C, one column per resample) of every
+    candidate's best score, and of the baseline's for x = 1..budgets."""
+    levels = coded.levels
+    sums = np.zeros(n_candidates)
+    full = coded.partial[:, -1]
+    baseline = _running_max(np.take(full, draws_t[:budgets]))
+    baseline_sums = np.array([np.take(levels, row).sum() for row in baseline])
+    n_trials = coded.partial.shape[0]
+    for point in points:
+        if not point.plan:
+            continue
+        mask = (1 << point.bits) - 1
+        keys = np.take(point.key_of, draws_t[: point.plan[-1][0]])
+        diverged = None
+        # rows needed from each t on: the largest p of any later t
+        widths = np.maximum.accumulate([max(p for p, _ in needs) for _, needs in point.plan][::-1])[::-1]
+        state = np.full((int(widths[0]), draws_t.shape[1]), n_trials << point.bits, dtype=keys.dtype)
+        scratch = np.empty_like(state)
+        t = 0
+        for (target, needs), width in zip(point.plan, widths):
+            state = state[:width]
+            while t < target:
+                new = keys[t]
+                # insert `new` into every column's sorted keys, dropping the largest
+                if width > 1:
+                    np.maximum(state[:-1], new, out=scratch[: width - 1])
+                    np.minimum(state[1:], scratch[: width - 1], out=state[1:])
+                np.minimum(state[0], new, out=state[0])
+                if point.diverged_best is not None:
+                    best = np.take(point.diverged_best, draws_t[t])
+                    diverged = best if diverged is None else np.maximum(diverged, best)
+                t += 1
+            best_full, done = None, 0
+            for p, index in needs:
+                block = (state[done:p] & mask).max(axis=0)
+                best_full = block if best_full is None else np.maximum(best_full, block)
+                done = p
+                result = best_full if diverged is None else np.maximum(best_full, diverged)
+                sums[index] += np.take(levels, result).sum()
+    return sums, baseline_sums
+
+
+def _plan(table: pd.DataFrame, coded: _Coded, n_evals: np.ndarray) -> list[_StopPoint]:
+    points = []
+    for k, group in table.groupby("k", sort=True):
+        point = _stop_point(coded, n_evals, int(k))
+        by_t: dict[int, list] = {}
+        for index, t, p in zip(group.index, group["t"], group["p"]):
+            by_t.setdefault(int(t), []).append((int(p), int(index)))
+        point.plan = [(t, sorted(by_t[t])) for t in sorted(by_t)]
+        points.append(point)
+    return points
+
+
+def candidate_means(curves: TaskCurves, table: pd.DataFrame, draws: np.ndarray, budgets: int,
+                    threads: int = 1, chunk: int = 8192) -> tuple[np.ndarray, np.ndarray]:
+    """Mean over the resamples (rows of `draws`) of the best score of every candidate in `table`
+    (columns t, k, p; index 0..n-1) and of the baseline for x = 1..budgets."""
+    table = table.reset_index(drop=True)
+    coded = _Coded.of(curves.scores)
+    points = _plan(table, coded, curves.n_evals)
+    draws_t = np.ascontiguousarray(draws.T)
+    bounds = [(start, min(start + chunk, draws.shape[0])) for start in range(0, draws.shape[0], chunk)]
+
+    def run(bound):
+        return _chunk_sums(np.ascontiguousarray(draws_t[:, bound[0] : bound[1]]), coded, points, len(table), budgets)
+
+    if threads > 1 and len(bounds) > 1:
+        with ThreadPoolExecutor(threads) as pool:
+            parts = list(pool.map(run, bounds))
+    else:
+        parts = [run(bound) for bound in bounds]
+    sums = np.sum([part[0] for part in parts], axis=0)
+    baseline_sums = np.sum([part[1] for part in parts], axis=0)
+    return sums / draws.shape[0], baseline_sums / draws.shape[0]
+
+
+def outcomes(curves: TaskCurves, draws: np.ndarray, t: int, k: int, p: int) -> np.ndarray:
+    """The best score Algorithm 1 (t, k, p) finds in each resample (row of draws); k = K with
+    t = p is the baseline. Sorts each resample's ranks: for a few candidates, not for all."""
+    K = curves.n_points
+    partial = np.maximum.accumulate(curves.scores, axis=1)
+    sample = draws[:, :t]
+    if k >= K or p >= t:
+        return partial[:, K][sample].max(axis=1)
+    n = curves.n_trials
+    order = stop_ranking(partial[:, k], curves.n_evals, k)
+    rank_of = np.empty(n, dtype=np.int16 if n <= np.iinfo(np.int16).max else np.int32)
+    rank_of[order] = np.arange(n)
+    ranked = np.sort(np.take(rank_of, sample), axis=1)[:, :p]
+    result = partial[order, K][ranked].max(axis=1)
+    diverged = curves.n_evals <= k
+    if diverged.any():
+        diverged_best = np.where(diverged, partial[:, K], -np.inf)
+        result = np.maximum(result, diverged_best[sample].max(axis=1))
+    return result
+
+
+# ------------------------------------------------------------------------------------------------
+# 5. Per budget: the best candidate against the baseline
+# ------------------------------------------------------------------------------------------------
+
+
+def error_reduction(baseline: float, best: float) -> float:
+    """(err_baseline - err_best) / err_baseline with err = 1 - score; 0 when err_baseline <= 0
+    (nothing left to reduce)."""
+    err_baseline, err_best = 1.0 - baseline, 1.0 - best
+    if err_baseline <= 0:
+        return 0.0
+    return (err_baseline - err_best) / err_baseline
+
+
+def best_per_budget(table: pd.DataFrame, baseline_means: np.ndarray) -> pd.DataFrame:
+    """Per budget the candidate with the highest expected best score, the baseline included.
+
+    Ties (means within TIE_TOLERANCE, relative): the baseline first, then fewer trials started,
+    then a later stop point, then fewer trials continued.
+    """
+    rows = []
+    for x in range(1, len(baseline_means) + 1):
+        base = float(baseline_means[x - 1])
+        options = [(base, 0, x, math.inf, x)]  # (mean, not baseline, t, k, p)
+        group = table[table["budget"] == x]
+        options += [(float(m), 1, int(t), int(k), int(p)) for m, t, k, p in
+                    zip(group["expected_best"], group["t"], group["k"], group["p"])]
+        top = max(option[0] for option in options)
+        tolerance = TIE_TOLERANCE * max(1.0, abs(top))
+        tied = [option for option in options if option[0] >= top - tolerance]
+        mean, is_candidate, t, k, p = min(tied, key=lambda o: (o[1], o[2], -o[3], o[4]))
+        rows.append({"budget": x, "t": t, "k": None if k == math.inf else k, "p": p,
+                     "expected_best": mean, "baseline": not is_candidate, "n_candidates": len(group)})
+    return pd.DataFrame(rows)
+
+
+def simulate(curves: TaskCurves, budgets: int = 30, max_start: int = 200, resamples: int = 50_000,
+             seed=0, confidence_level: float = 0.95, threads: int = 1,
+             draws: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Algorithm 1 on one task at budgets 1..budgets.
+
+    Returns (candidates, budgets). candidates: every (budget, started t, stop_index k,
+    stop_fraction f, continued p) with cost exactly the budget and its expected best score.
+    budgets: per budget the best candidate, or the baseline (started = continued = budget,
+    stop_fraction 1) when nothing beats it, with its expected best score, sd and central
+    `confidence_level` interval of the best score over the resamples (the spread of what one run
+    of the algorithm finds), the same for the baseline, and the relative error reduction.
+    `draws` (R x max(max_start, budgets) trial indices) replaces the seeded draws.
+    """
+    K = curves.n_points
+    width = max(max_start, budgets)
+    if draws is None:
+        draws = draw_resamples(curves.n_trials, resamples, width, seed)
+    if draws.shape[1] < width:
+        raise ValueError(f"draws have {draws.shape[1]} columns, {width} needed")
+    table = candidates(K, budgets, max_start)
+    means, baseline_means = candidate_means(curves, table, draws, budgets, threads=threads)
+    table["expected_best"] = means
+    best = best_per_budget(table, baseline_means)
+
+    alpha = (1 - confidence_level) / 2
+    rows = []
+    for row in best.itertuples():
+        base = outcomes(curves, draws, row.budget, K, row.budget)
+        found = base if row.baseline else outcomes(curves, draws, row.t, int(row.k), row.p)
+        k = K if row.baseline else int(row.k)
+        rows.append(
+            {
+                "task": curves.task,
+                "budget": row.budget,
+                "started": row.t,
+                "stop_index": k,
+                "stop_fraction": k / K if K else 1.0,
+                "stop_epoch": float(curves.epochs[k]),
+                "continued": row.p,
+                "early_stopping": not row.baseline,
+                "expected_best": float(found.mean()),
+                "sd": float(found.std()),
+                "lower": float(np.quantile(found, alpha)),
+                "upper": float(np.quantile(found, 1 - alpha)),
+                "baseline_expected_best": float(base.mean()),
+                "baseline_sd": float(base.std()),
+                "baseline_lower": float(np.quantile(base, alpha)),
+                "baseline_upper": float(np.quantile(base, 1 - alpha)),
+                "error_reduction": error_reduction(float(base.mean()), float(found.mean())),
+                "n_candidates": row.n_candidates,
+                "n_trials": curves.n_trials,
+                "n_diverged": curves.n_diverged,
+                "n_stopped_left_out": curves.n_stopped,
+                "resamples": draws.shape[0],
+            }
+        )
+    table = table.rename(columns={"t": "started", "k": "stop_index", "p": "continued"})
+    table.insert(3, "stop_fraction", table["stop_index"] / K)
+    table.insert(0, "task", curves.task)
+    return table, pd.DataFrame(rows, columns=BUDGET_COLUMNS)
+
+
+BUDGET_COLUMNS = [
+    "task", "budget", "started", "stop_index", "stop_fraction", "stop_epoch", "continued", "early_stopping",
+    "expected_best", "sd", "lower", "upper", "baseline_expected_best", "baseline_sd", "baseline_lower",
+    "baseline_upper", "error_reduction", "n_candidates", "n_trials", "n_diverged", "n_stopped_left_out", "resamples",
+]
+CANDIDATE_COLUMNS = ["task", "budget", "started", "stop_index", "stop_fraction", "continued", "expected_best"]
+
+
+def task_seed(seed: int, task: str) -> np.random.SeedSequence:
+    """The resampling seed of one task: the analysis seed and the task's name."""
+    return np.random.SeedSequence([int(seed), zlib.crc32(task.encode())])
+
+
+def load_task_curves(curves: pd.DataFrame) -> tuple[list[TaskCurves], dict[str, str]]:
+    """TaskCurves of every task of the aggregate curves table, and {task: reason} for the tasks
+    that cannot be analysed (no completed trial)."""
+    task_curves, skipped = [], {}
+    for task in sorted(curves["task"].unique()):
+        try:
+            task_curves.append(TaskCurves.from_curves(curves, task))
+        except ValueError as error:
+            if "no completed trial" not in str(error):
+                raise
+            skipped[task] = str(error)
+    return task_curves, skipped
+
+
+def simulation_tables(task_curves: list[TaskCurves], budgets: int = 30, max_start: int = 200,
+                      resamples: int = 50_000, seed: int = 0, confidence_level: float = 0.95,
+                      threads: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """`simulate` on every task (draws seeded by `task_seed`): (candidates, budgets) tables."""
+    candidate_frames, budget_frames = [], []
+    for item in task_curves:
+        table, best = simulate(item, budgets, max_start, resamples, task_seed(seed, item.task),
+                               confidence_level, threads)
+        candidate_frames.append(table)
+        budget_frames.append(best)
+    return (
+        pd.concat(candidate_frames, ignore_index=True) if candidate_frames else pd.DataFrame(columns=CANDIDATE_COLUMNS),
+        pd.concat(budget_frames, ignore_index=True) if budget_frames else pd.DataFrame(columns=BUDGET_COLUMNS),
+    )
+
+
+def simulation_note(task_curves: list[TaskCurves], budgets: int, max_start: int, resamples: int, seed: int,
+                    confidence_level: float) -> str:
+    """What was simulated, for a caption."""
+    counts = "; ".join(
+        f"{c.task}: {c.n_completed} completed + {c.n_diverged} diverged, {c.n_stopped} stopped left out, "
+        f"K = {c.n_points}" for c in task_curves
+    )
+    return (
+        f"Algorithm 1 at budgets 1..{budgets} (t <= {max_start}, f = k/K), {resamples} resamples of trials "
+        f"with replacement (seed {seed}), bands: central {confidence_level:.0%} of the best score over "
+        f"resamples; best over evaluations incl. step 0; a diverged trial keeps its last score and is "
+        f"never continued once diverged ({counts})"
+    )
