@@ -145,25 +145,35 @@ def test_stop_at_fraction_then_continue_equals_an_uninterrupted_trial(cfg, tiny_
 
 
 def test_non_finite_loss_stops_the_trial_as_diverged(cfg, tiny_sst2, tmp_path, monkeypatch):
-    from transformers import BertForSequenceClassification
-
-    forward = BertForSequenceClassification.forward
+    model_logits = trainer.model_logits
     calls = []
 
-    def forward_with_nan(self, *args, **kwargs):
-        output = forward(self, *args, **kwargs)
-        if output.loss is not None:
+    def logits_turning_nan(model, batch):
+        logits = model_logits(model, batch)
+        if model.training:
             calls.append(1)
             if len(calls) == 5:
-                output.loss = output.loss * float("nan")
-        return output
+                logits = logits * float("nan")
+        return logits
 
-    monkeypatch.setattr(BertForSequenceClassification, "forward", forward_with_nan)
+    monkeypatch.setattr(trainer, "model_logits", logits_turning_nan)
     result, out, _ = run(trial_of(cfg), tiny_sst2, tmp_path)
     trial = read_trial(out)
     assert trial["status"] == "diverged"
     assert len(trial["train_loss"]) == 5 and trial["train_loss"][-1] != trial["train_loss"][-1]  # NaN kept
     assert [e["step"] for e in trial["evaluations"]] == [0, 3]  # the curve so far
+
+
+def test_padded_batches_train_the_same_model(tiny_sst2, tmp_path, reference):
+    padded = trial_of(tiny_config(packing=False))
+    assert config.config_hash(padded) != reference[0]["config_hash"]
+    result, _, _ = run(padded, tiny_sst2, tmp_path)
+    # same head and data: the untrained model's evaluation agrees; training then differs only
+    # by dropout masks and float rounding
+    first, packed_first = result["evaluations"][0], reference[0]["evaluations"][0]
+    assert first["accuracy"] == packed_first["accuracy"]
+    assert first["dev_loss"] == pytest.approx(packed_first["dev_loss"], rel=1e-5)
+    assert result["status"] == "completed" and len(result["train_loss"]) == 12
 
 
 @pytest.mark.parametrize("owner, expected_seed", [("order", 2), ("init", 1)])

@@ -210,7 +210,7 @@ def data_spec(config: dict, task: str) -> dict:
 TRIAL_TRAINING_KEYS = (
     "epochs", "batch_size", "lr", "warmup_fraction", "weight_decay", "max_grad_norm", "optimizer",
     "adam_beta1", "adam_beta2", "adam_eps", "bertadam_eps", "evals_per_epoch", "eval_batch_size",
-    "precision",
+    "precision", "packing",
 )
 
 

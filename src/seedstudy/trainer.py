@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import __version__, metrics, optim, schedule, seeds
+from . import __version__, metrics, optim, packed, schedule, seeds
 from .data import PreparedData, Split, load_prepared
 from .store import TRIAL_FORMAT, write_bytes_atomic, write_json_atomic
 from .tasks import get_task
@@ -80,7 +80,7 @@ class Timer:
 
 
 def collate(split: Split, indices, pad_id: int) -> dict[str, torch.Tensor]:
-    """Pad a batch dynamically to its longest example."""
+    """Pad a batch dynamically to its longest example (the batches of `packing: false`)."""
     rows = [int(i) for i in indices]
     length = max(len(split.input_ids[i]) for i in rows)
     input_ids = torch.full((len(rows), length), pad_id, dtype=torch.long)
@@ -99,14 +99,33 @@ def collate(split: Split, indices, pad_id: int) -> dict[str, torch.Tensor]:
     }
 
 
-def dev_batches(split: Split, batch_size: int, pad_id: int, device) -> tuple[list[dict], np.ndarray]:
+def make_batch(split: Split, indices, packing: bool, pad_id: int, device):
+    """A batch of the examples at `indices`: packed (no padding) or padded to its longest."""
+    rows = [int(i) for i in indices]
+    if packing:
+        batch = packed.pack([split.input_ids[i] for i in rows], [split.token_type_ids[i] for i in rows], split.labels[rows])
+        return batch.to(device)
+    return {k: v.to(device) for k, v in collate(split, rows, pad_id).items()}
+
+
+def model_logits(model, batch) -> torch.Tensor:
+    if isinstance(batch, packed.PackedBatch):
+        return packed.forward(model, batch)
+    return model(input_ids=batch["input_ids"], token_type_ids=batch["token_type_ids"],
+                 attention_mask=batch["attention_mask"]).logits
+
+
+def batch_labels(batch) -> torch.Tensor:
+    return batch.labels if isinstance(batch, packed.PackedBatch) else batch["labels"]
+
+
+def dev_batches(split: Split, batch_size: int, packing: bool, pad_id: int, device) -> tuple[list, np.ndarray]:
     """Dev batches sorted by length (less padding, same predictions), built once per trial."""
     order = np.argsort([len(ids) for ids in split.input_ids], kind="stable")
-    batches = []
-    for start in range(0, len(order), batch_size):
-        batch = collate(split, order[start : start + batch_size], pad_id)
-        batch.pop("labels")
-        batches.append({k: v.to(device) for k, v in batch.items()})
+    batches = [
+        make_batch(split, order[start : start + batch_size], packing, pad_id, device)
+        for start in range(0, len(order), batch_size)
+    ]
     return batches, order
 
 
@@ -123,20 +142,19 @@ def autocast(device_type: str, precision: str):
 def evaluate(model, batches, order, labels, metric_names, precision, device_type) -> dict[str, float]:
     model.eval()
     predictions = np.empty(len(order), dtype=np.int64)
-    losses = []
+    loss_sum = 0.0
     position = 0
     for batch in batches:
         with autocast(device_type, precision):
-            logits = model(**batch).logits.float()
+            logits = model_logits(model, batch).float()
         n = logits.shape[0]
         rows = order[position : position + n]
-        target = torch.as_tensor(labels[rows], device=logits.device)
-        losses.append(torch.nn.functional.cross_entropy(logits, target, reduction="sum").item())
+        loss_sum += torch.nn.functional.cross_entropy(logits, batch_labels(batch), reduction="sum").item()
         predictions[rows] = logits.argmax(-1).cpu().numpy()
         position += n
     model.train()
     scores = metrics.compute(metric_names, labels, predictions)
-    scores["dev_loss"] = sum(losses) / len(order)
+    scores["dev_loss"] = loss_sum / len(order)
     return scores
 
 
@@ -318,7 +336,13 @@ def run_trial(
     model.to(device)
     model.train()
     pad_id = model.config.pad_token_id or 0
-    batches_dev, dev_order = dev_batches(prepared.dev, training["eval_batch_size"], pad_id, device)
+    packing = training["packing"]
+    if packing and not packed.supports(model):
+        raise ValueError(
+            f"model {trial['model']!r} ({model.config.model_type}) has no packed (padding-free) forward; "
+            f"set training.packing: false to pad each batch instead"
+        )
+    batches_dev, dev_order = dev_batches(prepared.dev, training["eval_batch_size"], packing, pad_id, device)
 
     # 2. optimizer, schedule, evaluation steps -----------------------------------------------
     n_train = len(prepared.train)
@@ -377,9 +401,10 @@ def run_trial(
             start = time.perf_counter()
             epoch, position = divmod(step, per_epoch)
             indices = permutations[epoch][position * training["batch_size"] : (position + 1) * training["batch_size"]]
-            batch = {k: v.to(device) for k, v in collate(prepared.train, indices, pad_id).items()}
+            batch = make_batch(prepared.train, indices, packing, pad_id, device)
             with autocast(device.type, training["precision"]):
-                loss = model(**batch).loss
+                logits = model_logits(model, batch)
+            loss = torch.nn.functional.cross_entropy(logits.float(), batch_labels(batch))
             loss_value = loss.item()
             losses.append(loss_value)
             if not np.isfinite(loss_value):
