@@ -6,6 +6,12 @@
 # not rerun trials. Runtime settings (threads, device, checkpoints) are read from the config by
 # the script, outside params, so they never rerun trials either.
 
+# Retries are the main Snakemake process's job: it resubmits a failed trial as a new cluster job
+# with the next attempt's resources. Inside a cluster job (exec mode remote) a rule's `retries:`
+# would rerun the trial within the same allocation and time limit as well
+# (snakemake-executor-plugin-slurm#284), so there it is 0.
+TRIAL_RETRIES = 0 if workflow.remote_exec else config["runtime"]["trial_retries"]
+
 
 rule finetune:
     input:
@@ -22,7 +28,7 @@ rule finetune:
         f"results/benchmarks/finetune/{{task}}/{TRIAL_STEM}.tsv"
     threads: config["runtime"]["threads"]
     # a preempted trial (SIGTERM/SIGUSR1) checkpoints and exits 75; the retry resumes it exactly
-    retries: config["runtime"]["trial_retries"]
+    retries: TRIAL_RETRIES
     conda:
         "../../envs/seedstudy.yaml"
     script:
@@ -49,7 +55,7 @@ rule finetune_partial:
     benchmark:
         f"results/benchmarks/finetune_partial/{{task}}/{TRIAL_STEM}.tsv"
     threads: config["runtime"]["threads"]
-    retries: config["runtime"]["trial_retries"]
+    retries: TRIAL_RETRIES
     conda:
         "../../envs/seedstudy.yaml"
     script:
