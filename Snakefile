@@ -18,6 +18,7 @@ include: "workflow/rules/data.smk"
 include: "workflow/rules/finetune.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/analysis.smk"
+include: "workflow/rules/early_stopping.smk"
 include: "workflow/rules/figures.smk"
 
 

@@ -1,0 +1,77 @@
+"""Figures 5-7: they show the tables' values, and never fail on small or empty studies."""
+
+import numpy as np
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from seedstudy import figures
+from seedstudy.early_stopping_simulation import correlation_table, load_task_curves, simulation_tables
+from seedstudy.figures import early_stopping
+
+
+def curves_frame(task: str, n_trials: int, n_points: int, seed: int) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    rows = []
+    for i in range(n_trials):
+        scores = np.round(rng.random(n_points + 1), 2)
+        length = n_points + 1 if i else max(1, n_points - 1)  # the first trial diverged
+        for j in range(length):
+            rows.append({"task": task, "init_seed": i, "order_seed": 0, "dropout_seed": 0,
+                         "status": "completed" if length == n_points + 1 else "diverged",
+                         "eval_index": j, "step": 3 * j, "epoch": j / n_points, "score": scores[j]})
+    return pd.DataFrame(rows)
+
+
+@pytest.fixture(scope="module")
+def tables():
+    frame = pd.concat([curves_frame("mrpc", 7, 4, 0), curves_frame("rte", 5, 2, 1)], ignore_index=True)
+    # a task whose only trial diverged cannot be analysed
+    frame = pd.concat([frame, curves_frame("cola", 1, 3, 2)], ignore_index=True)
+    task_curves, skipped = load_task_curves(frame)
+    correlation = correlation_table(task_curves)
+    candidates, budgets = simulation_tables(task_curves, budgets=4, max_start=9, resamples=200)
+    return correlation, budgets, skipped
+
+
+def test_rank_correlation_figure_shows_the_matrix_and_the_final_line(tables, tmp_path):
+    correlation, _, skipped = tables
+    assert list(skipped) == ["cola"]
+    fig = early_stopping.rank_correlation(correlation, skipped)
+    images = [ax.images[0] for ax in fig.axes if ax.images]
+    assert len(images) == 2
+    for image in images:
+        assert (image.norm.vmin, image.norm.vmax) == (-1, 1) and image.get_cmap().name == "RdBu_r"
+    mrpc = correlation[(correlation["task"] == "mrpc") & correlation["with_final"]].sort_values("eval_a")
+    lines = [line for ax in fig.axes for line in ax.lines if len(line.get_xdata()) == 5]
+    assert any(np.allclose(line.get_ydata(), mrpc["spearman"], equal_nan=True) for line in lines)
+    path = tmp_path / "fig5.pdf"
+    figures.save(fig, path, "Fig. 5", "caption")
+    assert len(PdfReader(path).pages) == 1
+
+
+def test_settings_and_error_reduction_figures(tables, tmp_path):
+    _, budgets, skipped = tables
+    fig = early_stopping.best_settings(budgets, skipped)
+    mrpc = budgets[budgets["task"] == "mrpc"].sort_values("budget")
+    plotted = {tuple(line.get_ydata()) for ax in fig.axes for line in ax.lines}
+    for column in ("started", "continued", "stop_fraction"):
+        assert tuple(mrpc[column]) in plotted
+    figures.save(fig, tmp_path / "fig6.pdf", "Fig. 6", "caption")
+    fig = early_stopping.error_reduction(budgets, skipped)
+    plotted = {tuple(line.get_ydata()) for ax in fig.axes for line in ax.lines}
+    assert tuple(mrpc["error_reduction"]) in plotted
+    assert tuple(mrpc["baseline_expected_best"]) in plotted
+    figures.save(fig, tmp_path / "fig7.pdf", "Fig. 7", "caption")
+    for name in ("fig6.pdf", "fig7.pdf"):
+        assert len(PdfReader(tmp_path / name).pages) == 1
+
+
+def test_figures_of_an_empty_study(tmp_path):
+    correlation = correlation_table([])
+    _, budgets = simulation_tables([])
+    for number, fig in enumerate([early_stopping.rank_correlation(correlation, {}),
+                                  early_stopping.best_settings(budgets, {}),
+                                  early_stopping.error_reduction(budgets, {"sst2": "no completed trial"})]):
+        figures.save(fig, tmp_path / f"{number}.pdf", "empty", "caption")
+        assert len(PdfReader(tmp_path / f"{number}.pdf").pages) == 1

@@ -1,0 +1,50 @@
+# Early stopping offline (paper Figs. 5-7): rank correlation between evaluation points, and the
+# paper's Algorithm 1 ("start t, stop after a fraction f, continue the best p") simulated on the
+# observed curves at equal compute budgets. Parameters under `analysis.early_stopping`.
+
+FIGURES += [
+    "early_stopping_correlation",
+    "early_stopping_settings",
+    "early_stopping_error_reduction",
+]
+
+
+rule early_stopping_correlation:
+    input:
+        curves="results/aggregate/curves.parquet",
+        study="results/aggregate/study.json",
+    output:
+        table="results/tables/early_stopping_correlation.csv",
+        figure=report("results/figures/early_stopping_correlation.pdf", category="Paper", subcategory="Fig. 5"),
+    log:
+        "results/logs/analysis/early_stopping_correlation.log",
+    conda:
+        "../../envs/seedstudy.yaml"
+    script:
+        "../scripts/early_stopping_correlation.py"
+
+
+rule early_stopping_simulation:
+    input:
+        curves="results/aggregate/curves.parquet",
+        study="results/aggregate/study.json",
+    output:
+        candidates="results/tables/early_stopping_candidates.csv",
+        budgets="results/tables/early_stopping_budgets.csv",
+        settings_figure=report("results/figures/early_stopping_settings.pdf", category="Paper", subcategory="Fig. 6"),
+        error_reduction_figure=report(
+            "results/figures/early_stopping_error_reduction.pdf", category="Paper", subcategory="Fig. 7"
+        ),
+    params:
+        settings={
+            **config["analysis"]["early_stopping"],
+            "seed": config["analysis"]["seed"],
+            "confidence_level": config["analysis"]["confidence_level"],
+        },
+    threads: 2
+    log:
+        "results/logs/analysis/early_stopping_simulation.log",
+    conda:
+        "../../envs/seedstudy.yaml"
+    script:
+        "../scripts/early_stopping_simulation.py"

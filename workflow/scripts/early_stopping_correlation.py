@@ -1,0 +1,25 @@
+"""early_stopping_correlation: Spearman rank correlation between evaluation points (Fig. 5)."""
+import json
+import logging
+
+import pandas as pd
+
+from seedstudy import figures
+from seedstudy.early_stopping_simulation import correlation_table, load_task_curves
+from seedstudy.figures import early_stopping
+from seedstudy.logs import log_to
+
+log_to(snakemake.log[0])
+study = json.load(open(snakemake.input.study))
+task_curves, skipped = load_task_curves(pd.read_parquet(snakemake.input.curves))
+for task, reason in skipped.items():
+    logging.warning("early stopping correlation: %s skipped: %s", task, reason)
+table = correlation_table(task_curves)
+table.to_csv(snakemake.output.table, index=False)
+counts = "; ".join(f"{c.task}: {c.n_completed} completed trials, K = {c.n_points}" for c in task_curves)
+figures.save(
+    early_stopping.rank_correlation(table, skipped),
+    snakemake.output.figure,
+    "Rank correlation of dev scores between evaluation points (Fig. 5)",
+    f"{figures.study_caption(study)} | Spearman across completed trials ({counts})",
+)

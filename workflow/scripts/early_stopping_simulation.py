@@ -1,0 +1,37 @@
+"""early_stopping_simulation: the paper's Algorithm 1 at equal budgets (Figs. 6 and 7)."""
+import json
+import logging
+import time
+
+import pandas as pd
+
+from seedstudy import figures
+from seedstudy.early_stopping_simulation import load_task_curves, simulation_note, simulation_tables
+from seedstudy.figures import early_stopping
+from seedstudy.logs import log_to
+
+log_to(snakemake.log[0])
+settings = dict(snakemake.params.settings)
+study = json.load(open(snakemake.input.study))
+task_curves, skipped = load_task_curves(pd.read_parquet(snakemake.input.curves))
+for task, reason in skipped.items():
+    logging.warning("early stopping simulation: %s skipped: %s", task, reason)
+started = time.perf_counter()
+candidates, budgets = simulation_tables(task_curves, threads=snakemake.threads, **settings)
+logging.info("simulated %d candidates of %d tasks in %.1f s", len(candidates), len(task_curves),
+             time.perf_counter() - started)
+candidates.to_csv(snakemake.output.candidates, index=False)
+budgets.to_csv(snakemake.output.budgets, index=False)
+caption = f"{figures.study_caption(study)} | {simulation_note(task_curves, **settings)}"
+figures.save(
+    early_stopping.best_settings(budgets, skipped),
+    snakemake.output.settings_figure,
+    "Early stopping: best trials started (t), continued (p) and stop fraction (f) per budget (Fig. 6)",
+    caption,
+)
+figures.save(
+    early_stopping.error_reduction(budgets, skipped),
+    snakemake.output.error_reduction_figure,
+    "Early stopping: relative error reduction over full training at equal budget (Fig. 7)",
+    caption,
+)
