@@ -24,6 +24,7 @@ from seedstudy.early_stopping_simulation import (
     outcomes,
     rank_correlation_matrix,
     simulate,
+    simulation_note,
     simulation_tables,
     stop_ranking,
     task_seed,
@@ -303,6 +304,10 @@ def test_task_curves_from_the_aggregate_table():
     assert task_curves.n_completed == 2 and task_curves.n_diverged == 1
     assert task_curves.scores.tolist() == [[0.1, 0.2, 0.3], [0.2, 0.5, 0.5], [0.3, 0.1, 0.0]]
     assert task_curves.epochs.tolist() == [0.0, 0.5, 1.0]
+    # trials without a dropout seed of their own (dropout owned by the order or init seed)
+    unseeded = TaskCurves.from_curves(frame.assign(dropout_seed=None), "mrpc")
+    np.testing.assert_array_equal(unseeded.scores, task_curves.scores)
+    assert unseeded.epochs.tolist() == [0.0, 0.5, 1.0]
     # no completed trial: the grid is unknown
     with pytest.raises(ValueError, match="no completed trial"):
         TaskCurves.from_curves(curves_frame([[0.1, 0.2]], 2), "mrpc")
@@ -325,6 +330,11 @@ def test_simulation_tables_of_several_tasks_and_none():
     loaded, _ = load_task_curves(frame)
     candidates_table, budgets_table = simulation_tables(loaded, budgets=2, max_start=4, resamples=30)
     assert sorted(budgets_table["task"].unique()) == ["mrpc", "rte"]
+    note = simulation_note(loaded, 2, 4, 30, 0, 0.95)
+    assert "mrpc: 2 completed + 0 diverged" in note and "survivors" not in note
+    stopped = curves_frame([[0.1, 0.5, 0.3], [0.2, 0.4, 0.6], [0.3]], 2, status=["completed"] * 2 + ["stopped"])
+    assert "live early stopping left 1 partial curves out" in simulation_note(load_task_curves(stopped)[0], 2, 4, 30,
+                                                                             0, 0.95)
     assert len(budgets_table) == 4
     candidates_table, budgets_table = simulation_tables([], budgets=2, max_start=4, resamples=30)
     assert candidates_table.empty and budgets_table.empty and "error_reduction" in budgets_table.columns

@@ -127,8 +127,7 @@ class TaskCurves:
         if grids.nunique() != 1:
             raise ValueError(f"the completed trials of task {task!r} do not share one evaluation grid")
         steps = np.asarray(grids.iloc[0], dtype=int)
-        first = completed[completed.set_index(TRIAL_KEYS).index == grids.index[0]].sort_values("eval_index")
-        epochs = first["epoch"].to_numpy(dtype=float)
+        epochs = completed.drop_duplicates("step").set_index("step")["epoch"].reindex(steps).to_numpy(dtype=float)
         n_points = len(steps)
         rows = rows.sort_values(TRIAL_KEYS + ["eval_index"], na_position="first")
         trials, score_rows, n_evals = [], [], []
@@ -228,18 +227,16 @@ def candidates(n_points: int, budgets: int, max_start: int) -> pd.DataFrame:
     The baseline (t = p = budget, k = K) is not listed. Rows sorted by budget, t, k, p.
     """
     K = int(n_points)
+    t = np.arange(1, max_start + 1)
     rows = []
     for x in range(1, budgets + 1):
         for k in range(1, K):
             # p = (x*K - t*k) / (K - k) must be an integer in [1, t]
-            for t in range(1, max_start + 1):
-                numerator = x * K - t * k
-                if numerator < K - k:
-                    break
-                if numerator % (K - k) == 0:
-                    p = numerator // (K - k)
-                    if p <= t:
-                        rows.append((x, t, k, p))
+            numerator = x * K - t * k
+            ok = (numerator >= K - k) & (numerator % (K - k) == 0)
+            p = numerator // (K - k)
+            ok &= p <= t
+            rows += [(x, int(a), k, int(b)) for a, b in zip(t[ok], p[ok])]
     table = pd.DataFrame(rows, columns=["budget", "t", "k", "p"], dtype=int)
     return table.sort_values(["budget", "t", "k", "p"], ignore_index=True)
 
@@ -571,9 +568,12 @@ def simulation_note(task_curves: list[TaskCurves], budgets: int, max_start: int,
         f"{c.task}: {c.n_completed} completed + {c.n_diverged} diverged, {c.n_stopped} stopped left out, "
         f"K = {c.n_points}" for c in task_curves
     )
+    stopped = sum(c.n_stopped for c in task_curves)
+    caveat = (f"; live early stopping left {stopped} partial curves out: the simulated trials are its "
+              f"survivors, a selected sample" if stopped else "")
     return (
         f"Algorithm 1 at budgets 1..{budgets} (t <= {max_start}, f = k/K), {resamples} resamples of trials "
         f"with replacement (seed {seed}), bands: central {confidence_level:.0%} of the best score over "
         f"resamples; best over evaluations incl. step 0; a diverged trial keeps its last score and is "
-        f"never continued once diverged ({counts})"
+        f"never continued once diverged ({counts}){caveat}"
     )
