@@ -23,7 +23,16 @@ rule expected_max:
         study="results/aggregate/study.json",
     output:
         table="results/tables/expected_max.csv",
+        trials_needed="results/tables/trials_needed.csv",
         figure=report("results/figures/expected_max.pdf", category="Paper", subcategory="Fig. 1"),
+        tuning_figure=report("results/figures/tuning_curves.pdf", category="Expected max", subcategory="Tuning curves"),
+        trials_needed_figure=report(
+            "results/figures/trials_needed.pdf", category="Expected max", subcategory="Trials needed"
+        ),
+    params:
+        level=config["analysis"]["confidence_level"],
+        probability=config["analysis"]["trials_needed_probability"],
+        band_method=config["analysis"]["band_method"],
     log:
         "results/logs/analysis/expected_max.log",
     conda:
@@ -50,16 +59,78 @@ rule seed_effects:
         "../scripts/seed_effects.py"
 
 
-rule anova:
+rule variance_components:
     input:
         trials="results/aggregate/trials.parquet",
         study="results/aggregate/study.json",
     output:
-        table="results/tables/anova.csv",
-        figure=report("results/figures/anova.pdf", category="Variance", subcategory="Two-way ANOVA"),
+        anova="results/tables/anova.csv",
+        table="results/tables/variance_components.csv",
+        figure=report(
+            "results/figures/variance_components.pdf", category="Variance", subcategory="Variance components"
+        ),
+        table_figure=report(
+            "results/figures/variance_components_table.pdf", category="Variance", subcategory="Variance components"
+        ),
+    params:
+        level=config["analysis"]["confidence_level"],
+        samples=config["analysis"]["bootstrap_samples"],
+        seed=config["analysis"]["seed"],
     log:
-        "results/logs/analysis/anova.log",
+        "results/logs/analysis/variance_components.log",
     conda:
         "../../envs/seedstudy.yaml"
     script:
-        "../scripts/anova.py"
+        "../scripts/variance_components.py"
+
+
+rule seed_transfer:
+    input:
+        trials="results/aggregate/trials.parquet",
+        study="results/aggregate/study.json",
+    output:
+        means="results/tables/seed_means.csv",
+        pairs="results/tables/seed_transfer_pairs.csv",
+        concordance="results/tables/seed_transfer_concordance.csv",
+        best_seeds="results/tables/seed_transfer_best_seeds.csv",
+        figure=report("results/figures/seed_transfer.pdf", category="Seed transfer", subcategory="Correlations"),
+        table_figure=report(
+            "results/figures/seed_transfer_table.pdf", category="Seed transfer", subcategory="Best seeds"
+        ),
+    params:
+        permutations=config["analysis"]["permutations"],
+        seed=config["analysis"]["seed"],
+    log:
+        "results/logs/analysis/seed_transfer.log",
+    conda:
+        "../../envs/seedstudy.yaml"
+    script:
+        "../scripts/seed_transfer.py"
+
+
+rule divergence:
+    input:
+        trials="results/aggregate/trials.parquet",
+        curves="results/aggregate/curves.parquet",
+        study="results/aggregate/study.json",
+    output:
+        failures="results/tables/failures.csv",
+        prediction="results/tables/failure_prediction.csv",
+        failures_figure=report("results/figures/failures.pdf", category="Paper", subcategory="Table 2"),
+        curves_figure=report("results/figures/learning_curves.pdf", category="Paper", subcategory="Fig. 4"),
+        densities_figure=report(
+            "results/figures/best_densities.pdf", category="Divergence", subcategory="Best found densities"
+        ),
+        prediction_figure=report(
+            "results/figures/failure_prediction.pdf", category="Divergence", subcategory="Early recognition"
+        ),
+    params:
+        tolerance=config["analysis"]["failure_tolerance"],
+        samples=config["analysis"]["curve_samples"],
+        seed=config["analysis"]["seed"],
+    log:
+        "results/logs/analysis/divergence.log",
+    conda:
+        "../../envs/seedstudy.yaml"
+    script:
+        "../scripts/divergence.py"

@@ -122,7 +122,16 @@ def every_trial(wildcards):
 FIGURES = [
     "best_found",
     "expected_max",
+    "tuning_curves",
+    "trials_needed",
     "seed_grid",
     "seed_densities",
-    "anova",
+    "variance_components",
+    "variance_components_table",
+    "seed_transfer",
+    "seed_transfer_table",
+    "failures",
+    "learning_curves",
+    "best_densities",
+    "failure_prediction",
 ]

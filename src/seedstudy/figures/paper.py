@@ -1,5 +1,5 @@
-"""The paper's core figures: best found (Table 1), expected max (Fig. 1), seed grid (Fig. 2),
-best/worst seed densities (Fig. 3) and the two-way ANOVA shares."""
+"""The paper's core figures: best found (Table 1), expected max (Fig. 1), seed grid (Fig. 2) and
+best/worst seed densities (Fig. 3). The variance decomposition is in `figures.variance`."""
 
 from __future__ import annotations
 
@@ -71,17 +71,3 @@ def seed_densities(trials: pd.DataFrame, score: str = "best"):
             ax.legend(fontsize=6)
     return fig
 
-
-def anova_shares(table: pd.DataFrame):
-    data = table[table["source"] != "residual"].copy()
-    data["label"] = data["task"].map(task_label) + "\n" + data["score"]
-    pivot = data.pivot_table(index="label", columns="source", values="share", sort=False)
-    fig, ax = plt.subplots(figsize=(max(5, 1.3 * len(pivot)), 4))
-    bottom = np.zeros(len(pivot))
-    for source in pivot.columns:
-        ax.bar(pivot.index, pivot[source], bottom=bottom, label=source)
-        bottom += pivot[source].to_numpy()
-    ax.set_ylabel("share of total sum of squares")
-    ax.set_ylim(0, 1)
-    ax.legend(title="factor", fontsize=7)
-    return fig

@@ -1,0 +1,40 @@
+"""seed_transfer: do good init (and, as a control, order) seeds stay good across tasks."""
+import json
+
+import pandas as pd
+
+from seedstudy import figures, seed_transfer
+from seedstudy.figures import seed_transfer as plots
+from seedstudy.logs import log_to
+
+log_to(snakemake.log[0])
+study = json.load(open(snakemake.input.study))
+trials = pd.read_parquet(snakemake.input.trials)
+permutations, seed = snakemake.params.permutations, snakemake.params.seed
+
+pd.concat(
+    [seed_transfer.seed_means(trials, factor).stack().rename("mean_best").reset_index()
+     .rename(columns={column: "seed"}).assign(factor=factor)
+     for factor, column in seed_transfer.FACTORS.items()],
+    ignore_index=True,
+)[["factor", "seed", "task", "mean_best"]].to_csv(snakemake.output.means, index=False)
+pairs = seed_transfer.pairs_table(trials, permutations, seed)
+pairs.to_csv(snakemake.output.pairs, index=False)
+concordance = seed_transfer.concordance_table(trials, permutations, seed)
+concordance.to_csv(snakemake.output.concordance, index=False)
+best = seed_transfer.best_seed_ranks(trials)
+best.to_csv(snakemake.output.best_seeds, index=False)
+
+caption = (
+    f"{figures.study_caption(study)}. Per seed: mean best found score over the other seed kind; Spearman over the "
+    f"seeds two tasks share, two-sided permutation p ({permutations} permutations); Kendall's W over the seeds common "
+    f"to all tasks. Order seeds are the control. Stopped trials excluded."
+)
+figures.save(
+    plots.transfer_matrices(pairs, concordance, trials["task"].unique()), snakemake.output.figure,
+    "Seed transfer: rank correlation of per-seed mean scores between tasks", caption,
+)
+figures.save(
+    plots.transfer_table_page(pairs, best), snakemake.output.table_figure,
+    "Each task's best seed: its rank on the other tasks", caption,
+)
