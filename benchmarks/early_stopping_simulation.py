@@ -22,7 +22,8 @@ import pandas as pd
 from seedstudy.early_stopping_simulation import load_task_curves, simulate, task_seed
 
 
-def synthetic_curves(task: str, n_trials: int, n_points: int, rng: np.random.Generator, dev_size: int = 408) -> pd.DataFrame:
+def synthetic_curves(task: str, n_trials: int, n_points: int, rng: np.random.Generator,
+                     dev_size: int = 408) -> pd.DataFrame:
     majority = 0.68
     plateau = rng.normal(0.84, 0.02, n_trials)
     failed = rng.random(n_trials) < 0.10

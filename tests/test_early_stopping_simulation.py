@@ -16,6 +16,7 @@ from seedstudy.early_stopping_simulation import (
     TaskCurves,
     best_per_budget,
     candidate_means,
+    candidate_outcomes,
     candidates,
     correlation_table,
     draw_resamples,
@@ -97,7 +98,8 @@ def brute_force_candidates(K, budgets, max_start):
 @pytest.mark.parametrize("K,budgets,max_start", [(1, 4, 10), (2, 3, 8), (3, 5, 12), (6, 6, 20), (10, 8, 30)])
 def test_candidates_are_every_integer_solution_of_equal_cost(K, budgets, max_start):
     table = candidates(K, budgets, max_start)
-    assert list(map(tuple, table[["budget", "t", "k", "p"]].to_numpy())) == brute_force_candidates(K, budgets, max_start)
+    found = list(map(tuple, table[["budget", "t", "k", "p"]].to_numpy()))
+    assert found == brute_force_candidates(K, budgets, max_start)
 
 
 def test_candidates_by_hand():
@@ -140,13 +142,16 @@ def test_fast_simulation_equals_reference_on_the_same_draws(seed, n_trials, K, d
     table = candidates(K, budgets, max_start)
     for threads, chunk in ((1, 1000), (2, 16)):
         means, baseline_means = candidate_means(task_curves, table, draws, budgets, threads=threads, chunk=chunk)
+        found, baseline_found = candidate_outcomes(task_curves, table, draws, budgets, threads=threads, chunk=chunk)
         for index, row in table.iterrows():
             expected = [reference_best(curves, list(draws[r, : row.t]), row.k, row.p) for r in range(resamples)]
             assert means[index] == pytest.approx(np.mean(expected), rel=1e-12, abs=1e-12)
-            np.testing.assert_allclose(outcomes(task_curves, draws, row.t, row.k, row.p), expected, rtol=0, atol=0)
+            np.testing.assert_array_equal(found[index], expected)
+            np.testing.assert_array_equal(outcomes(task_curves, draws, row.t, row.k, row.p), expected)
         for x in range(1, budgets + 1):
             expected = [reference_baseline(curves, draws[r, :x]) for r in range(resamples)]
             assert baseline_means[x - 1] == pytest.approx(np.mean(expected), rel=1e-12, abs=1e-12)
+            np.testing.assert_array_equal(baseline_found[x - 1], expected)
             np.testing.assert_array_equal(outcomes(task_curves, draws, x, K, x), expected)
 
 
@@ -206,7 +211,10 @@ def test_a_trial_diverged_before_the_stop_point_is_never_continued():
     task_curves = TaskCurves.from_curves(curves_frame(curves, 3), "mrpc")
     assert task_curves.scores[1].tolist() == [0.5, 0.9, 0.9, 0.9]  # last score kept
     assert task_curves.n_evals.tolist() == [4, 2]
-    assert stop_ranking(np.maximum.accumulate(task_curves.scores, axis=1)[:, 2], task_curves.n_evals, 2).tolist() == [0, 1]
+    partial = np.maximum.accumulate(task_curves.scores, axis=1)[:, 2]
+    assert partial.tolist() == [0.6, 0.9]
+    assert stop_ranking(partial, task_curves.n_evals, 2).tolist() == [0, 1]
+    assert stop_ranking(partial, task_curves.n_evals, 1).tolist() == [1, 0]
     draws = np.array([[0, 1], [1, 1], [1, 0]], dtype=np.int16)
     # the continued slot goes to trial 0 (0.95); trial 1 still counts its 0.9
     assert outcomes(task_curves, draws, 2, 2, 1).tolist() == [0.95, 0.9, 0.95]

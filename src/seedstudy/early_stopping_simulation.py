@@ -141,7 +141,9 @@ class TaskCurves:
                 raise ValueError(f"task {task!r}, trial {label}: non-finite score")
             status = group["status"].iloc[0]
             if status == "completed" and len(values) != n_points:
-                raise ValueError(f"task {task!r}, trial {label}: completed with {len(values)} of {n_points} evaluations")
+                raise ValueError(
+                    f"task {task!r}, trial {label}: completed with {len(values)} of {n_points} evaluations"
+                )
             padded = np.full(n_points, values[-1])
             padded[: len(values)] = values
             score_rows.append(padded)
@@ -320,12 +322,15 @@ def _running_max(rows: np.ndarray) -> np.ndarray:
     return out
 
 
-def _chunk_sums(draws_t: np.ndarray, coded: _Coded, points: list[_StopPoint], n_candidates: int,
-                budgets: int) -> tuple[np.ndarray, np.ndarray]:
-    """Sums over the resamples of one chunk (draws_t: T x C, one column per resample) of every
-    candidate's best score, and of the baseline's for x = 1..budgets."""
+def _chunk_results(draws_t: np.ndarray, coded: _Coded, points: list[_StopPoint], n_candidates: int,
+                   budgets: int, collect: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """For one chunk of resamples (draws_t: T x C, one column per resample): the sums over the
+    chunk of every candidate's best score and of the baseline's for x = 1..budgets; with
+    `collect`, the codes of the best scores themselves (n_candidates x C and budgets x C)."""
     levels = coded.levels
+    chunk = draws_t.shape[1]
     sums = np.zeros(n_candidates)
+    codes = np.zeros((n_candidates, chunk), dtype=coded.dtype) if collect else None
     full = coded.partial[:, -1]
     baseline = _running_max(np.take(full, draws_t[:budgets]))
     baseline_sums = np.array([np.take(levels, row).sum() for row in baseline])
@@ -360,7 +365,12 @@ def _chunk_sums(draws_t: np.ndarray, coded: _Coded, points: list[_StopPoint], n_
                 best_full = block if best_full is None else np.maximum(best_full, block)
                 done = p
                 result = best_full if diverged is None else np.maximum(best_full, diverged)
-                sums[index] += np.take(levels, result).sum()
+                if collect:
+                    codes[index] = result
+                else:
+                    sums[index] += np.take(levels, result).sum()
+    if collect:
+        return codes, baseline
     return sums, baseline_sums
 
 
@@ -376,10 +386,8 @@ def _plan(table: pd.DataFrame, coded: _Coded, n_evals: np.ndarray) -> list[_Stop
     return points
 
 
-def candidate_means(curves: TaskCurves, table: pd.DataFrame, draws: np.ndarray, budgets: int,
-                    threads: int = 1, chunk: int = 8192) -> tuple[np.ndarray, np.ndarray]:
-    """Mean over the resamples (rows of `draws`) of the best score of every candidate in `table`
-    (columns t, k, p; index 0..n-1) and of the baseline for x = 1..budgets."""
+def _by_chunk(curves: TaskCurves, table: pd.DataFrame, draws: np.ndarray, budgets: int, threads: int,
+              chunk: int, collect: bool) -> tuple[_Coded, list]:
     table = table.reset_index(drop=True)
     coded = _Coded.of(curves.scores)
     points = _plan(table, coded, curves.n_evals)
@@ -387,21 +395,40 @@ def candidate_means(curves: TaskCurves, table: pd.DataFrame, draws: np.ndarray, 
     bounds = [(start, min(start + chunk, draws.shape[0])) for start in range(0, draws.shape[0], chunk)]
 
     def run(bound):
-        return _chunk_sums(np.ascontiguousarray(draws_t[:, bound[0] : bound[1]]), coded, points, len(table), budgets)
+        part = np.ascontiguousarray(draws_t[:, bound[0] : bound[1]])
+        return _chunk_results(part, coded, points, len(table), budgets, collect)
 
     if threads > 1 and len(bounds) > 1:
         with ThreadPoolExecutor(threads) as pool:
-            parts = list(pool.map(run, bounds))
-    else:
-        parts = [run(bound) for bound in bounds]
+            return coded, list(pool.map(run, bounds))
+    return coded, [run(bound) for bound in bounds]
+
+
+def candidate_means(curves: TaskCurves, table: pd.DataFrame, draws: np.ndarray, budgets: int,
+                    threads: int = 1, chunk: int = 8192) -> tuple[np.ndarray, np.ndarray]:
+    """Mean over the resamples (rows of `draws`) of the best score of every candidate in `table`
+    (columns t, k, p) and of the baseline for x = 1..budgets."""
+    _, parts = _by_chunk(curves, table, draws, budgets, threads, chunk, collect=False)
     sums = np.sum([part[0] for part in parts], axis=0)
     baseline_sums = np.sum([part[1] for part in parts], axis=0)
     return sums / draws.shape[0], baseline_sums / draws.shape[0]
 
 
+def candidate_outcomes(curves: TaskCurves, table: pd.DataFrame, draws: np.ndarray, budgets: int,
+                       threads: int = 1, chunk: int = 8192) -> tuple[np.ndarray, np.ndarray]:
+    """The best score found in every resample (row of `draws`) by every candidate in `table`
+    (len(table) x R) and by the baseline for x = 1..budgets (budgets x R): the fast path of
+    `candidate_means`, keeping every value (for a few candidates, not for all)."""
+    coded, parts = _by_chunk(curves, table, draws, budgets, threads, chunk, collect=True)
+    found = np.concatenate([part[0] for part in parts], axis=1)
+    baseline = np.concatenate([part[1] for part in parts], axis=1)
+    return np.take(coded.levels, found), np.take(coded.levels, baseline)
+
+
 def outcomes(curves: TaskCurves, draws: np.ndarray, t: int, k: int, p: int) -> np.ndarray:
     """The best score Algorithm 1 (t, k, p) finds in each resample (row of draws); k = K with
-    t = p is the baseline. Sorts each resample's ranks: for a few candidates, not for all."""
+    t = p is the baseline. Sorts each resample's ranks instead of the fast path's insertions: a
+    second, simpler implementation, used to check the fast one."""
     K = curves.n_points
     partial = np.maximum.accumulate(curves.scores, axis=1)
     sample = draws[:, :t]
@@ -480,12 +507,17 @@ def simulate(curves: TaskCurves, budgets: int = 30, max_start: int = 200, resamp
     table["expected_best"] = means
     best = best_per_budget(table, baseline_means)
 
+    chosen = best[~best["baseline"]].reset_index(drop=True)
+    found_all, baselines = candidate_outcomes(curves, chosen[["t", "k", "p"]].astype(int), draws, budgets,
+                                              threads=threads)
     alpha = (1 - confidence_level) / 2
     rows = []
     for row in best.itertuples():
-        base = outcomes(curves, draws, row.budget, K, row.budget)
-        found = base if row.baseline else outcomes(curves, draws, row.t, int(row.k), row.p)
-        k = K if row.baseline else int(row.k)
+        base = baselines[row.budget - 1]
+        if row.baseline:
+            found, k = base, K
+        else:
+            found, k = found_all[int(np.flatnonzero(chosen["budget"] == row.budget)[0])], int(row.k)
         rows.append(
             {
                 "task": curves.task,
