@@ -84,3 +84,22 @@ def test_runtime_settings_never_rerun_trials(study):
 def test_a_hyperparameter_reruns_exactly_the_affected_trials(study):
     jobs = planned(study, "--config", "training={'epochs': 1, 'batch_size': 8, 'lr': 5.0e-5, 'evals_per_epoch': 2, 'max_length': 32}")
     assert jobs["finetune"] == 4 and jobs["prepare_data"] == 0
+
+
+def test_live_early_stopping_continues_the_best_exactly(study, tmp_path):
+    """4 trials to half of training, the best 2 continued: their result files are byte-identical
+    to the same trials of the tiny study run without stopping; the other 2 stay stopped."""
+    config = REPO / "tests" / "config" / "tiny_early_stopping.yaml"
+    snakemake(tmp_path, "results/tables/early_stopping_live.csv", "results/aggregate/trials.parquet", configfile=config)
+    selection = json.loads((tmp_path / "results" / "early_stopping" / "sst2" / "selection.json").read_text())
+    assert len(selection["keep"]) == 2 and len(selection["stop"]) == 2
+    for stem in selection["keep"]:
+        continued = tmp_path / "results" / "trials" / "sst2" / f"{stem}.json"
+        assert continued.read_bytes() == (Path(study) / "results" / "trials" / "sst2" / f"{stem}.json").read_bytes()
+        run = json.loads(continued.with_suffix(".run.json").read_text())
+        assert run["resumed_from_step"] == 2
+    trials = pd.read_parquet(tmp_path / "results" / "aggregate" / "trials.parquet")
+    assert sorted(trials["status"]) == ["completed", "completed", "stopped", "stopped"]
+    live = pd.read_csv(tmp_path / "results" / "tables" / "early_stopping_live.csv").iloc[0]
+    assert live["trial_steps_spent"] == 4 * 2 + 2 * 2 and live["trial_steps_all_full"] == 16
+    assert live["resumed_continuations"] == 2

@@ -75,3 +75,48 @@ checkpoint select_survivors:
         "../../envs/seedstudy.yaml"
     script:
         "../scripts/select_survivors.py"
+
+
+def survivors(task, suffix):
+    import json
+
+    with open(checkpoints.select_survivors.get(task=task).output[0]) as handle:
+        return [f"results/trials/{task}/{stem}{suffix}" for stem in json.load(handle)["keep"]]
+
+
+rule early_stopping_live:
+    input:
+        selection="results/early_stopping/{task}/selection.json",
+        partial_runs=lambda w: [f"results/early_stopping/{w.task}/partial/{s}.run.json" for s in grid_stems(w.task)],
+        partial_benchmarks=lambda w: [f"results/benchmarks/finetune_partial/{w.task}/{s}.tsv" for s in grid_stems(w.task)],
+        survivor_trials=lambda w: survivors(w.task, ".json"),
+        survivor_runs=lambda w: survivors(w.task, ".run.json"),
+        survivor_benchmarks=lambda w: [p.replace("results/trials/", "results/benchmarks/finetune/") for p in survivors(w.task, ".tsv")],
+    output:
+        "results/tables/early_stopping_live_{task}.json",
+    log:
+        "results/logs/early_stopping_live/{task}.log",
+    conda:
+        "../../envs/seedstudy.yaml"
+    script:
+        "../scripts/early_stopping_live.py"
+
+
+ES_TASKS = [task for task in TASKS if early_stopping(task)]
+if ES_TASKS:
+    FIGURES.append("early_stopping_live")
+
+
+rule early_stopping_live_report:
+    input:
+        live=expand("results/tables/early_stopping_live_{task}.json", task=ES_TASKS),
+        study="results/aggregate/study.json",
+    output:
+        table="results/tables/early_stopping_live.csv",
+        figure=report("results/figures/early_stopping_live.pdf", category="Early stopping", subcategory="Live"),
+    log:
+        "results/logs/early_stopping_live/report.log",
+    conda:
+        "../../envs/seedstudy.yaml"
+    script:
+        "../scripts/early_stopping_live_report.py"

@@ -1,0 +1,17 @@
+"""early_stopping_live_report: the live early-stopping tasks' compute in one table and figure."""
+import json
+
+import pandas as pd
+
+from seedstudy import figures
+from seedstudy.figures.early_stopping_live import compute_spent
+from seedstudy.logs import log_to
+
+log_to(snakemake.log[0])
+table = pd.DataFrame([json.load(open(path)) for path in snakemake.input.live])
+table.to_csv(snakemake.output.table, index=False)
+figures.save(
+    compute_spent(table), snakemake.output.figure,
+    "Live early stopping: compute spent vs training every started trial fully",
+    figures.study_caption(json.load(open(snakemake.input.study))),
+)
