@@ -120,7 +120,7 @@ def test_every_figure_renders(tmp_path, trials):
         "needed": tuning_curves.trials_needed_page(needed),
         "transfer": transfer_figures.transfer_matrices(pairs, concordance, trials["task"].unique()),
         "transfer_table": transfer_figures.transfer_table_page(pairs, best),
-        "failures": divergence_figures.failure_table_page(divergence.failure_table(trials), 0.0),
+        "failures": divergence_figures.failure_table_page(divergence.failure_table(trials)),
         "curves": divergence_figures.learning_curves(divergence.sample_curves(trials, curves, 5), trials),
         "densities": divergence_figures.best_densities(trials),
         "prediction": divergence_figures.failure_prediction(divergence.failure_prediction(trials, curves)),

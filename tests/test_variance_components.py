@@ -168,6 +168,18 @@ def test_reml_agrees_with_moments_on_a_balanced_grid():
     np.testing.assert_allclose(reml, moments, rtol=1e-3)
 
 
+def test_reml_is_scale_invariant():
+    """Scores in [0, 1] have variances near 1e-4: REML on y / 100 gives the components / 1e4."""
+    rng = np.random.default_rng(9)
+    y = rng.normal(size=(8, 1)) + 0.6 * rng.normal(size=(1, 8)) + rng.normal(size=(8, 8))
+    frame = grid_frame(y)
+    d = vc.design(frame["init_seed"], frame["order_seed"])
+    reml, _ = vc.reml_estimates(frame["best"].to_numpy(), d)
+    small, note = vc.reml_estimates(0.7 + frame["best"].to_numpy() / 100, d)
+    np.testing.assert_allclose(small, reml / 1e4, rtol=1e-6)
+    assert "REML at 0" not in note
+
+
 def test_reml_agrees_with_moments_with_replicate_cells():
     rng = np.random.default_rng(4)
     y = rng.normal(size=(6, 1, 1)) + rng.normal(size=(1, 5, 1)) + 0.7 * rng.normal(size=(6, 5, 1)) + 0.5 * rng.normal(size=(6, 5, 3))

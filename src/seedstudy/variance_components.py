@@ -264,24 +264,35 @@ def _mixedlm_frame(y, d: Design) -> pd.DataFrame:
 
 def reml_estimates(y, d: Design) -> tuple[np.ndarray, str]:
     """REML components (in the order of `d.components`) from statsmodels MixedLM with crossed
-    variance components, and a note ('' or what went wrong / the optimiser's warnings)."""
+    variance components, and a note ('' or what went wrong: no convergence, components at 0).
+
+    The model is fitted to the standardised scores (scores in [0, 1] have variances near 1e-4,
+    where the optimiser's tolerances and statsmodels' boundary test are too coarse) and the
+    components are scaled back."""
+    y = np.asarray(y, dtype=float)
+    scale = float(np.std(y))
+    if scale == 0:
+        return np.zeros(len(d.components)), "all scores equal"
     formulas = {"init": "0 + C(init)", "order": "0 + C(order)"}
     if d.separate_interaction:
         formulas["interaction"] = "0 + C(cell)"
-    model = smf.mixedlm("y ~ 1", _mixedlm_frame(y, d), groups="group", re_formula="0", vc_formula=formulas)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
+    frame = _mixedlm_frame((y - y.mean()) / scale, d)
+    model = smf.mixedlm("y ~ 1", frame, groups="group", re_formula="0", vc_formula=formulas)
+    with warnings.catch_warnings():
+        # convergence and the boundary are reported in the note instead
+        warnings.simplefilter("ignore")
         try:
             result = model.fit(reml=True)
         except (np.linalg.LinAlgError, ValueError) as error:
             return np.full(len(d.components), np.nan), f"REML failed: {error}"
     found = dict(zip(result.model.exog_vc.names, np.asarray(result.vcomp, dtype=float)))
     found["residual"] = found["noise"] = float(result.scale)
-    note = "" if result.converged else "REML did not converge"
-    boundary = any("boundary" in str(w.message) for w in caught)
-    if boundary:
-        note = "; ".join(filter(None, [note, "REML estimate on the boundary (a component near 0)"]))
-    return np.array([found[c] for c in d.components]), note
+    components = np.array([found[c] for c in d.components]) * scale**2
+    notes = [] if result.converged else ["REML did not converge"]
+    at_zero = [c for c, v in zip(d.components, components) if v <= 1e-6 * components.sum()]
+    if at_zero:
+        notes.append("REML at 0: " + ", ".join(at_zero))
+    return components, "; ".join(notes)
 
 
 def reml_covariance(components: np.ndarray, d: Design) -> np.ndarray:

@@ -24,7 +24,7 @@ failed = (
     f"trials stopped by live early stopping excluded."
 )
 figures.save(
-    plots.failure_table_page(failures, tolerance), snakemake.output.failures_figure,
+    plots.failure_table_page(failures), snakemake.output.failures_figure,
     "Diverged and failed trials per task (Table 2)", f"{caption}. {failed}",
 )
 figures.save(

@@ -37,5 +37,7 @@ figures.save(
     tuning_curves.trials_needed_page(needed),
     snakemake.output.trials_needed_figure,
     f"Trials needed to beat a score with probability {snakemake.params.probability}",
-    f"{caption}. Band range at {level:.0%} ('{method}'). {stopped}",
+    f"{caption}. n* = ceil(ln(1 - {snakemake.params.probability}) / ln F(theta)), F the empirical CDF of the best "
+    f"found scores (inf: no trial beat theta); band range: n* over the simultaneous {level:.0%} CDF band "
+    f"('{method}'). {stopped}",
 )

@@ -33,26 +33,27 @@ def interval(estimate, lower, upper, digits: int = 3) -> str:
     return f"{fmt(estimate, digits)} [{fmt(lower, digits)}, {fmt(upper, digits)}]"
 
 
-def table_page(frame: pd.DataFrame, fontsize: float | None = None, note: str | None = None):
-    """A figure holding `frame` (already formatted as strings) as a table; a long table gets a
-    smaller font, and a table without rows says so."""
+def table_page(frame: pd.DataFrame, note: str | None = None):
+    """A figure holding `frame` (already formatted as strings) as a table filling the page: the
+    page grows with the rows up to a letter page, then the font shrinks. A table without rows
+    shows `note` instead."""
     n_rows = len(frame)
-    height = min(11.0, max(2.5, 0.9 + 0.17 * (n_rows + 1)))
+    row_height = 0.2  # inches at font size 7
+    height = min(10.5, 1.2 + row_height * (n_rows + 1))
     width = min(16.0, max(7.0, 1.05 * len(frame.columns)))
     fig, ax = plt.subplots(figsize=(width, height))
     ax.axis("off")
     if n_rows == 0:
-        ax.text(0.5, 0.5, note or "no rows", ha="center", va="center", fontsize=11)
+        ax.text(0.5, 0.5, note or "no rows", ha="center", va="center", fontsize=11, wrap=True)
         return fig
-    cells = frame.astype(str).to_numpy()
-    table = ax.table(cellText=cells, colLabels=list(frame.columns), loc="upper center", cellLoc="center")
+    fontsize = min(7.0, 7.0 * (height - 1.2) / (row_height * (n_rows + 1)))
+    table = ax.table(cellText=frame.astype(str).to_numpy(), colLabels=list(frame.columns), cellLoc="center",
+                     bbox=[0, 0, 1, 1])
     table.auto_set_font_size(False)
-    table.set_fontsize(fontsize or (7 if n_rows <= 30 else max(4, 7 - (n_rows - 30) / 15)))
+    table.set_fontsize(fontsize)
     table.auto_set_column_width(list(range(len(frame.columns))))
     for (row, _), cell in table.get_celld().items():
         cell.set_linewidth(0.3)
         if row == 0:
             cell.set_text_props(fontweight="bold")
-    if note:
-        ax.text(0.0, 0.0, note, transform=ax.transAxes, fontsize=7, va="top", wrap=True)
     return fig
