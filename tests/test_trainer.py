@@ -223,3 +223,26 @@ def test_sigterm_to_the_command_line_trial_checkpoints_and_resumes(glue, tiny_ss
     )
     assert reference["status"] == "completed"
     assert (tmp_path / "t.json").read_bytes() == (tmp_path / "ref.json").read_bytes()
+
+
+def test_a_completed_trial_is_restored_from_its_record_not_trained_again(cfg, tiny_sst2, tmp_path, reference, monkeypatch):
+    """Killed after the trial finished but before Snakemake recorded it: the rerun restores."""
+    from seedstudy.store import done_record_path
+
+    checkpoint = tmp_path / "ckpt.pt"
+    ledger = tmp_path / "ledger.txt"
+    monkeypatch.setenv("SEEDSTUDY_TRIAL_LEDGER", str(ledger))
+    _, out, _ = run(trial_of(cfg), tiny_sst2, tmp_path, checkpoint_path=str(checkpoint))
+    assert done_record_path(checkpoint).exists() and not checkpoint.exists()
+    out.unlink()  # what Snakemake does to the outputs of a job it considers incomplete
+    restored = trainer.run_trial(trial_of(cfg), tiny_sst2, out_path=out, run_path=tmp_path / "t.run.json",
+                                 runtime=trainer.Runtime(checkpoint_path=str(checkpoint)))
+    assert out.read_bytes() == reference[1].read_bytes()
+    assert restored["status"] == "completed"
+    assert json.loads((tmp_path / "t.run.json").read_text())["restored"] is True
+    assert [line.split()[0] for line in ledger.read_text().splitlines()] == ["start", "done", "restore"]
+    # a record of another config is not trusted
+    other = trial_of(tiny_config(lr=5e-5))
+    result = trainer.run_trial(other, tiny_sst2, out_path=tmp_path / "o.json",
+                               runtime=trainer.Runtime(checkpoint_path=str(checkpoint)))
+    assert result["config_hash"] == config.config_hash(other) and "restored" not in result["_run"]

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import tempfile
 from pathlib import Path
+
+log = logging.getLogger("seedstudy.store")
 
 
 def write_bytes_atomic(path: str | os.PathLike, data: bytes) -> None:
@@ -81,3 +84,50 @@ def read_trial(path: str | os.PathLike) -> dict:
                 f"{len(trial['eval_steps'])} scheduled steps; {how}"
             )
     return trial
+
+
+# --------------------------------------------------------------------- completion records
+
+DONE_FORMAT = "seedstudy.done/1"
+
+
+def done_record_path(checkpoint_path) -> Path:
+    """Where a completed trial keeps its result until aggregation has read it."""
+    path = Path(checkpoint_path)
+    return path.with_name(path.stem + ".done.json")
+
+
+def load_done_record(checkpoint_path, trial_config_hash) -> dict | None:
+    """The completed result of an earlier attempt of this very trial config, or None.
+
+    A trial writes this record (in the checkpoint folder) before its outputs. If the workflow is
+    killed after the trial finished but before Snakemake recorded that, Snakemake reruns the job
+    as incomplete; the rerun then restores the outputs from the record instead of training again.
+    `aggregate_task` removes the records of the trials it has read.
+    """
+    path = done_record_path(checkpoint_path)
+    if not path.exists():
+        return None
+    try:
+        with open(path) as handle:
+            record = json.load(handle)
+    except (OSError, json.JSONDecodeError) as error:
+        log.warning("ignoring unreadable completion record %s (%s)", path, error)
+        return None
+    if record.get("format") != DONE_FORMAT or record.get("config_hash") != trial_config_hash:
+        log.warning("ignoring completion record %s of another config", path)
+        return None
+    return record
+
+
+def release_done_records(trial_paths, checkpoint_dir) -> int:
+    """Remove the completion records of trials that have been read (results/trials/<task>/<stem>.json
+    -> <checkpoint_dir>/<task>/<stem>.done.json); returns how many there were."""
+    released = 0
+    for path in trial_paths:
+        path = Path(path)
+        record = done_record_path(Path(checkpoint_dir) / path.parent.name / f"{path.stem}.pt")
+        if record.exists():
+            record.unlink()
+            released += 1
+    return released

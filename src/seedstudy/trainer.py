@@ -18,6 +18,7 @@ whatever else runs beside it. Timing and host go to the separate run record.
 from __future__ import annotations
 
 import fnmatch
+import json
 import logging
 import os
 import platform
@@ -33,7 +34,9 @@ import torch
 
 from . import __version__, metrics, optim, packed, schedule, seeds
 from .data import PreparedData, Split, load_prepared
-from .store import TRIAL_FORMAT, write_bytes_atomic, write_json_atomic
+from .store import (
+    DONE_FORMAT, TRIAL_FORMAT, done_record_path, load_done_record, write_bytes_atomic, write_json_atomic,
+)
 from .tasks import get_task
 
 log = logging.getLogger("seedstudy.trainer")
@@ -253,6 +256,16 @@ def load_checkpoint(path, trial_config_hash) -> dict | None:
     return state
 
 
+def ledger(event: str, name: str) -> None:
+    """Audit trail for the fault tests: with SEEDSTUDY_TRIAL_LEDGER=<file> set, every trial
+    appends `start`, `restore` or `done` with its name and process id (one short O_APPEND write,
+    atomic on POSIX), so that a test can count how often each trial was trained."""
+    path = os.environ.get("SEEDSTUDY_TRIAL_LEDGER")
+    if path:
+        with open(path, "a") as handle:
+            handle.write(f"{event} {name} {os.getpid()}\n")
+
+
 class StopSignals:
     """Turn SIGTERM/SIGUSR1 (sent by SLURM before a time limit or preemption) into a flag."""
 
@@ -316,14 +329,24 @@ def run_trial(
     from .config import config_hash, trial_name
 
     runtime = runtime or Runtime()
-    inject_fault(trial_name(trial))
+    name = trial_name(trial)
+    inject_fault(name)
     timer = Timer()
     started = time.perf_counter()
     wall_started = time.time()
+    trial_hash = config_hash(trial)
+    if runtime.checkpoint_path and stop_at_fraction is None:
+        done = load_done_record(runtime.checkpoint_path, trial_hash)
+        if done is not None:
+            log.info("%s completed in an earlier attempt: outputs restored from %s", name,
+                     done_record_path(runtime.checkpoint_path))
+            ledger("restore", name)
+            _write_outputs(out_path, run_path, done["result"], {**done["run"], "restored": True})
+            return {**done["result"], "_run": done["run"]}
+    ledger("start", name)
     torch.set_num_threads(runtime.threads)
     task = get_task(trial["task"])
     training = trial["training"]
-    trial_hash = config_hash(trial)
     device = pick_device(runtime.device)
     nondeterminism = configure_numerics(device, training["precision"], runtime.deterministic)
 
@@ -361,7 +384,7 @@ def run_trial(
         scores = evaluate(model, batches_dev, dev_order, prepared.dev.labels, metric_names,
                           training["precision"], device.type)
         timer.add("eval", start)
-        log.info("%s step %d/%d: %s %.4f", trial_name(trial), step, total_steps, trial["metric"], scores[trial["metric"]])
+        log.info("%s step %d/%d: %s %.4f", name, step, total_steps, trial["metric"], scores[trial["metric"]])
         return {"step": step, "epoch": step / per_epoch, **scores}
 
     # 3. resume or start -------------------------------------------------------------------------
@@ -461,7 +484,7 @@ def run_trial(
     }
     finished = time.perf_counter()
     run_record = {
-        "trial": trial_name(trial),
+        "trial": name,
         "host": socket.gethostname(),
         "started_unix": wall_started,
         "wall_s": finished - started,
@@ -472,14 +495,22 @@ def run_trial(
         "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
         "argv": sys.argv,
     }
-    result_run = dict(run_record)
     if runtime.save_weights:
         _save({k: v.detach().cpu() for k, v in model.state_dict().items()}, runtime.save_weights)
-    if out_path is not None:
-        if run_path is not None:
-            write_json_atomic(run_path, run_record)
-        write_json_atomic(out_path, result)  # last: its presence means the trial is done
+    if runtime.checkpoint_path and status != "stopped":
+        # first the completion record, then the outputs, then the resumable checkpoint goes
+        write_json_atomic(done_record_path(runtime.checkpoint_path),
+                          {"format": DONE_FORMAT, "config_hash": trial_hash, "result": result, "run": run_record})
+    _write_outputs(out_path, run_path, result, run_record)
     if runtime.checkpoint_path and status != "stopped":
         Path(runtime.checkpoint_path).unlink(missing_ok=True)
-    result["_run"] = result_run  # for callers in this process; never written to the result file
-    return result
+    ledger("done", name)
+    return {**result, "_run": run_record}  # `_run` for callers in this process; never in the file
+
+
+def _write_outputs(out_path, run_path, result: dict, run_record: dict) -> None:
+    if out_path is None:
+        return
+    if run_path is not None:
+        write_json_atomic(run_path, run_record)
+    write_json_atomic(out_path, result)  # last: its presence means the trial is done

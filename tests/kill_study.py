@@ -1,0 +1,173 @@
+"""Kill the tiny study at seeded moments, rerun each time, and check that nothing is lost and no
+completed trial is ever trained twice.
+
+    GLUE_DIR=../shared/data/glue python tests/kill_study.py --points 10 --seed 1
+
+Each point starts `snakemake results/figures/all.pdf` in its own process group, waits for a
+moment (while a trial trains, at a random time, while a task is aggregated, while an analysis
+runs; offsets drawn from the seed), and kills the whole group with SIGKILL; then `snakemake --unlock` (what Snakemake asks a user to
+do after a killed run) and the checks: every trial file present parses and holds a complete curve.
+A final run must finish; a trial ledger (SEEDSTUDY_TRIAL_LEDGER) then shows every trial trained to
+completion exactly once: trials started = trials + trials interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent / "src"))
+
+from workflow import REPO, TINY, planned, snakemake  # noqa: E402
+
+from seedstudy.store import read_trial  # noqa: E402
+
+TARGETS = ("mid-trial", "random", "mid-aggregation", "mid-analysis")
+NOT_ANALYSES = {"finetune", "prepare_data", "aggregate_task", "aggregate_study", "all_figures"}
+
+
+def plan(points: int) -> list[str]:
+    """The kinds of moment, in an order that leaves work to interrupt: trials first, then the
+    aggregation, then the analyses (each needs the previous stage done)."""
+    if points < 3:
+        return ["mid-trial"] * points
+    trials = max(1, round(points * 0.5))
+    analyses = max(1, (points - trials - 1) // 2)
+    random_ = points - trials - analyses - 1
+    return ["mid-trial"] * trials + ["random"] * random_ + ["mid-aggregation"] + ["mid-analysis"] * analyses
+
+
+def running_scripts(group: int) -> set[str]:
+    """Names of the workflow scripts running in a process group (finetune, aggregate_task, ...)."""
+    names = set()
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            if os.getpgid(int(pid)) != group:
+                continue
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0")
+        except (OSError, ProcessLookupError):
+            continue
+        for part in command:
+            text = part.decode(errors="replace")
+            if text.endswith(".py") and ".snakemake/scripts/" in text:
+                names.add(text.rsplit(".", 2)[-2])  # tmpXXXX.finetune.py -> finetune
+    return names
+
+
+def run_and_kill(workdir: Path, target: str, rng: random.Random, env: dict, timeout: float = 300) -> str:
+    """Start the study, kill its process group at the target moment; what was running then."""
+    command = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir),
+               "results/figures/all.pdf", "--configfile", str(TINY)]
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                               start_new_session=True, env=env)
+    group = process.pid
+    start = time.monotonic()
+    random_at = start + rng.uniform(2.0, 20.0)
+    extra = rng.uniform(0.0, 4.0)
+    while process.poll() is None and time.monotonic() - start < timeout:
+        scripts = running_scripts(group)
+        hit = (
+            (target == "mid-trial" and "finetune" in scripts)
+            or (target == "mid-aggregation" and "aggregate_task" in scripts)
+            or (target == "mid-analysis" and scripts - NOT_ANALYSES)
+            or (target == "random" and time.monotonic() >= random_at)
+        )
+        if hit:
+            if target == "mid-trial":
+                time.sleep(extra)  # somewhere inside the trial, not at its very start
+                scripts = running_scripts(group) or scripts
+            os.killpg(group, signal.SIGKILL)
+            process.wait()
+            return ",".join(sorted(scripts)) or "snakemake only"
+        time.sleep(0.05)
+    process.wait()
+    return "finished before the kill"
+
+
+def check_trial_files(workdir: Path) -> int:
+    files = sorted((workdir / "results" / "trials").rglob("*.json"))
+    trials = [f for f in files if not f.name.endswith(".run.json")]
+    for path in trials:
+        trial = read_trial(path)  # raises on a partial or corrupt file
+        assert trial["status"] == "completed", path
+        assert [e["step"] for e in trial["evaluations"]] == trial["eval_steps"], path
+    return len(trials)
+
+
+def ledger_counts(path: Path) -> tuple[Counter, Counter, int]:
+    """Starts and completions per trial, and how many starts never completed (interrupted)."""
+    starts, dones = Counter(), Counter()
+    open_attempts = {}
+    for line in path.read_text().splitlines():
+        event, name, pid = line.split()
+        if event == "start":
+            starts[name] += 1
+            open_attempts[(name, pid)] = True
+        elif event == "done":
+            dones[name] += 1
+            open_attempts.pop((name, pid), None)
+    return starts, dones, len(open_attempts)
+
+
+def kill_study(workdir: Path, points: int, seed: int, log=print) -> dict:
+    workdir.mkdir(parents=True, exist_ok=True)
+    ledger = workdir / "trial-ledger.txt"
+    env = {**os.environ, "SEEDSTUDY_TRIAL_LEDGER": str(ledger)}
+    rng = random.Random(seed)
+    targets = plan(points)
+    hits = []
+    for point, target in enumerate(targets, start=1):
+        what = run_and_kill(workdir, target, rng, env)
+        snakemake(workdir, "--unlock")
+        present = check_trial_files(workdir)
+        hits.append((target, what))
+        log(f"kill {point}/{points} ({target}): running {what}; {present} complete trial files, none partial")
+    snakemake(workdir, "results/figures/all.pdf", env={"SEEDSTUDY_TRIAL_LEDGER": str(ledger)})
+    n_trials = check_trial_files(workdir)
+    assert planned(workdir) == {}, "the final run left work to do"
+    starts, dones, interrupted = ledger_counts(ledger)
+    summary = {
+        "points": hits,
+        "trials": n_trials,
+        "started": sum(starts.values()),
+        "interrupted": interrupted,
+        "completed_twice": sorted(name for name, n in dones.items() if n > 1),
+        "restored": sum(1 for line in ledger.read_text().splitlines() if line.startswith("restore")),
+    }
+    log(f"{n_trials} trials; {summary['started']} trial starts = {n_trials} trials + {interrupted} interrupted; "
+        f"completed twice: {summary['completed_twice'] or 'none'}; restored from completion records: {summary['restored']}")
+    assert (workdir / "results" / "figures" / "all.pdf").exists()
+    assert set(dones) == set(starts) and len(dones) == n_trials
+    assert not summary["completed_twice"], summary
+    assert summary["started"] == n_trials + interrupted, summary
+    return summary
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--points", type=int, default=10)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--workdir", type=Path, default=None)
+    args = parser.parse_args()
+    if not os.environ.get("GLUE_DIR"):
+        sys.exit("set GLUE_DIR to a folder of the GLUE TSVs (e.g. ../shared/data/glue)")
+    import tempfile
+
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="kill-study-"))
+    kill_study(workdir, args.points, args.seed)
+    print(f"ok ({workdir})")
+
+
+if __name__ == "__main__":
+    main()
