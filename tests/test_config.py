@@ -93,3 +93,21 @@ def _read(path):
 
     with open(path) as handle:
         return yaml.safe_load(handle)
+
+
+def test_command_line_overrides_are_typed_by_the_schema():
+    # Snakemake's --config loads every scalar inside a mapping as a string
+    from snakemake.cli import parse_config
+
+    cfg = {"tasks": {"sst2": {"init_seeds": "1..2", "order_seeds": [1, 2]}}}
+    cfg.update(parse_config([
+        "runtime={'trial_retries': 0, 'device': cpu}",
+        "training={'epochs': 1, 'dropout_seed': [1, 2], 'packing': false, 'lr': 5.0e-5}",
+        "analysis={'failure_tolerance': 0.05}", "study=2026",
+    ]))
+    config.validate(cfg, check_files=False)
+    assert cfg["runtime"]["trial_retries"] == 0 and cfg["runtime"]["device"] == "cpu"
+    assert cfg["training"]["epochs"] == 1 and cfg["training"]["lr"] == 5e-5
+    assert cfg["training"]["dropout_seed"] == [1, 2] and cfg["training"]["packing"] is False
+    assert cfg["analysis"]["failure_tolerance"] == 0.05 and cfg["study"] == "2026"
+    assert cfg["tasks"]["sst2"]["init_seeds"] == "1..2"

@@ -25,7 +25,7 @@ import yaml
 from .tasks import TASKS, get_task
 
 SCHEMA_PATH = Path(__file__).with_name("config.schema.yaml")
-_SCIENTIFIC = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)[eE][-+]?\d+$")
+_NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 _RANGE = re.compile(r"^(\d+)\.\.(\d+)$")
 
 
@@ -36,15 +36,65 @@ class ConfigError(ValueError):
 # ---------------------------------------------------------------------------------- loading
 
 
-def normalize(config):
-    """Numbers written like `2e-5` load from YAML as strings (YAML 1.1); make them floats."""
-    if isinstance(config, dict):
-        return {key: normalize(value) for key, value in config.items()}
-    if isinstance(config, list):
-        return [normalize(value) for value in config]
-    if isinstance(config, str) and _SCIENTIFIC.match(config.strip()):
-        return float(config)
-    return config
+def normalize(config, schema: dict | None = None):
+    """Turn strings into the numbers and booleans the schema asks for.
+
+    YAML 1.1 loads `lr: 2e-5` as a string, and Snakemake's `--config key={...}` loads every
+    scalar inside a mapping as a string; a string stays a string where the schema allows one.
+    """
+    schema = schema or _schema()
+    return _coerce(config, schema, schema)
+
+
+def _resolve(node: dict, root: dict) -> dict:
+    while isinstance(node, dict) and "$ref" in node:
+        node = root["$defs"][node["$ref"].rsplit("/", 1)[-1]]
+    return node if isinstance(node, dict) else {}
+
+
+def _branches(node: dict, root: dict) -> list[dict]:
+    """The node and every schema it is combined with (allOf, oneOf, anyOf), resolved."""
+    node = _resolve(node, root)
+    found = [node]
+    for key in ("allOf", "oneOf", "anyOf"):
+        for child in node.get(key, []):
+            found += _branches(child, root)
+    return found
+
+
+def _coerce(value, node: dict, root: dict):
+    branches = _branches(node, root)
+    if isinstance(value, dict):
+        out = {}
+        for key, item in value.items():
+            children = [b["properties"][key] for b in branches if key in b.get("properties", {})]
+            children += [b["additionalProperties"] for b in branches
+                         if isinstance(b.get("additionalProperties"), dict) and key not in b.get("properties", {})]
+            out[key] = _coerce(item, {"allOf": children}, root) if children else item
+        return out
+    if isinstance(value, list):
+        items = [b["items"] for b in branches if isinstance(b.get("items"), dict)]
+        return [_coerce(item, {"allOf": items}, root) if items else item for item in value]
+    types = set()
+    for branch in branches:
+        kind = branch.get("type")
+        types.update([kind] if isinstance(kind, str) else kind or [])
+        types.update(type(e).__name__ for e in branch.get("enum", []))
+    if not isinstance(value, str):
+        plain_number = isinstance(value, (int, float)) and not isinstance(value, bool)
+        return str(value) if plain_number and types == {"string"} else value  # study: 2026 -> "2026"
+    if "string" in types or "str" in types:
+        return value
+    text = value.strip()
+    if "integer" in types and re.fullmatch(r"[-+]?\d+", text):
+        return int(text)
+    if "number" in types and _NUMBER.match(text):
+        return float(text) if not re.fullmatch(r"[-+]?\d+", text) else int(text)
+    if "boolean" in types and text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    if "null" in types and text.lower() in ("null", "~", ""):
+        return None
+    return value
 
 
 def load(path: str | os.PathLike) -> dict:
