@@ -70,7 +70,7 @@ def main() -> None:
     print(f"synthetic study: {args.tasks} tasks x {per_task} trials, {args.evals} evaluations after step 0; "
           f"budgets 1..{args.budgets}, t <= {args.max_start}, R = {args.resamples}, {args.threads} thread(s); "
           f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
-    started = time.perf_counter()
+    started, cpu_started = time.perf_counter(), time.process_time()
     task_curves, _ = load_task_curves(curves)
     for item in task_curves:
         task_started = time.perf_counter()
@@ -80,8 +80,8 @@ def main() -> None:
         print(f"  {item.task}: {len(table)} candidates, {time.perf_counter() - task_started:.2f} s; "
               f"budget {args.budgets}: start {last.started}, stop at {last.stop_fraction:.2f}, continue "
               f"{last.continued}: relative error reduction {last.error_reduction:.3f}")
-    total = time.perf_counter() - started
-    print(f"total: {total:.2f} s for {args.trials} trials; load average after: "
+    total, cpu = time.perf_counter() - started, time.process_time() - cpu_started
+    print(f"total: {total:.2f} s wall, {cpu:.2f} s CPU for {args.trials} trials; load average after: "
           f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
