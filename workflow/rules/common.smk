@@ -39,10 +39,25 @@ wildcard_constraints:
     dropout=r"(_dropout\d+)?",
 
 
+# Run by the Snakemake process itself, never submitted to a cluster (docs/slurm.md): everything
+# but the trials. They take seconds to minutes on one CPU, read and write only small files, and
+# prepare_data may need the Hugging Face Hub, which cluster compute nodes often cannot reach.
+# A rule missing here still works on a cluster, as a small CPU job (slurm/ default-resources).
 localrules:
+    prepare_data,
     aggregate_task,
     aggregate_study,
     select_survivors,
+    best_found,
+    expected_max,
+    seed_effects,
+    variance_components,
+    seed_transfer,
+    divergence,
+    early_stopping_correlation,
+    early_stopping_simulation,
+    early_stopping_live,
+    all_figures,
 
 
 def early_stopping(task):
