@@ -69,6 +69,7 @@ def cmd_train(args) -> int:
         checkpoint_path=checkpoint,
         checkpoint_every_minutes=runtime_cfg["checkpoint_every_minutes"],
         deterministic=runtime_cfg["deterministic"],
+        reuse_completed=runtime_cfg["reuse_completed"],
         process_start=PROCESS_START,
         save_weights=args.save_weights,
     )

@@ -92,7 +92,7 @@ DONE_FORMAT = "seedstudy.done/1"
 
 
 def done_record_path(checkpoint_path) -> Path:
-    """Where a completed trial keeps its result until aggregation has read it."""
+    """Where a completed trial keeps a copy of its result (beside its checkpoint)."""
     path = Path(checkpoint_path)
     return path.with_name(path.stem + ".done.json")
 
@@ -100,10 +100,11 @@ def done_record_path(checkpoint_path) -> Path:
 def load_done_record(checkpoint_path, trial_config_hash) -> dict | None:
     """The completed result of an earlier attempt of this very trial config, or None.
 
-    A trial writes this record (in the checkpoint folder) before its outputs. If the workflow is
-    killed after the trial finished but before Snakemake recorded that, Snakemake reruns the job
-    as incomplete; the rerun then restores the outputs from the record instead of training again.
-    `aggregate_task` removes the records of the trials it has read.
+    A trial writes this record (in the checkpoint folder) before its outputs. When Snakemake
+    reruns a trial that had completed with the same config (the workflow was killed after the
+    trial finished but before Snakemake recorded it; the prepared data were rebuilt; an output was
+    deleted), the rerun restores the outputs from the record instead of training again
+    (`runtime.reuse_completed`).
     """
     path = done_record_path(checkpoint_path)
     if not path.exists():
@@ -118,16 +119,3 @@ def load_done_record(checkpoint_path, trial_config_hash) -> dict | None:
         log.warning("ignoring completion record %s of another config", path)
         return None
     return record
-
-
-def release_done_records(trial_paths, checkpoint_dir) -> int:
-    """Remove the completion records of trials that have been read (results/trials/<task>/<stem>.json
-    -> <checkpoint_dir>/<task>/<stem>.done.json); returns how many there were."""
-    released = 0
-    for path in trial_paths:
-        path = Path(path)
-        record = done_record_path(Path(checkpoint_dir) / path.parent.name / f"{path.stem}.pt")
-        if record.exists():
-            record.unlink()
-            released += 1
-    return released

@@ -62,6 +62,7 @@ class Runtime:
     checkpoint_path: str | None = None
     checkpoint_every_minutes: float = 10.0
     deterministic: bool = True  # on CUDA: deterministic algorithms (slower), recorded
+    reuse_completed: bool = True  # a completed trial config restores its recorded result
     process_start: float | None = None  # time.perf_counter() at process start, for the run record
     # keep the fine-tuned weights (torch state dict) here when the trial ends
     save_weights: str | None = None
@@ -335,7 +336,7 @@ def run_trial(
     started = time.perf_counter()
     wall_started = time.time()
     trial_hash = config_hash(trial)
-    if runtime.checkpoint_path and stop_at_fraction is None:
+    if runtime.checkpoint_path and runtime.reuse_completed and stop_at_fraction is None:
         done = load_done_record(runtime.checkpoint_path, trial_hash)
         if done is not None:
             log.info("%s completed in an earlier attempt: outputs restored from %s", name,

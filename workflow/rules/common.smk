@@ -120,6 +120,14 @@ def trial_outputs(task):
     ]
 
 
+def survivors(task, suffix):
+    """The continued trials of a live early-stopping task (known once the selection exists)."""
+    import json
+
+    with open(checkpoints.select_survivors.get(task=task).output[0]) as handle:
+        return [f"results/trials/{task}/{stem}{suffix}" for stem in json.load(handle)["keep"]]
+
+
 def task_trials(wildcards):
     stems = trial_outputs(wildcards.task)
     return {"trials": [f"{p}.json" for p in stems], "runs": [f"{p}.run.json" for p in stems]}
@@ -150,3 +158,7 @@ FIGURES = [
     "best_densities",
     "failure_prediction",
 ]
+
+ES_TASKS = [task for task in TASKS if early_stopping(task)]
+if ES_TASKS:
+    FIGURES.append("early_stopping_live")

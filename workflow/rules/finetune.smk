@@ -77,13 +77,6 @@ checkpoint select_survivors:
         "../scripts/select_survivors.py"
 
 
-def survivors(task, suffix):
-    import json
-
-    with open(checkpoints.select_survivors.get(task=task).output[0]) as handle:
-        return [f"results/trials/{task}/{stem}{suffix}" for stem in json.load(handle)["keep"]]
-
-
 rule early_stopping_live:
     input:
         selection="results/early_stopping/{task}/selection.json",
@@ -100,11 +93,6 @@ rule early_stopping_live:
         "../../envs/seedstudy.yaml"
     script:
         "../scripts/early_stopping_live.py"
-
-
-ES_TASKS = [task for task in TASKS if early_stopping(task)]
-if ES_TASKS:
-    FIGURES.append("early_stopping_live")
 
 
 rule early_stopping_live_report:

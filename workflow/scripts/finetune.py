@@ -18,6 +18,7 @@ try:
             checkpoint_path=snakemake.params.checkpoint,
             checkpoint_every_minutes=runtime["checkpoint_every_minutes"],
             deterministic=runtime["deterministic"],
+            reuse_completed=runtime["reuse_completed"],
         ),
         stop_at_fraction=snakemake.params.get("fraction"),
     )
