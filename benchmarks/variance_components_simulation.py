@@ -21,6 +21,9 @@ import pandas as pd
 from seedstudy.variance_components import variance_components
 
 # name: (init seeds, order seeds, replicates per cell, true components, fraction of cells dropped)
+# failed runs: with probability FAILED each trial drops by FAILED_DROP (far from normal: the
+# residual is a mixture, as when failed runs are kept); residual = 0.4 + p (1 - p) drop^2
+FAILED, FAILED_DROP = 0.1, 3.0
 SCENARIOS = {
     # the paper grid (25 x 25), shares 30 / 20 / 50 %
     "paper": (25, 25, 1, {"init": 0.3, "order": 0.2, "residual": 0.5}, 0.0),
@@ -28,12 +31,14 @@ SCENARIOS = {
     "weak order": (25, 25, 1, {"init": 0.3, "order": 0.02, "residual": 0.68}, 0.0),
     # 10 % of the cells missing at random (e.g. failed runs excluded)
     "unbalanced": (25, 25, 1, {"init": 0.3, "order": 0.2, "residual": 0.5}, 0.1),
+    # failed runs kept: a bimodal residual (normal part 0.4, failures 0.81)
+    "failed runs": (25, 25, 1, {"init": 0.3, "order": 0.2, "residual": 0.4 + FAILED * (1 - FAILED) * FAILED_DROP**2}, 0.0),
     # a dropout-seed grid: 10 x 10 x 3 replicates separates the interaction from the noise
     "replicates": (10, 10, 3, {"init": 0.3, "order": 0.2, "interaction": 0.1, "noise": 0.4}, 0.0),
 }
 
 
-def simulate(n_init, n_order, replicates, truth, drop, rng) -> pd.DataFrame:
+def simulate(n_init, n_order, replicates, truth, drop, rng, failures=False) -> pd.DataFrame:
     init = np.repeat(np.arange(n_init), n_order * replicates)
     order = np.tile(np.repeat(np.arange(n_order), replicates), n_init)
     cell = init * n_order + order
@@ -41,6 +46,9 @@ def simulate(n_init, n_order, replicates, truth, drop, rng) -> pd.DataFrame:
     if "interaction" in truth:
         y += rng.normal(0, np.sqrt(truth["interaction"]), n_init * n_order)[cell]
         y += rng.normal(0, np.sqrt(truth["noise"]), len(y))
+    elif failures:
+        y += rng.normal(0, np.sqrt(truth["residual"] - FAILED * (1 - FAILED) * FAILED_DROP**2), len(y))
+        y -= FAILED_DROP * (rng.random(len(y)) < FAILED)
     else:
         y += rng.normal(0, np.sqrt(truth["residual"]), len(y))
     frame = pd.DataFrame({"init_seed": init, "order_seed": order, "y": y})
@@ -57,7 +65,7 @@ def run(name: str, replications: int, samples: int, level: float, seed: int) -> 
     frames = []
     start = time.perf_counter()
     for replication in range(replications):
-        frame = simulate(n_init, n_order, replicates, truth, drop, rng)
+        frame = simulate(n_init, n_order, replicates, truth, drop, rng, failures=name == "failed runs")
         table = variance_components(frame, "y", level=level, samples=samples, seed=seed + replication)
         frames.append(table.assign(replication=replication))
     seconds = (time.perf_counter() - start) / replications

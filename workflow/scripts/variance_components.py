@@ -21,8 +21,9 @@ table.to_csv(snakemake.output.table, index=False)
 methods = (
     f"Intervals at {level:.0%}: moments (ANOVA estimators; Henderson I when unbalanced) with a random-effect "
     f"bootstrap ({samples} resamples of the estimated init effects, order effects and residuals, each rescaled to "
-    f"its estimated component), REML (statsmodels MixedLM) with Wald intervals from the REML information (log "
-    f"scale; shares logit). 'without failed': diverged or at-baseline runs excluded. Stopped runs excluded."
+    f"its estimated component; pivotal intervals on the log scale, shares on the logit scale), REML (statsmodels "
+    f"MixedLM) with Wald intervals from the REML information (log scale; shares logit). 'without failed': diverged "
+    f"or at-baseline runs excluded. Stopped runs (live early stopping) excluded."
 )
 caption = f"{figures.study_caption(study)}. {methods}"
 figures.save(
