@@ -33,7 +33,8 @@ REPO = Path(__file__).resolve().parents[2]
 TINY = REPO / "tests" / "config" / "tiny.yaml"
 PROFILES = ["--profile", str(REPO / "slurm"), "--profile", str(REPO / "tests" / "slurm" / "profile")]
 TRIALS = ["init1_order1", "init1_order2", "init2_order1", "init2_order2"]
-KILLED = "init2_order2"
+KILLED = "init2_order2"  # cancelled in run 1, injected fault in run 2
+KILLED_WILDCARDS = "sst2_2_2_"  # the plugin's name for its jobs: wildcard values joined by "_"
 RUN_TIMEOUT = 600  # seconds per snakemake invocation
 
 pytestmark = [pytest.mark.slurm, pytest.mark.workflow, pytest.mark.slow]
@@ -219,7 +220,7 @@ def runs(tmp_path_factory, glue):
     log1 = work / "run1.log"
     started = time.time()
     process = start_snakemake(work, log1, [TINY, longer, no_retries], env=path)
-    comment = f"rule_finetune_wildcards_sst2_{KILLED[4]}_{KILLED[-1]}_"
+    comment = f"rule_finetune_wildcards_{KILLED_WILDCARDS}"
     killed = None
     try:
         while killed is None and process.poll() is None and time.time() - started < RUN_TIMEOUT:
@@ -241,6 +242,7 @@ def runs(tmp_path_factory, glue):
     after_run1 = {p: p.stat().st_mtime_ns for stem in TRIALS if stem != KILLED for p in trial_files(work, stem) if p.exists()}
     checkpoint = work / "checkpoints" / "sst2" / f"{KILLED}.pt"
     checkpoint_after_run1 = checkpoint.exists()
+    killed_done_after_run1 = any(p.exists() for p in trial_files(work, KILLED)[:2])
 
     # run 2: the same command, with a fault injected into the killed trial ---------------------
     log2 = work / "run2.log"
@@ -279,6 +281,7 @@ def runs(tmp_path_factory, glue):
     return dict(
         work=work, log1=log1, log2=log2, rc1=rc1, rc2=rc2, killed=killed, faults=faults, calls=calls,
         after_run1=after_run1, checkpoint=checkpoint, checkpoint_after_run1=checkpoint_after_run1,
+        killed_done_after_run1=killed_done_after_run1,
     )
 
 
@@ -292,6 +295,7 @@ def test_run1_fails_only_for_the_cancelled_trial(runs):
     text = runs["log1"].read_text()
     assert f"SLURM-job '{runs['killed']}' failed" in text and "CANCELLED" in text
     assert set(runs["after_run1"]) == {p for s in TRIALS if s != KILLED for p in trial_files(work, s)}
+    assert not runs["killed_done_after_run1"], "the cancelled trial left a result"
 
 
 def test_cancelled_trial_checkpointed_on_sigterm(runs):
@@ -308,7 +312,7 @@ def test_run2_recomputes_only_the_cancelled_trial_and_retries_the_fault(runs):
     resubmitted = submissions(runs["log2"])
     # attempt 1 failed (injected fault), Snakemake resubmitted it, attempt 2 succeeded
     assert len(resubmitted) == 2, resubmitted
-    assert all(f"/rule_finetune/sst2_{KILLED[4]}_{KILLED[-1]}_/" in path for _, path in resubmitted)
+    assert all(f"/rule_finetune/{KILLED_WILDCARDS}/" in path for _, path in resubmitted)
     assert (runs["faults"] / f"sst2__{KILLED}.failed").exists()
     assert "injected fault in trial sst2/" + KILLED in runs["log2"].read_text()
     run = json.loads((work / "results" / "trials" / "sst2" / f"{KILLED}.run.json").read_text())
