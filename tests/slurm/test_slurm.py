@@ -28,16 +28,15 @@ from pathlib import Path
 
 import pytest
 import yaml
+from workflow import REPO, TINY
 
-REPO = Path(__file__).resolve().parents[2]
-TINY = REPO / "tests" / "config" / "tiny.yaml"
 PROFILES = ["--profile", str(REPO / "slurm"), "--profile", str(REPO / "tests" / "slurm" / "profile")]
 TRIALS = ["init1_order1", "init1_order2", "init2_order1", "init2_order2"]
 KILLED = "init2_order2"  # cancelled in run 1, injected fault in run 2
 KILLED_WILDCARDS = "sst2_2_2_"  # the plugin's name for its jobs: wildcard values joined by "_"
 RUN_TIMEOUT = 600  # seconds per snakemake invocation
 
-pytestmark = [pytest.mark.slurm, pytest.mark.workflow, pytest.mark.slow]
+pytestmark = [pytest.mark.workflow, pytest.mark.slow]
 
 
 def require_cluster() -> None:

@@ -3,14 +3,14 @@ would ask SLURM for (`snakemake --profile slurm -n`). The real submissions: test
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import yaml
+from workflow import REPO
 
-REPO = Path(__file__).resolve().parents[2]
 MAIN = yaml.safe_load((REPO / "slurm" / "config.yaml").read_text())
 OVERLAY = yaml.safe_load((REPO / "tests" / "slurm" / "profile" / "config.yaml").read_text())
 
@@ -25,8 +25,6 @@ def parsed_args(*argv: str) -> dict:
         "print(json.dumps({k: v for k, v in vars(args).items() if isinstance(v, (str, int, float, bool, list, dict, type(None)))}, default=str))\n"
     )
     result = subprocess.run([sys.executable, "-c", code, *argv], cwd=REPO, capture_output=True, text=True, check=True)
-    import json
-
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
