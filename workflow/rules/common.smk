@@ -128,17 +128,30 @@ def survivors(task, suffix):
         return [f"results/trials/{task}/{stem}{suffix}" for stem in json.load(handle)["keep"]]
 
 
+def trial_folders(task):
+    folders = [f"results/trials/{task}"]
+    return folders + ([f"results/early_stopping/{task}/partial"] if early_stopping(task) else [])
+
+
 def task_trials(wildcards):
+    """Inputs of aggregate_task: the task's trial outputs, and the folders that hold them.
+
+    Snakemake never looks at a missing intermediate file while the files downstream of it are up
+    to date, so a lost trial would stay lost. Deleting a file updates its folder's mtime, though:
+    with the folder as an input, the aggregation is out of date, and Snakemake recomputes the
+    missing trial (alone) and everything downstream of it."""
     stems = trial_outputs(wildcards.task)
-    return {"trials": [f"{p}.json" for p in stems], "runs": [f"{p}.run.json" for p in stems]}
+    return {
+        "trials": [f"{p}.json" for p in stems],
+        "runs": [f"{p}.run.json" for p in stems],
+        "folders": trial_folders(wildcards.task),
+    }
 
 
-def every_trial(wildcards):
-    """Every trial output of the study. The final document depends on them directly, so that a
-    lost trial (deleted file, dead node) is recomputed, alone, by the next run, and everything
-    downstream of it refreshed; Snakemake would otherwise keep an up-to-date document and never
-    look at its missing intermediates."""
-    return [f"{p}.json" for task in TASKS for p in trial_outputs(task)]
+# the folders exist from the start (an input no rule produces must exist)
+for _task in TASKS:
+    for _folder in trial_folders(_task):
+        os.makedirs(_folder, exist_ok=True)
 
 
 # the figures of results/figures/all.pdf, in order; each is made by a rule in analysis.smk

@@ -4,7 +4,6 @@
 rule all_figures:
     input:
         figures=expand("results/figures/{figure}.pdf", figure=FIGURES),
-        trials=every_trial,
     output:
         "results/figures/all.pdf",
     log:
