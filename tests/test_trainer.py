@@ -246,3 +246,34 @@ def test_a_completed_trial_is_restored_from_its_record_not_trained_again(cfg, ti
     result = trainer.run_trial(other, tiny_sst2, out_path=tmp_path / "o.json",
                                runtime=trainer.Runtime(checkpoint_path=str(checkpoint)))
     assert result["config_hash"] == config.config_hash(other) and "restored" not in result["_run"]
+
+
+def test_two_processes_side_by_side_give_the_reference_file(glue, tiny_sst2, tmp_path, reference):
+    """The same trial in two processes running at the same time: byte-identical results."""
+    cfg_file = tmp_path / "study.yaml"
+    cfg_file.write_text(
+        "tasks:\n  sst2: {init_seeds: [1], order_seeds: [2], train_size: 48, dev_size: 32}\n"
+        "training: {epochs: 2, batch_size: 8, lr: 1.0e-4, evals_per_epoch: 2, max_length: 32}\n"
+    )
+    processes = [
+        subprocess.Popen([sys.executable, "-m", "seedstudy", "train", "--config", str(cfg_file), "--task", "sst2",
+                          "--init-seed", "1", "--order-seed", "2", "--data", str(tiny_sst2),
+                          "--out", str(tmp_path / f"p{i}.json"), "--checkpoint", str(tmp_path / f"p{i}.pt")],
+                         cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        for i in range(2)
+    ]
+    for process in processes:
+        _, err = process.communicate(timeout=300)
+        assert process.returncode == 0, err
+    assert (tmp_path / "p0.json").read_bytes() == reference[1].read_bytes()
+    assert (tmp_path / "p1.json").read_bytes() == reference[1].read_bytes()
+
+
+@pytest.mark.parametrize("precision", ["bf16", "tf32"])
+def test_precision_modes_are_recorded(tiny_sst2, tmp_path, precision):
+    trial = trial_of(tiny_config(precision=precision))
+    result, out, _ = run(trial, tiny_sst2, tmp_path)
+    stored = json.loads(out.read_text())
+    assert stored["config"]["training"]["precision"] == precision
+    assert stored["config_hash"] != config.config_hash(trial_of(tiny_config()))
+    assert result["status"] == "completed" and len(result["train_loss"]) == 12

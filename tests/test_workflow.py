@@ -103,3 +103,17 @@ def test_live_early_stopping_continues_the_best_exactly(study, tmp_path):
     live = pd.read_csv(tmp_path / "results" / "tables" / "early_stopping_live.csv").iloc[0]
     assert live["trial_steps_spent"] == 4 * 2 + 2 * 2 and live["trial_steps_all_full"] == 16
     assert live["resumed_continuations"] == 2
+
+
+def test_changed_analysis_or_aggregation_code_reruns_no_trial(study, tmp_path):
+    """A copy of the workflow with two scripts edited: only their rules (and what follows) rerun."""
+    import shutil
+
+    copy = tmp_path / "workflow-copy"
+    shutil.copytree(REPO, copy, ignore=shutil.ignore_patterns(".venv", ".git", "results", ".snakemake", "checkpoints"))
+    for script in ("aggregate_task.py", "best_found.py"):
+        path = copy / "workflow" / "scripts" / script
+        path.write_text(path.read_text() + "\n# edited\n")
+    jobs = planned(study, snakefile=copy / "Snakefile")
+    assert jobs["finetune"] == 0 and jobs["prepare_data"] == 0, jobs
+    assert jobs["aggregate_task"] == 1 and jobs["best_found"] == 1

@@ -13,8 +13,8 @@ REPO = Path(__file__).resolve().parents[1]
 TINY = REPO / "tests" / "config" / "tiny.yaml"
 
 
-def snakemake(workdir, *args, configfile=TINY, check=True, timeout=900, env=None):
-    command = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir), *args]
+def snakemake(workdir, *args, configfile=TINY, check=True, timeout=900, env=None, snakefile=REPO / "Snakefile"):
+    command = [sys.executable, "-m", "snakemake", "-s", str(snakefile), "-d", str(workdir), *args]
     if configfile is not None:
         command += ["--configfile", str(configfile)]
     result = subprocess.run(

@@ -68,8 +68,11 @@ def pack(input_ids: list[list[int]], token_type_ids: list[list[int]], labels=Non
     )
 
 
-def _self_attention(attention, hidden: torch.Tensor, batch: PackedBatch, dropout: float) -> torch.Tensor:
-    """Multi-head self-attention of each example over its own tokens; [T, H] -> [T, H]."""
+def _self_attention(attention, hidden: torch.Tensor, batch: PackedBatch, dropout: float,
+                    queries: torch.Tensor | None = None) -> torch.Tensor:
+    """Multi-head self-attention of each example over its own tokens; [T, H] -> [T, H].
+
+    With `queries` (the rows of the [CLS] tokens, [B, H]) only those attend: -> [B, H]."""
     n_heads = attention.num_attention_heads
     head_size = attention.attention_head_size
     n_examples = batch.starts.shape[0]
@@ -79,16 +82,25 @@ def _self_attention(attention, hidden: torch.Tensor, batch: PackedBatch, dropout
         layout = x.new_zeros(n_examples * batch.longest, x.shape[-1]).index_copy(0, batch.scatter_index, x)
         return layout.view(n_examples, batch.longest, n_heads, head_size).transpose(1, 2)
 
-    query = per_example(attention.query(hidden))
     key = per_example(attention.key(hidden))
     value = per_example(attention.value(hidden))
+    if queries is not None:
+        query = attention.query(queries).view(n_examples, 1, n_heads, head_size).transpose(1, 2)
+        context = F.scaled_dot_product_attention(query, key, value, attn_mask=batch.attention_mask, dropout_p=dropout)
+        return context.transpose(1, 2).reshape(n_examples, n_heads * head_size)
+    query = per_example(attention.query(hidden))
     context = F.scaled_dot_product_attention(query, key, value, attn_mask=batch.attention_mask, dropout_p=dropout)
     context = context.transpose(1, 2).reshape(n_examples * batch.longest, n_heads * head_size)
     return context.index_select(0, batch.scatter_index).view(tokens, n_heads * head_size)
 
 
 def forward(model, batch: PackedBatch) -> torch.Tensor:
-    """Logits [B, num_labels] of a `BertForSequenceClassification` on a packed batch."""
+    """Logits [B, num_labels] of a `BertForSequenceClassification` on a packed batch.
+
+    The classifier reads only the [CLS] token of the last layer, so that layer computes keys and
+    values for every token but queries, attention output and feed-forward for [CLS] alone (the
+    other tokens' last-layer outputs never reach the loss: the same logits and gradients, a sixth
+    less work for a 6-layer model)."""
     bert = model.bert
     embeddings = bert.embeddings
     hidden = (
@@ -98,9 +110,14 @@ def forward(model, batch: PackedBatch) -> torch.Tensor:
     )
     hidden = embeddings.dropout(embeddings.LayerNorm(hidden))
     attention_dropout = model.config.attention_probs_dropout_prob if model.training else 0.0
-    for layer in bert.encoder.layer:
+    *layers, last = bert.encoder.layer
+    for layer in layers:
         context = _self_attention(layer.attention.self, hidden, batch, attention_dropout)
         attended = layer.attention.output(context, hidden)  # dense, dropout, LayerNorm(+ residual)
         hidden = layer.output(layer.intermediate(attended), attended)  # feed-forward, LayerNorm(+ residual)
-    pooled = bert.pooler(hidden.index_select(0, batch.starts).unsqueeze(1))  # [CLS] -> dense -> tanh
+    first = hidden.index_select(0, batch.starts)  # [CLS] rows, [B, H]
+    context = _self_attention(last.attention.self, hidden, batch, attention_dropout, queries=first)
+    attended = last.attention.output(context, first)
+    first = last.output(last.intermediate(attended), attended)
+    pooled = bert.pooler(first.unsqueeze(1))  # [CLS] -> dense -> tanh
     return model.classifier(model.dropout(pooled))

@@ -51,6 +51,7 @@ rule seed_effects:
         best_worst="results/tables/best_worst_seeds.csv",
         grid_figure=report("results/figures/seed_grid.pdf", category="Paper", subcategory="Fig. 2"),
         densities_figure=report("results/figures/seed_densities.pdf", category="Paper", subcategory="Fig. 3"),
+        tables_figure=report("results/figures/seed_tables.pdf", category="Paper", subcategory="Tables 3-4"),
     log:
         "results/logs/analysis/seed_effects.log",
     conda:

@@ -162,6 +162,7 @@ FIGURES = [
     "trials_needed",
     "seed_grid",
     "seed_densities",
+    "seed_tables",
     "variance_components",
     "variance_components_table",
     "seed_transfer",

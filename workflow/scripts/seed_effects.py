@@ -16,12 +16,10 @@ matrices = {task: seed_effects.seed_matrix(group) for task, group in trials.grou
 pd.concat(
     [m.stack().rename("best").reset_index().assign(task=task) for task, m in matrices.items()], ignore_index=True
 ).to_csv(snakemake.output.grid, index=False)
-pd.concat([seed_effects.within_seed_sd(trials, score) for score in ("best", "final")]).to_csv(
-    snakemake.output.within_sd, index=False
-)
-pd.concat([seed_effects.best_worst_anova(trials, score) for score in ("best", "final")]).to_csv(
-    snakemake.output.best_worst, index=False
-)
+within_sd = pd.concat([seed_effects.within_seed_sd(trials, score) for score in ("best", "final")])
+within_sd.to_csv(snakemake.output.within_sd, index=False)
+best_worst = pd.concat([seed_effects.best_worst_anova(trials, score) for score in ("best", "final")])
+best_worst.to_csv(snakemake.output.best_worst, index=False)
 figures.save(
     paper.seed_grid(matrices), snakemake.output.grid_figure,
     "Best dev score per weight-init x data-order seed, sorted by mean (Fig. 2)", caption,
@@ -29,4 +27,8 @@ figures.save(
 figures.save(
     paper.seed_densities(trials), snakemake.output.densities_figure,
     "Best dev score of the best and worst seeds (Fig. 3)", caption,
+)
+figures.save(
+    paper.seed_tables(within_sd, best_worst), snakemake.output.tables_figure,
+    "Seed effects: sd within a seed (Table 3) and best vs worst seeds (Table 4)", caption,
 )

@@ -1,0 +1,54 @@
+"""Seed effects (Fig. 2, Tables 3 and 4) on a small hand-made grid."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from seedstudy import seed_effects
+
+#            order 1  order 2  order 3
+# init 1       0.1      0.2      0.3
+# init 2       0.5      0.6      1.0
+SCORES = {(1, 1): 0.1, (1, 2): 0.2, (1, 3): 0.3, (2, 1): 0.5, (2, 2): 0.6, (2, 3): 1.0}
+
+
+def grid():
+    return pd.DataFrame([{"task": "sst2", "init_seed": i, "order_seed": o, "best": v} for (i, o), v in SCORES.items()])
+
+
+def test_seed_matrix_sorted_by_means():
+    matrix = seed_effects.seed_matrix(grid())
+    assert list(matrix.index) == [2, 1]  # init means 0.7, 0.2
+    assert list(matrix.columns) == [3, 2, 1]  # order means 0.65, 0.4, 0.3
+    assert matrix.loc[2, 3] == 1.0 and matrix.loc[1, 1] == 0.1
+
+
+def test_within_seed_sd_by_hand():
+    row = seed_effects.within_seed_sd(grid()).iloc[0]
+    within_init = (np.sqrt(0.02 / 3) + np.sqrt(0.14 / 3)) / 2  # population sds of (0.1, 0.2, 0.3) and (0.5, 0.6, 1.0)
+    within_order = (0.2 + 0.2 + 0.35) / 3  # population sds of (0.1, 0.5), (0.2, 0.6), (0.3, 1.0)
+    assert row["within_init_sd"] == pytest.approx(within_init)
+    assert row["within_order_sd"] == pytest.approx(within_order)
+    assert row["total_sd"] == pytest.approx(np.sqrt(0.535 / 6))
+    assert row["n_trials"] == 6
+
+
+def test_best_worst_anova_by_hand():
+    table = seed_effects.best_worst_anova(grid()).set_index("factor")
+    init, order = table.loc["init"], table.loc["order"]
+    assert (init["best_seed"], init["worst_seed"]) == (2, 1)
+    assert init["best_mean"] == pytest.approx(0.7) and init["worst_mean"] == pytest.approx(0.2)
+    # SS between = 0.375 (df 1), SS within = 0.16 (df 4)
+    assert init["F"] == pytest.approx(0.375 / (0.16 / 4))
+    assert (order["best_seed"], order["worst_seed"]) == (3, 1)
+    # groups (0.3, 1.0) and (0.1, 0.5): SS between 0.1225 (df 1), SS within 0.325 (df 2)
+    assert order["F"] == pytest.approx(0.1225 / (0.325 / 2))
+    from scipy import stats
+
+    assert init["p"] == pytest.approx(stats.f.sf(9.375, 1, 4))
+
+
+def test_single_trial_per_seed_gives_no_anova():
+    one = grid()[grid()["order_seed"] == 1]
+    row = seed_effects.best_worst_anova(one).set_index("factor").loc["init"]
+    assert np.isnan(row["F"]) and row["n_best"] == 1
