@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import textwrap
 from pathlib import Path
 
 import matplotlib
@@ -44,7 +45,8 @@ def panels(n: int, width: float = 4.2, height: float = 3.4, **kwargs):
 
 def save(fig, path: str | os.PathLike, title: str, caption: str) -> None:
     """Title on top, caption below, one page of PDF."""
-    fig.suptitle(title, fontsize=12, fontweight="bold")
+    # a title wider than a narrow figure is wrapped rather than cut off
+    fig.suptitle(textwrap.fill(title, width=max(40, int(fig.get_figwidth() * 9))), fontsize=12, fontweight="bold")
     fig.text(0.5, 0.01, caption, ha="center", va="bottom", fontsize=7, wrap=True)
     fig.tight_layout(rect=(0, 0.06, 1, 0.95))
     path = Path(path)

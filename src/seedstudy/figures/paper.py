@@ -14,7 +14,7 @@ from ..seed_effects import FACTORS, best_worst_seeds
 
 def best_found(table: pd.DataFrame):
     reported = [c for c in table.columns if c.startswith("reported")]
-    fig, ax = plt.subplots(figsize=(7, 4))
+    fig, ax = plt.subplots(figsize=(9, 4))
     x = np.arange(len(table))
     width = 0.8 / (2 + len(reported))
     bars = [("best_found", f"ours: best found ({table['model'].iloc[0]})"), ("mean_best_found", "ours: mean best found")]
@@ -24,7 +24,7 @@ def best_found(table: pd.DataFrame):
     ax.scatter(x, table["majority_baseline"], marker="_", s=600, color="black", zorder=3, label="majority class")
     ax.set_xticks(x, [f"{task_label(t)}\n({m})" for t, m in zip(table["task"], table["metric"])])
     ax.set_ylabel("dev score (%)")
-    ax.legend(fontsize=7, loc="lower right")
+    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
 
 
