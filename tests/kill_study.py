@@ -1,11 +1,12 @@
 """Kill the tiny study at seeded moments, rerun each time, and check that nothing is lost and no
 completed trial is ever trained twice.
 
-    GLUE_DIR=../shared/data/glue python tests/kill_study.py --points 10 --seed 1
+    GLUE_DIR=../shared/data/glue python tests/kill_study.py --points 10 --seed 1 --seeds 3
 
-Each point starts `snakemake results/figures/all.pdf` in its own process group, waits for a
-moment (while a trial trains, at a random time, while a task is aggregated, while an analysis
-runs; offsets drawn from the seed), and kills the whole group with SIGKILL; then `snakemake --unlock` (what Snakemake asks a user to
+Each point starts `snakemake results/figures/all.pdf` (the tiny study, with 32 steps per trial) in
+its own process group, waits for a moment (while a trial trains, while a task is aggregated, while
+an analysis runs, at a random time; offsets drawn from the seed), and kills the whole group with
+SIGKILL; then `snakemake --unlock` (what Snakemake asks a user to
 do after a killed run) and the checks: every trial file present parses and holds a complete curve.
 A final run must finish; a trial ledger (SEEDSTUDY_TRIAL_LEDGER) then shows every trial trained to
 completion exactly once: trials started = trials + trials interrupted.
@@ -35,15 +36,26 @@ TARGETS = ("mid-trial", "random", "mid-aggregation", "mid-analysis")
 NOT_ANALYSES = {"finetune", "prepare_data", "aggregate_task", "aggregate_study", "all_figures"}
 
 
+def study_overrides(seeds: int) -> list[str]:
+    """The tiny study with an n x n seed grid and longer trials (32 steps instead of 4), so that
+    kills land mid-training and there is work left for many kill points."""
+    return [
+        "--config",
+        "training={'epochs': 2, 'batch_size': 2, 'lr': 1.0e-4, 'evals_per_epoch': 2, 'max_length': 32}",
+        f"tasks={{'sst2': {{'init_seeds': '1..{seeds}', 'order_seeds': '1..{seeds}', 'train_size': 32, 'dev_size': 32}}}}",
+    ]
+
+
 def plan(points: int) -> list[str]:
-    """The kinds of moment, in an order that leaves work to interrupt: trials first, then the
-    aggregation, then the analyses (each needs the previous stage done)."""
+    """The kinds of moment, in an order that leaves work to interrupt: trials (and random moments
+    among them) first, then the aggregation, then the analyses (each needs the stage before)."""
     if points < 3:
         return ["mid-trial"] * points
-    trials = max(1, round(points * 0.5))
-    analyses = max(1, (points - trials - 1) // 2)
-    random_ = points - trials - analyses - 1
-    return ["mid-trial"] * trials + ["random"] * random_ + ["mid-aggregation"] + ["mid-analysis"] * analyses
+    analyses = max(1, (points - 1) // 4)
+    early = points - 1 - analyses
+    trials = (early + 1) // 2
+    mixed = [kind for pair in zip(["mid-trial"] * trials, ["random"] * (early - trials) + [None]) for kind in pair if kind]
+    return mixed + ["mid-aggregation"] + ["mid-analysis"] * analyses
 
 
 def running_scripts(group: int) -> set[str]:
@@ -65,27 +77,35 @@ def running_scripts(group: int) -> set[str]:
     return names
 
 
-def run_and_kill(workdir: Path, target: str, rng: random.Random, env: dict, timeout: float = 300) -> str:
+def trial_starts(ledger: Path) -> int:
+    return sum(line.startswith("start") for line in ledger.read_text().splitlines()) if ledger.exists() else 0
+
+
+def run_and_kill(workdir: Path, target: str, rng: random.Random, env: dict, overrides: list[str],
+                 timeout: float = 300) -> str:
     """Start the study, kill its process group at the target moment; what was running then."""
     command = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir),
-               "results/figures/all.pdf", "--configfile", str(TINY)]
+               "results/figures/all.pdf", *overrides, "--configfile", str(TINY)]
+    ledger = Path(env["SEEDSTUDY_TRIAL_LEDGER"])
+    started_before = trial_starts(ledger)
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                start_new_session=True, env=env)
     group = process.pid
     start = time.monotonic()
-    random_at = start + rng.uniform(2.0, 20.0)
-    extra = rng.uniform(0.0, 4.0)
+    random_at = start + rng.uniform(2.0, 10.0)
+    extra = rng.uniform(0.0, 1.5)
     while process.poll() is None and time.monotonic() - start < timeout:
         scripts = running_scripts(group)
         hit = (
-            (target == "mid-trial" and "finetune" in scripts)
+            # a trial has started training in this run (its ledger line), not just its process
+            (target == "mid-trial" and "finetune" in scripts and trial_starts(ledger) > started_before)
             or (target == "mid-aggregation" and "aggregate_task" in scripts)
             or (target == "mid-analysis" and scripts - NOT_ANALYSES)
             or (target == "random" and time.monotonic() >= random_at)
         )
         if hit:
             if target == "mid-trial":
-                time.sleep(extra)  # somewhere inside the trial, not at its very start
+                time.sleep(extra)  # somewhere inside the trial's training, not at its very start
                 scripts = running_scripts(group) or scripts
             os.killpg(group, signal.SIGKILL)
             process.wait()
@@ -120,7 +140,7 @@ def ledger_counts(path: Path) -> tuple[Counter, Counter, int]:
     return starts, dones, len(open_attempts)
 
 
-def kill_study(workdir: Path, points: int, seed: int, log=print) -> dict:
+def kill_study(workdir: Path, points: int, seed: int, seeds: int = 2, log=print) -> dict:
     workdir.mkdir(parents=True, exist_ok=True)
     ledger = workdir / "trial-ledger.txt"
     env = {**os.environ, "SEEDSTUDY_TRIAL_LEDGER": str(ledger)}
@@ -128,14 +148,14 @@ def kill_study(workdir: Path, points: int, seed: int, log=print) -> dict:
     targets = plan(points)
     hits = []
     for point, target in enumerate(targets, start=1):
-        what = run_and_kill(workdir, target, rng, env)
+        what = run_and_kill(workdir, target, rng, env, study_overrides(seeds))
         snakemake(workdir, "--unlock")
         present = check_trial_files(workdir)
         hits.append((target, what))
         log(f"kill {point}/{points} ({target}): running {what}; {present} complete trial files, none partial")
-    snakemake(workdir, "results/figures/all.pdf", env={"SEEDSTUDY_TRIAL_LEDGER": str(ledger)})
+    snakemake(workdir, "results/figures/all.pdf", *study_overrides(seeds), env={"SEEDSTUDY_TRIAL_LEDGER": str(ledger)})
     n_trials = check_trial_files(workdir)
-    assert planned(workdir) == {}, "the final run left work to do"
+    assert planned(workdir, *study_overrides(seeds)) == {}, "the final run left work to do"
     starts, dones, interrupted = ledger_counts(ledger)
     summary = {
         "points": hits,
@@ -158,6 +178,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--seeds", type=int, default=3, help="an n x n seed grid (more trials, more to interrupt)")
     parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args()
     if not os.environ.get("GLUE_DIR"):
@@ -165,7 +186,7 @@ def main() -> None:
     import tempfile
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="kill-study-"))
-    kill_study(workdir, args.points, args.seed)
+    kill_study(workdir, args.points, args.seed, args.seeds)
     print(f"ok ({workdir})")
 
 
