@@ -354,3 +354,20 @@ def test_disconnected_grid_is_not_enough_data():
     # seeds (1, 1), (2, 2) only: init and order effects are confounded
     with pytest.raises(vc.NotEnoughData):
         vc.design([1, 1, 2, 2], [1, 1, 2, 2])
+
+
+def test_a_study_too_small_for_any_estimate_still_gives_tables_and_figures():
+    """Two completed trials of one init seed (live early stopping stopped the others)."""
+    from seedstudy.figures import variance
+
+    trials = pd.DataFrame({
+        "task": "sst2", "init_seed": [1, 1, 2, 2], "order_seed": [1, 2, 1, 2],
+        "status": ["stopped", "stopped", "completed", "completed"],
+        "best": [0.56, 0.56, 0.59, 0.60], "final": [0.56, 0.56, 0.56, 0.57],
+        "failed": [True, True, False, False], "diverged": False, "majority": 0.56,
+    })
+    table = vc.variance_components_table(trials, samples=20)
+    assert set(vc.ESTIMATE_COLUMNS) <= set(table.columns)
+    assert table["moments"].isna().all() and table["note"].str.contains("not enough data").all()
+    variance.variance_table_page(table, vc.anova_table(trials))
+    variance.variance_shares(table)

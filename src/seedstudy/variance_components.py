@@ -508,7 +508,17 @@ def variance_components_table(
                 table.insert(0, "score", score)
                 table.insert(0, "task", task)
                 frames.append(table)
-    return pd.concat(frames, ignore_index=True)
+    table = pd.concat(frames, ignore_index=True)
+    for column in ESTIMATE_COLUMNS:  # a study too small for any estimate still has every column
+        if column not in table:
+            table[column] = np.nan
+    return table
+
+
+ESTIMATE_COLUMNS = [
+    f"{method}{suffix}" for method in ("moments", "reml")
+    for suffix in ("", "_lower", "_upper", "_share", "_share_lower", "_share_upper")
+]
 
 
 def anova_table(trials: pd.DataFrame, scores=SCORES) -> pd.DataFrame:
