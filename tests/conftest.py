@@ -7,11 +7,16 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[1]
 
+# The workflow tests run Snakemake in temporary folders: a relative GLUE_DIR (as in the README's
+# `GLUE_DIR=../shared/data/glue pytest`) is made absolute here, relative to where pytest started.
+if os.environ.get("GLUE_DIR"):
+    os.environ["GLUE_DIR"] = str(Path(os.environ["GLUE_DIR"]).resolve())
+
 
 def glue_dir() -> Path:
     """$GLUE_DIR, else the copy beside the checkout (../shared/data/glue)."""
     value = os.environ.get("GLUE_DIR") or REPO.parent / "shared" / "data" / "glue"
-    path = Path(value)
+    path = Path(value).resolve()
     if not (path / "SST-2" / "train.tsv").is_file():
         pytest.fail(f"GLUE data not found at {path}: set GLUE_DIR to a folder of the GLUE TSVs")
     return path

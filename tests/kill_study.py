@@ -183,6 +183,8 @@ def main() -> None:
     args = parser.parse_args()
     if not os.environ.get("GLUE_DIR"):
         sys.exit("set GLUE_DIR to a folder of the GLUE TSVs (e.g. ../shared/data/glue)")
+    # the runs below work in temporary folders: a relative GLUE_DIR is taken from here
+    os.environ["GLUE_DIR"] = str(Path(os.environ["GLUE_DIR"]).resolve())
     import tempfile
 
     workdir = args.workdir or Path(tempfile.mkdtemp(prefix="kill-study-"))

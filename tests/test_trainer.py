@@ -241,6 +241,13 @@ def test_a_completed_trial_is_restored_from_its_record_not_trained_again(cfg, ti
     assert restored["status"] == "completed"
     assert json.loads((tmp_path / "t.run.json").read_text())["restored"] is True
     assert [line.split()[0] for line in ledger.read_text().splitlines()] == ["start", "done", "restore"]
+    # a record made by another version of the software is not reused: the trial trains again
+    monkeypatch.setattr(trainer, "__version__", "0.0.0+other")
+    again = trainer.run_trial(trial_of(cfg), tiny_sst2, out_path=tmp_path / "v.json",
+                              runtime=trainer.Runtime(checkpoint_path=str(checkpoint)))
+    assert [line.split()[0] for line in ledger.read_text().splitlines()][-2:] == ["start", "done"]
+    assert again["environment"]["seedstudy"] == "0.0.0+other" and "restored" not in again["_run"]
+    assert json.loads((tmp_path / "v.json").read_text())["evaluations"] == json.loads(out.read_text())["evaluations"]
     # a record of another config is not trusted
     other = trial_of(tiny_config(lr=5e-5))
     result = trainer.run_trial(other, tiny_sst2, out_path=tmp_path / "o.json",

@@ -97,14 +97,16 @@ def done_record_path(checkpoint_path) -> Path:
     return path.with_name(path.stem + ".done.json")
 
 
-def load_done_record(checkpoint_path, trial_config_hash) -> dict | None:
+def load_done_record(checkpoint_path, trial_config_hash, software: dict | None = None) -> dict | None:
     """The completed result of an earlier attempt of this very trial config, or None.
 
     A trial writes this record (in the checkpoint folder) before its outputs. When Snakemake
     reruns a trial that had completed with the same config (the workflow was killed after the
     trial finished but before Snakemake recorded it; the prepared data were rebuilt; an output was
     deleted), the rerun restores the outputs from the record instead of training again
-    (`runtime.reuse_completed`).
+    (`runtime.reuse_completed`). A record made by other versions of the libraries that compute a
+    trial (`software`: name -> version, compared with the result's `environment`) is not reused:
+    after an upgrade, a rerun trains again.
     """
     path = done_record_path(checkpoint_path)
     if not path.exists():
@@ -117,5 +119,12 @@ def load_done_record(checkpoint_path, trial_config_hash) -> dict | None:
         return None
     if record.get("format") != DONE_FORMAT or record.get("config_hash") != trial_config_hash:
         log.warning("ignoring completion record %s of another config", path)
+        return None
+    recorded = record.get("result", {}).get("environment", {})
+    changed = {name: (recorded.get(name), version) for name, version in (software or {}).items()
+               if recorded.get(name) != version}
+    if changed:
+        described = ", ".join(f"{name} {old} -> {new}" for name, (old, new) in sorted(changed.items()))
+        log.warning("ignoring completion record %s made with other software (%s): training again", path, described)
         return None
     return record

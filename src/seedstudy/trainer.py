@@ -192,16 +192,23 @@ def configure_numerics(device: torch.device, precision: str, deterministic: bool
     return notes
 
 
-def environment(device: torch.device, threads: int, notes: list[str]) -> dict:
+def software_versions() -> dict:
+    """The versions of what computes a trial; a completion record of other versions is not reused."""
     import transformers
 
-    name = "cpu" if device.type == "cpu" else f"cuda:{torch.cuda.get_device_name(device)}"
     return {
         "seedstudy": __version__,
         "python": platform.python_version(),
         "torch": torch.__version__,
         "transformers": transformers.__version__,
         "numpy": np.__version__,
+    }
+
+
+def environment(device: torch.device, threads: int, notes: list[str]) -> dict:
+    name = "cpu" if device.type == "cpu" else f"cuda:{torch.cuda.get_device_name(device)}"
+    return {
+        **software_versions(),
         "device": name,
         "threads": threads,
         "nondeterminism": notes,
@@ -337,7 +344,7 @@ def run_trial(
     wall_started = time.time()
     trial_hash = config_hash(trial)
     if runtime.checkpoint_path and runtime.reuse_completed and stop_at_fraction is None:
-        done = load_done_record(runtime.checkpoint_path, trial_hash)
+        done = load_done_record(runtime.checkpoint_path, trial_hash, software_versions())
         if done is not None:
             log.info("%s completed in an earlier attempt: outputs restored from %s", name,
                      done_record_path(runtime.checkpoint_path))
