@@ -26,6 +26,11 @@ def single_task_note(tasks) -> str:
     return f"seed transfer needs >= 2 tasks; this study has {len(tasks)} ({', '.join(tasks)})"
 
 
+def single_task_table(tasks) -> pd.DataFrame:
+    """A row per factor saying why there is nothing to compare."""
+    return pd.DataFrame([{"factor": factor, "note": single_task_note(tasks)} for factor in FACTORS])
+
+
 def seed_means(trials: pd.DataFrame, factor: str = "init", score: str = "best") -> pd.DataFrame:
     """Mean score of every seed of `factor` over the other factor's seeds: seeds x tasks."""
     finished = trials[trials["status"] != "stopped"]
@@ -91,13 +96,12 @@ def kendalls_w_test(scores: np.ndarray, permutations: int = 10000, seed: int = 0
 
 def pairs_table(trials: pd.DataFrame, permutations: int = 10000, seed: int = 0, score: str = "best") -> pd.DataFrame:
     """Spearman correlation of per-seed mean scores between every pair of tasks, per factor."""
-    rows = []
     tasks = sorted(trials["task"].unique())
+    if len(tasks) < 2:
+        return single_task_table(tasks)
+    rows = []
     for factor in FACTORS:
         means = seed_means(trials, factor, score)
-        if len(tasks) < 2:
-            rows.append({"factor": factor, "note": single_task_note(tasks)})
-            continue
         for a_index, task_a in enumerate(tasks):
             for task_b in tasks[a_index + 1 :]:
                 common = means[[task_a, task_b]].dropna()
@@ -138,13 +142,12 @@ def concordance_table(trials: pd.DataFrame, permutations: int = 10000, seed: int
 def best_seed_ranks(trials: pd.DataFrame, score: str = "best") -> pd.DataFrame:
     """For each task's best seed (highest mean score), its rank (1 = best) on every other task
     among the seeds the two tasks share."""
-    rows = []
     tasks = sorted(trials["task"].unique())
+    if len(tasks) < 2:
+        return single_task_table(tasks)
+    rows = []
     for factor in FACTORS:
         means = seed_means(trials, factor, score)
-        if len(tasks) < 2:
-            rows.append({"factor": factor, "note": single_task_note(tasks)})
-            continue
         for task in tasks:
             for other in tasks:
                 if other == task:
