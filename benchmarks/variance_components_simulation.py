@@ -8,6 +8,7 @@ and how often the interval at `--level` covers the truth, for the components and
 
     python benchmarks/variance_components_simulation.py                 # all scenarios
     python benchmarks/variance_components_simulation.py --scenario paper --replications 200
+    python benchmarks/variance_components_simulation.py --grid 8 8 --truth 0.3 0.05 0.65  # your grid
 """
 
 from __future__ import annotations
@@ -58,8 +59,8 @@ def simulate(n_init, n_order, replicates, truth, drop, rng, failures=False) -> p
     return frame
 
 
-def run(name: str, replications: int, samples: int, level: float, seed: int) -> pd.DataFrame:
-    n_init, n_order, replicates, truth, drop = SCENARIOS[name]
+def run(name: str, replications: int, samples: int, level: float, seed: int, scenarios=SCENARIOS) -> pd.DataFrame:
+    n_init, n_order, replicates, truth, drop = scenarios[name]
     total = sum(truth.values())
     rng = np.random.default_rng(seed)
     frames = []
@@ -113,8 +114,19 @@ def main(argv=None) -> None:
     parser.add_argument("--samples", type=int, default=1000, help="bootstrap samples per data set")
     parser.add_argument("--level", type=float, default=0.95)
     parser.add_argument("--seed", type=int, default=2020)
+    parser.add_argument("--grid", type=int, nargs=2, metavar=("INIT_SEEDS", "ORDER_SEEDS"),
+                        help="simulate a grid of this size instead of the built-in scenarios")
+    parser.add_argument("--truth", type=float, nargs=3, metavar=("INIT", "ORDER", "RESIDUAL"), default=[0.3, 0.2, 0.5],
+                        help="true components for --grid (default 0.3 0.2 0.5)")
     args = parser.parse_args(argv)
     pd.set_option("display.width", 200)
+    if args.grid:
+        if min(args.grid) < 2 or min(args.truth) <= 0:
+            parser.error("--grid needs at least 2 seeds per factor and --truth positive components")
+        name = f"{args.grid[0]} x {args.grid[1]}"
+        truth = dict(zip(("init", "order", "residual"), args.truth))
+        run(name, args.replications, args.samples, args.level, args.seed, {name: (*args.grid, 1, truth, 0.0)})
+        return
     for name in args.scenario or list(SCENARIOS):
         run(name, args.replications, args.samples, args.level, args.seed)
 
