@@ -2,8 +2,6 @@
 
 import copy
 
-import pytest
-
 from seedstudy import config
 
 from conftest import REPO

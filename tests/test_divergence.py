@@ -3,7 +3,6 @@ variance, expected-max, seed-transfer and divergence analyses on synthetic studi
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pytest
 from pypdf import PdfReader

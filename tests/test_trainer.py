@@ -13,7 +13,7 @@ import torch
 from seedstudy import config, trainer
 from seedstudy.store import read_trial
 
-from conftest import REPO, tiny_config
+from conftest import tiny_config
 
 
 def trial_of(cfg, init=1, order=2, dropout=None, task="sst2"):

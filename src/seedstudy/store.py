@@ -97,6 +97,14 @@ def done_record_path(checkpoint_path) -> Path:
     return path.with_name(path.stem + ".done.json")
 
 
+def write_done_record(checkpoint_path, trial_config_hash, result: dict, run_record: dict) -> None:
+    """Keep a copy of a completed trial's outputs beside its checkpoint (see `load_done_record`)."""
+    write_json_atomic(
+        done_record_path(checkpoint_path),
+        {"format": DONE_FORMAT, "config_hash": trial_config_hash, "result": result, "run": run_record},
+    )
+
+
 def load_done_record(checkpoint_path, trial_config_hash, software: dict | None = None) -> dict | None:
     """The completed result of an earlier attempt of this very trial config, or None.
 

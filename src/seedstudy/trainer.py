@@ -18,7 +18,6 @@ whatever else runs beside it. Timing and host go to the separate run record.
 from __future__ import annotations
 
 import fnmatch
-import json
 import logging
 import os
 import platform
@@ -35,7 +34,7 @@ import torch
 from . import __version__, metrics, optim, packed, schedule, seeds
 from .data import PreparedData, Split, load_prepared
 from .store import (
-    DONE_FORMAT, TRIAL_FORMAT, done_record_path, load_done_record, write_bytes_atomic, write_json_atomic,
+    TRIAL_FORMAT, done_record_path, load_done_record, write_bytes_atomic, write_done_record, write_json_atomic,
 )
 from .tasks import get_task
 
@@ -507,8 +506,7 @@ def run_trial(
         _save({k: v.detach().cpu() for k, v in model.state_dict().items()}, runtime.save_weights)
     if runtime.checkpoint_path and status != "stopped":
         # first the completion record, then the outputs, then the resumable checkpoint goes
-        write_json_atomic(done_record_path(runtime.checkpoint_path),
-                          {"format": DONE_FORMAT, "config_hash": trial_hash, "result": result, "run": run_record})
+        write_done_record(runtime.checkpoint_path, trial_hash, result, run_record)
     _write_outputs(out_path, run_path, result, run_record)
     if runtime.checkpoint_path and status != "stopped":
         Path(runtime.checkpoint_path).unlink(missing_ok=True)

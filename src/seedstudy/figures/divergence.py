@@ -3,7 +3,6 @@ and how early a failed run can be recognised."""
 
 from __future__ import annotations
 
-import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
