@@ -26,6 +26,12 @@ from .store import TrialFileError, read_trial, write_json_atomic
 KEYS = ["task", "init_seed", "order_seed", "dropout_seed"]
 
 
+def finished_trials(trials: pd.DataFrame) -> pd.DataFrame:
+    """Rows of a trials table with full-length scores: live early stopping's stopped trials are
+    partial and left out of the analyses that need a whole run."""
+    return trials[trials["status"] != "stopped"]
+
+
 def load_trials(paths) -> list[dict]:
     """Read every trial output; the first unusable one stops with a message naming it."""
     trials = []

@@ -18,11 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-KEYS = ["task", "init_seed", "order_seed", "dropout_seed"]
-
-
-def finished(trials: pd.DataFrame) -> pd.DataFrame:
-    return trials[trials["status"] != "stopped"]
+from .aggregate import KEYS, finished_trials
 
 
 def failure_table(trials: pd.DataFrame) -> pd.DataFrame:
@@ -30,7 +26,7 @@ def failure_table(trials: pd.DataFrame) -> pd.DataFrame:
     the fractions, with the majority-class score."""
     rows = []
     for task, group in trials.groupby("task", sort=True):
-        done = finished(group)
+        done = finished_trials(group)
         n = len(done)
         diverged = int(done["diverged"].sum())
         failed = int(done["failed"].sum())
@@ -57,7 +53,7 @@ def sample_curves(trials: pd.DataFrame, curves: pd.DataFrame, samples: int = 20,
     """The evaluation curves of `samples` finished trials per task, drawn at random with `seed`
     (all of them when a task has fewer), with the trials' failed flag and majority score."""
     frames = []
-    for task, group in finished(trials).groupby("task", sort=True):
+    for task, group in finished_trials(trials).groupby("task", sort=True):
         chosen = group.sample(n=min(samples, len(group)), random_state=seed)
         frames.append(chosen[KEYS + ["failed", "diverged", "majority"]])
     if not frames:
@@ -70,7 +66,7 @@ def failure_prediction(trials: pd.DataFrame, curves: pd.DataFrame, tolerance: fl
     """Per task and evaluation point: precision and recall of "score <= majority + tolerance at
     this point, or diverged before it" as a predictor of the trial failing at the end."""
     rows = []
-    for task, group in finished(trials).groupby("task", sort=True):
+    for task, group in finished_trials(trials).groupby("task", sort=True):
         outcome = group.set_index(KEYS[1:])[["failed", "majority"]]
         task_curves = curves[curves["task"] == task].set_index(KEYS[1:])
         points = (

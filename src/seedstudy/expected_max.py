@@ -26,6 +26,7 @@ import pandas as pd
 from opda.nonparametric import EmpiricalDistribution
 from scipy.special import gammaln
 
+from .aggregate import finished_trials
 from .tasks import get_task
 
 # the three evaluation frequencies of the paper: column of the trials table that holds the score
@@ -135,11 +136,6 @@ def tuning_curves(
     return table
 
 
-def finished(trials: pd.DataFrame) -> pd.DataFrame:
-    """Trials with full-length scores (live early stopping's stopped trials are partial)."""
-    return trials[trials["status"] != "stopped"]
-
-
 def metric_bounds(metric: str) -> tuple[float, float]:
     return METRIC_BOUNDS.get(metric, (-np.inf, np.inf))
 
@@ -149,7 +145,7 @@ def expected_max_table(
 ) -> pd.DataFrame:
     """Fig. 1's data and the tuning curves: per task, evaluation frequency and n."""
     frames = []
-    for task, group in finished(trials).groupby("task", sort=True):
+    for task, group in finished_trials(trials).groupby("task", sort=True):
         bounds = metric_bounds(group["metric"].iloc[0])
         for frequency, column in FREQUENCIES.items():
             scores = group[column].dropna()
@@ -200,7 +196,7 @@ def trials_needed_table(
     """Per task: trials needed to beat the previously reported BERT scores and some quantiles
     of our own best found scores, with probability `probability`."""
     rows = []
-    for task, group in finished(trials).groupby("task", sort=True):
+    for task, group in finished_trials(trials).groupby("task", sort=True):
         scores = group[score].dropna()
         if scores.empty:
             continue

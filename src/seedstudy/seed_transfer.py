@@ -17,6 +17,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .aggregate import finished_trials
+
 FACTORS = {"init": "init_seed", "order": "order_seed"}
 MIN_SEEDS = 3  # fewer common seeds make a rank correlation meaningless
 
@@ -33,8 +35,7 @@ def single_task_table(tasks) -> pd.DataFrame:
 
 def seed_means(trials: pd.DataFrame, factor: str = "init", score: str = "best") -> pd.DataFrame:
     """Mean score of every seed of `factor` over the other factor's seeds: seeds x tasks."""
-    finished = trials[trials["status"] != "stopped"]
-    return finished.pivot_table(index=FACTORS[factor], columns="task", values=score, aggfunc="mean").sort_index()
+    return finished_trials(trials).pivot_table(index=FACTORS[factor], columns="task", values=score, aggfunc="mean").sort_index()
 
 
 def spearman_test(x, y, permutations: int = 10000, seed: int = 0) -> tuple[float, float]:

@@ -43,6 +43,8 @@ import statsmodels.formula.api as smf
 from scipy import sparse, stats
 from statsmodels.stats.anova import anova_lm
 
+from .aggregate import finished_trials
+
 SCORES = ("best", "final")
 # the two views of every analysis: all finished trials, and the same without failed trials
 VIEWS = ("all", "without failed")
@@ -407,7 +409,7 @@ def two_way_anova(group: pd.DataFrame, score: str = "best", interaction: bool = 
 
 def view_trials(group: pd.DataFrame, view: str) -> pd.DataFrame:
     """Trials of a view: finished trials (stopped ones are partial), without failed ones on request."""
-    kept = group[group["status"] != "stopped"]
+    kept = finished_trials(group)
     if view == "without failed":
         kept = kept[~kept["failed"].astype(bool)]
     elif view != "all":
