@@ -23,7 +23,8 @@ import pandas as pd
 
 from .store import TrialFileError, read_trial, write_json_atomic
 
-KEYS = ["task", "init_seed", "order_seed", "dropout_seed"]
+SEED_KEYS = ["init_seed", "order_seed", "dropout_seed"]  # one trial within a task
+KEYS = ["task", *SEED_KEYS]
 
 
 def finished_trials(trials: pd.DataFrame) -> pd.DataFrame:

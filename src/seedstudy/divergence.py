@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .aggregate import KEYS, finished_trials
+from .aggregate import KEYS, SEED_KEYS, finished_trials
 
 
 def failure_table(trials: pd.DataFrame) -> pd.DataFrame:
@@ -67,8 +67,8 @@ def failure_prediction(trials: pd.DataFrame, curves: pd.DataFrame, tolerance: fl
     this point, or diverged before it" as a predictor of the trial failing at the end."""
     rows = []
     for task, group in finished_trials(trials).groupby("task", sort=True):
-        outcome = group.set_index(KEYS[1:])[["failed", "majority"]]
-        task_curves = curves[curves["task"] == task].set_index(KEYS[1:])
+        outcome = group.set_index(SEED_KEYS)[["failed", "majority"]]
+        task_curves = curves[curves["task"] == task].set_index(SEED_KEYS)
         points = (
             task_curves[["eval_index", "step", "epoch"]]
             .drop_duplicates("eval_index")

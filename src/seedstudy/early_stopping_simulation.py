@@ -59,7 +59,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-TRIAL_KEYS = ["init_seed", "order_seed", "dropout_seed"]
+from .aggregate import SEED_KEYS
 
 # Two means closer than this (relative) are a tie; see `best_per_budget`.
 TIE_TOLERANCE = 1e-12
@@ -118,23 +118,23 @@ class TaskCurves:
         """
         rows = curves[curves["task"] == task]
         stopped = rows[rows["status"] == "stopped"]
-        n_stopped = int(stopped.groupby(TRIAL_KEYS, dropna=False).ngroups) if len(stopped) else 0
+        n_stopped = int(stopped.groupby(SEED_KEYS, dropna=False).ngroups) if len(stopped) else 0
         rows = rows[rows["status"].isin(["completed", "diverged"])]
         completed = rows[rows["status"] == "completed"]
         if completed.empty:
             raise ValueError(f"task {task!r} has no completed trial: its evaluation grid is unknown")
-        grids = completed.sort_values("eval_index").groupby(TRIAL_KEYS, dropna=False)["step"].apply(tuple)
+        grids = completed.sort_values("eval_index").groupby(SEED_KEYS, dropna=False)["step"].apply(tuple)
         if grids.nunique() != 1:
             raise ValueError(f"the completed trials of task {task!r} do not share one evaluation grid")
         steps = np.asarray(grids.iloc[0], dtype=int)
         epochs = completed.drop_duplicates("step").set_index("step")["epoch"].reindex(steps).to_numpy(dtype=float)
         n_points = len(steps)
-        rows = rows.sort_values(TRIAL_KEYS + ["eval_index"], na_position="first")
+        rows = rows.sort_values(SEED_KEYS + ["eval_index"], na_position="first")
         trials, score_rows, n_evals = [], [], []
-        for key, group in rows.groupby(TRIAL_KEYS, dropna=False, sort=False):
+        for key, group in rows.groupby(SEED_KEYS, dropna=False, sort=False):
             group_steps = group["step"].to_numpy(dtype=int)
             values = group["score"].to_numpy(dtype=float)
-            label = dict(zip(TRIAL_KEYS, key))
+            label = dict(zip(SEED_KEYS, key))
             if len(values) > n_points or not np.array_equal(group_steps, steps[: len(values)]):
                 raise ValueError(f"task {task!r}, trial {label}: evaluations off the task's grid")
             if not np.all(np.isfinite(values)):

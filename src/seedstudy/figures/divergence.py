@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import seaborn as sns
 
+from ..aggregate import SEED_KEYS
 from . import panels, task_label
 from .tables import fmt, table_page
 
@@ -37,7 +38,7 @@ def learning_curves(sample: pd.DataFrame, trials: pd.DataFrame):
     fig, axes = panels(max(1, len(tasks)))
     for ax, task in zip(axes, tasks):
         curves = sample[sample["task"] == task]
-        for _, curve in curves.groupby(["init_seed", "order_seed", "dropout_seed"]):
+        for _, curve in curves.groupby(SEED_KEYS):
             failed = bool(curve["failed"].iloc[0])
             ax.plot(curve["epoch"], curve["score"], color="tab:red" if failed else "tab:blue",
                     alpha=0.8 if failed else 0.5, linewidth=0.9)
@@ -45,7 +46,7 @@ def learning_curves(sample: pd.DataFrame, trials: pd.DataFrame):
         ax.axhline(majority, color="black", linestyle="--", linewidth=1, label="majority class")
         ax.plot([], [], color="tab:red", label="failed")
         ax.plot([], [], color="tab:blue", label="not failed")
-        n = curves.groupby(["init_seed", "order_seed", "dropout_seed"]).ngroups
+        n = curves.groupby(SEED_KEYS).ngroups
         ax.set_title(f"{task_label(task)}: {n} random trials")
         ax.set_xlabel("epoch")
         ax.set_ylabel(f"dev {trials.loc[trials['task'] == task, 'metric'].iloc[0]}")
