@@ -417,6 +417,12 @@ def view_trials(group: pd.DataFrame, view: str) -> pd.DataFrame:
     return kept
 
 
+ESTIMATE_COLUMNS = [
+    f"{method}{suffix}" for method in ("moments", "reml")
+    for suffix in ("", "_lower", "_upper", "_share", "_share_lower", "_share_upper")
+]
+
+
 def variance_components(
     group: pd.DataFrame, score: str = "best", level: float = 0.95, samples: int = 1000, seed: int = 0
 ) -> pd.DataFrame:
@@ -431,8 +437,9 @@ def variance_components(
     }
     try:
         d = design(data["init_seed"], data["order_seed"])
-    except NotEnoughData as error:
-        return pd.DataFrame([{"component": c, **info, "note": str(error)} for c in ("init", "order", "residual", "total")])
+    except NotEnoughData as error:  # the columns of a fitted result, so that small studies still tabulate
+        empty = dict.fromkeys(ESTIMATE_COLUMNS, np.nan)
+        return pd.DataFrame([{"component": c, **empty, **info, "note": str(error)} for c in ("init", "order", "residual", "total")])
     y = data[score].to_numpy(dtype=float)
     components = list(d.components)
     k = len(components)
@@ -510,17 +517,7 @@ def variance_components_table(
                 table.insert(0, "score", score)
                 table.insert(0, "task", task)
                 frames.append(table)
-    table = pd.concat(frames, ignore_index=True)
-    for column in ESTIMATE_COLUMNS:  # a study too small for any estimate still has every column
-        if column not in table:
-            table[column] = np.nan
-    return table
-
-
-ESTIMATE_COLUMNS = [
-    f"{method}{suffix}" for method in ("moments", "reml")
-    for suffix in ("", "_lower", "_upper", "_share", "_share_lower", "_share_upper")
-]
+    return pd.concat(frames, ignore_index=True)
 
 
 def anova_table(trials: pd.DataFrame, scores=SCORES) -> pd.DataFrame:
