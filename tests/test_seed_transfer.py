@@ -96,6 +96,21 @@ def test_tasks_with_different_grids_use_common_seeds():
     assert means["sst2"].isna().sum() == 2
 
 
+def test_seed_means_table_is_the_long_form_of_both_factors():
+    trials = pd.concat([make_trials(("rte",), 3, 2, seed=1), make_trials(("sst2",), 2, 2, seed=2)], ignore_index=True)
+    table = st.seed_means_table(trials)
+    assert list(table.columns) == ["factor", "seed", "task", "mean_best"]
+    # rte has init seeds 1..3 and order seeds 1..2, sst2 2 x 2: a row per (factor, seed, task),
+    # NaN where the task lacks the seed (init seed 3 on sst2)
+    assert len(table) == 3 * 2 + 2 * 2
+    missing = table[table["mean_best"].isna()]
+    assert missing[["factor", "seed", "task"]].values.tolist() == [["init", 3, "sst2"]]
+    for row in table.dropna().itertuples(index=False):
+        column = st.FACTORS[row.factor]
+        chosen = trials[(trials["task"] == row.task) & (trials[column] == row.seed)]
+        assert row.mean_best == pytest.approx(chosen["best"].mean())
+
+
 def test_stopped_trials_are_excluded_from_the_means():
     trials = make_trials(("rte", "sst2"), 3, 3, seed=3)
     trials.loc[(trials["task"] == "rte") & (trials["init_seed"] == 1) & (trials["order_seed"] == 1), ["status", "best"]] = ["stopped", 0.0]

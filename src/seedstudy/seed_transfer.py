@@ -38,6 +38,16 @@ def seed_means(trials: pd.DataFrame, factor: str = "init", score: str = "best") 
     return finished_trials(trials).pivot_table(index=FACTORS[factor], columns="task", values=score, aggfunc="mean").sort_index()
 
 
+def seed_means_table(trials: pd.DataFrame, score: str = "best") -> pd.DataFrame:
+    """`seed_means` of both factors in long form: factor, seed, task, mean_<score>."""
+    frames = [
+        seed_means(trials, factor, score).stack().rename(f"mean_{score}").reset_index()
+        .rename(columns={column: "seed"}).assign(factor=factor)
+        for factor, column in FACTORS.items()
+    ]
+    return pd.concat(frames, ignore_index=True)[["factor", "seed", "task", f"mean_{score}"]]
+
+
 def spearman_test(x, y, permutations: int = 10000, seed: int = 0) -> tuple[float, float]:
     """Spearman correlation of x and y and its two-sided permutation p-value (exact when the
     number of orderings is at most `permutations`)."""

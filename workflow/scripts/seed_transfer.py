@@ -12,12 +12,7 @@ study = json.load(open(snakemake.input.study))
 trials = pd.read_parquet(snakemake.input.trials)
 permutations, seed = snakemake.params.permutations, snakemake.params.seed
 
-pd.concat(
-    [seed_transfer.seed_means(trials, factor).stack().rename("mean_best").reset_index()
-     .rename(columns={column: "seed"}).assign(factor=factor)
-     for factor, column in seed_transfer.FACTORS.items()],
-    ignore_index=True,
-)[["factor", "seed", "task", "mean_best"]].to_csv(snakemake.output.means, index=False)
+seed_transfer.seed_means_table(trials).to_csv(snakemake.output.means, index=False)
 pairs = seed_transfer.pairs_table(trials, permutations, seed)
 pairs.to_csv(snakemake.output.pairs, index=False)
 concordance = seed_transfer.concordance_table(trials, permutations, seed)
