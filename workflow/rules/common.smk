@@ -105,27 +105,29 @@ def partial_trials(wildcards):
     return [f"results/early_stopping/{wildcards.task}/partial/{stem}.json" for stem in grid_stems(wildcards.task)]
 
 
-def trial_outputs(task):
-    """Trial outputs of a task (result file stems without .json): the whole grid, or with live
-    early stopping the continued trials and the stopped ones' partial curves (known once the
-    selection exists)."""
-    if not early_stopping(task):
-        return [f"results/trials/{task}/{stem}" for stem in grid_stems(task)]
+def selection(task):
+    """Live early stopping's choice for a task, {"keep": [stems], "stop": [stems], ...}: known
+    once the select_survivors checkpoint has run (until then Snakemake waits for it)."""
     import json
 
     with open(checkpoints.select_survivors.get(task=task).output[0]) as handle:
-        selection = json.load(handle)
-    return [f"results/trials/{task}/{stem}" for stem in selection["keep"]] + [
-        f"results/early_stopping/{task}/partial/{stem}" for stem in selection["stop"]
+        return json.load(handle)
+
+
+def trial_outputs(task):
+    """Trial outputs of a task (result file stems without .json): the whole grid, or with live
+    early stopping the continued trials and the stopped ones' partial curves."""
+    if not early_stopping(task):
+        return [f"results/trials/{task}/{stem}" for stem in grid_stems(task)]
+    chosen = selection(task)
+    return [f"results/trials/{task}/{stem}" for stem in chosen["keep"]] + [
+        f"results/early_stopping/{task}/partial/{stem}" for stem in chosen["stop"]
     ]
 
 
 def survivors(task, suffix):
-    """The continued trials of a live early-stopping task (known once the selection exists)."""
-    import json
-
-    with open(checkpoints.select_survivors.get(task=task).output[0]) as handle:
-        return [f"results/trials/{task}/{stem}{suffix}" for stem in json.load(handle)["keep"]]
+    """The continued trials of a live early-stopping task."""
+    return [f"results/trials/{task}/{stem}{suffix}" for stem in selection(task)["keep"]]
 
 
 def trial_folders(task):
