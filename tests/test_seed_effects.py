@@ -23,6 +23,14 @@ def test_seed_matrix_sorted_by_means():
     assert matrix.loc[2, 3] == 1.0 and matrix.loc[1, 1] == 0.1
 
 
+def test_seed_grid_table_is_the_long_form_of_the_matrices():
+    matrices = {"sst2": seed_effects.seed_matrix(grid())}
+    table = seed_effects.seed_grid_table(matrices)
+    assert list(table.columns) == ["init_seed", "order_seed", "best", "task"]
+    assert {(r.init_seed, r.order_seed): r.best for r in table.itertuples()} == SCORES
+    assert list(table["init_seed"][:3]) == [2, 2, 2]  # in the matrix's sorted order
+
+
 def test_within_seed_sd_by_hand():
     row = seed_effects.within_seed_sd(grid()).iloc[0]
     within_init = (np.sqrt(0.02 / 3) + np.sqrt(0.14 / 3)) / 2  # population sds of (0.1, 0.2, 0.3) and (0.5, 0.6, 1.0)

@@ -24,6 +24,14 @@ def seed_matrix(trials: pd.DataFrame, score: str = "best") -> pd.DataFrame:
     return matrix.loc[rows, columns]
 
 
+def seed_grid_table(matrices: dict[str, pd.DataFrame], score: str = "best") -> pd.DataFrame:
+    """The `seed_matrix` of every task in long form: init_seed, order_seed, <score>, task."""
+    return pd.concat(
+        [matrix.stack().rename(score).reset_index().assign(task=task) for task, matrix in matrices.items()],
+        ignore_index=True,
+    )
+
+
 def within_seed_sd(trials: pd.DataFrame, score: str = "best") -> pd.DataFrame:
     """Table 3 for every task: expected sd within WI, within DO, and total (population sds)."""
     rows = []

@@ -18,8 +18,7 @@ import pandas as pd
 from scipy import stats
 
 from .aggregate import finished_trials
-
-FACTORS = {"init": "init_seed", "order": "order_seed"}
+from .seed_effects import FACTORS
 MIN_SEEDS = 3  # fewer common seeds make a rank correlation meaningless
 
 

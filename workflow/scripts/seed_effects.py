@@ -13,9 +13,7 @@ caption = figures.study_caption(study)
 trials = pd.read_parquet(snakemake.input.trials)
 
 matrices = {task: seed_effects.seed_matrix(group) for task, group in trials.groupby("task", sort=True)}
-pd.concat(
-    [m.stack().rename("best").reset_index().assign(task=task) for task, m in matrices.items()], ignore_index=True
-).to_csv(snakemake.output.grid, index=False)
+seed_effects.seed_grid_table(matrices).to_csv(snakemake.output.grid, index=False)
 within_sd = pd.concat([seed_effects.within_seed_sd(trials, score) for score in ("best", "final")])
 within_sd.to_csv(snakemake.output.within_sd, index=False)
 best_worst = pd.concat([seed_effects.best_worst_anova(trials, score) for score in ("best", "final")])
