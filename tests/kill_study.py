@@ -28,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "src"))
 
-from workflow import REPO, TINY, planned, snakemake  # noqa: E402
+from workflow import planned, snakemake, snakemake_command  # noqa: E402
 
 from seedstudy.store import read_trial  # noqa: E402
 
@@ -84,8 +84,7 @@ def trial_starts(ledger: Path) -> int:
 def run_and_kill(workdir: Path, target: str, rng: random.Random, env: dict, overrides: list[str],
                  timeout: float = 300) -> str:
     """Start the study, kill its process group at the target moment; what was running then."""
-    command = [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(workdir),
-               "results/figures/all.pdf", *overrides, "--configfile", str(TINY)]
+    command = snakemake_command(workdir, "results/figures/all.pdf", *overrides)
     ledger = Path(env["SEEDSTUDY_TRIAL_LEDGER"])
     started_before = trial_starts(ledger)
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,

@@ -13,10 +13,16 @@ REPO = Path(__file__).resolve().parents[1]
 TINY = REPO / "tests" / "config" / "tiny.yaml"
 
 
-def snakemake(workdir, *args, configfile=TINY, check=True, timeout=900, env=None, snakefile=REPO / "Snakefile"):
+def snakemake_command(workdir, *args, configfile=TINY, snakefile=REPO / "Snakefile") -> list[str]:
+    """The command line that runs the workflow on `workdir` with the given study config."""
     command = [sys.executable, "-m", "snakemake", "-s", str(snakefile), "-d", str(workdir), *args]
     if configfile is not None:
         command += ["--configfile", str(configfile)]
+    return command
+
+
+def snakemake(workdir, *args, configfile=TINY, check=True, timeout=900, env=None, snakefile=REPO / "Snakefile"):
+    command = snakemake_command(workdir, *args, configfile=configfile, snakefile=snakefile)
     result = subprocess.run(
         command, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})}
     )
