@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import seaborn as sns
 
-from ..aggregate import SEED_KEYS
+from ..aggregate import SEED_KEYS, finished_trials
 from . import panels, task_label
 from .tables import fmt, table_page
 
@@ -60,7 +60,7 @@ def best_densities(trials: pd.DataFrame, score: str = "best"):
     tasks = sorted(trials["task"].unique())
     fig, axes = panels(max(1, len(tasks)))
     for ax, task in zip(axes, tasks):
-        group = trials[(trials["task"] == task) & (trials["status"] != "stopped")]
+        group = finished_trials(trials[trials["task"] == task])
         values = group[score].dropna()
         if values.nunique() > 1:
             sns.kdeplot(values, ax=ax, fill=True, bw_adjust=0.5, warn_singular=False, label="all trials")
