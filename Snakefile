@@ -3,7 +3,7 @@
 #   snakemake --profile slurm -j 200           the paper grid (config/paper.yaml) on a SLURM cluster
 from snakemake.utils import min_version
 
-min_version("9.0")
+min_version("9.20")
 
 
 # the embedded default study, unless a study is given with --configfile (which then replaces it
@@ -13,16 +13,22 @@ if not workflow.config_settings.configfiles:
     configfile: "config.yaml"
 
 
+# every rule runs in this one environment under `--sdm conda` (the library itself comes from src/)
+conda: "envs/seedstudy.yaml"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/finetune.smk"
 include: "workflow/rules/aggregate.smk"
 include: "workflow/rules/analysis.smk"
-include: "workflow/rules/early_stopping.smk"
+include: "workflow/rules/early_stopping_live.smk"
+include: "workflow/rules/early_stopping_simulation.smk"
 include: "workflow/rules/figures.smk"
 
 
 rule all:
     default_target: True
+    localrule: True
     input:
-        "results/figures/all.pdf",
+        get_final_output(),

@@ -22,9 +22,19 @@ def test_paper_grid_dag_has_2100_trials(tmp_path, glue):
     print(f"dry-run of the paper grid: {elapsed:.1f} s")
 
 
+# Snakemake's linter asks each rule for a conda directive and does not see the workflow-level
+# `conda:` of the Snakefile, which serves every rule: that lint, and no other, is expected.
+WORKFLOW_LEVEL_CONDA = "Specify a conda environment or container for each rule."
+
+
 def test_lint_is_clean(tmp_path, glue):
+    import re
+
     result = snakemake(tmp_path, "--lint", check=False)
-    assert result.returncode == 0, result.stdout + result.stderr
+    text = result.stdout + result.stderr
+    lints = set(re.findall(r"^\s+\* (.+?):$", text, re.M))
+    assert lints <= {WORKFLOW_LEVEL_CONDA}, text
+    assert "Traceback" not in text and "Error" not in text, text
 
 
 @pytest.fixture(scope="module")

@@ -247,7 +247,8 @@ def load_checkpoint(path, trial_config_hash) -> dict | None:
     if not path.exists():
         return None
     try:
-        state = torch.load(path, map_location="cpu", weights_only=False)
+        # weights_only: a checkpoint holds tensors, numbers and lists only, and loading it runs no code
+        state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # truncated, corrupt, wrong format: never trust it
         log.warning("ignoring unreadable checkpoint %s (%s); training from the start", path, error)
         return None

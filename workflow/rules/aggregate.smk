@@ -2,6 +2,7 @@
 
 
 rule aggregate_task:
+    localrule: True
     input:
         unpack(task_trials),
     output:
@@ -12,13 +13,12 @@ rule aggregate_task:
         failure_tolerance=config["analysis"]["failure_tolerance"],
     log:
         "results/logs/aggregate/{task}.log",
-    conda:
-        "../../envs/seedstudy.yaml"
     script:
         "../scripts/aggregate_task.py"
 
 
 rule aggregate_study:
+    localrule: True
     input:
         expand("results/aggregate/{task}/trials.parquet", task=TASKS),
         expand("results/aggregate/{task}/curves.parquet", task=TASKS),
@@ -30,7 +30,5 @@ rule aggregate_study:
         study={"study": config["study"], "model": config["model"], "tasks": TASKS},
     log:
         "results/logs/aggregate/study.log",
-    conda:
-        "../../envs/seedstudy.yaml"
     script:
         "../scripts/aggregate_study.py"

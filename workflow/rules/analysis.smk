@@ -3,6 +3,7 @@
 
 
 rule best_found:
+    localrule: True
     input:
         trials="results/aggregate/trials.parquet",
         study="results/aggregate/study.json",
@@ -11,13 +12,12 @@ rule best_found:
         figure=report("results/figures/best_found.pdf", category="Paper", subcategory="Table 1"),
     log:
         "results/logs/analysis/best_found.log",
-    conda:
-        "../../envs/seedstudy.yaml"
     script:
         "../scripts/best_found.py"
 
 
 rule expected_max:
+    localrule: True
     input:
         trials="results/aggregate/trials.parquet",
         study="results/aggregate/study.json",
@@ -35,13 +35,12 @@ rule expected_max:
         band_method=config["analysis"]["band_method"],
     log:
         "results/logs/analysis/expected_max.log",
-    conda:
-        "../../envs/seedstudy.yaml"
     script:
         "../scripts/expected_max.py"
 
 
 rule seed_effects:
+    localrule: True
     input:
         trials="results/aggregate/trials.parquet",
         study="results/aggregate/study.json",
@@ -54,13 +53,12 @@ rule seed_effects:
         tables_figure=report("results/figures/seed_tables.pdf", category="Paper", subcategory="Tables 3-4"),
     log:
         "results/logs/analysis/seed_effects.log",
-    conda:
-        "../../envs/seedstudy.yaml"
     script:
         "../scripts/seed_effects.py"
 
 
 rule variance_components:
+    localrule: True
     input:
         trials="results/aggregate/trials.parquet",
         study="results/aggregate/study.json",
@@ -79,13 +77,12 @@ rule variance_components:
         seed=config["analysis"]["seed"],
     log:
         "results/logs/analysis/variance_components.log",
-    conda:
-        "../../envs/seedstudy.yaml"
     script:
         "../scripts/variance_components.py"
 
 
 rule seed_transfer:
+    localrule: True
     input:
         trials="results/aggregate/trials.parquet",
         study="results/aggregate/study.json",
@@ -103,13 +100,12 @@ rule seed_transfer:
         seed=config["analysis"]["seed"],
     log:
         "results/logs/analysis/seed_transfer.log",
-    conda:
-        "../../envs/seedstudy.yaml"
     script:
         "../scripts/seed_transfer.py"
 
 
 rule divergence:
+    localrule: True
     input:
         trials="results/aggregate/trials.parquet",
         curves="results/aggregate/curves.parquet",
@@ -131,7 +127,5 @@ rule divergence:
         seed=config["analysis"]["seed"],
     log:
         "results/logs/analysis/divergence.log",
-    conda:
-        "../../envs/seedstudy.yaml"
     script:
         "../scripts/divergence.py"

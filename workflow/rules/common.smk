@@ -9,6 +9,7 @@ sys.path.insert(0, SRC)
 os.environ.update(PYTHONPATH=os.pathsep.join(filter(None, [SRC, os.environ.get("PYTHONPATH")])))
 
 from snakemake.exceptions import WorkflowError
+from snakemake.io import is_flagged
 from snakemake.utils import validate
 
 from seedstudy import config as study
@@ -37,27 +38,6 @@ wildcard_constraints:
     init_seed=r"\d+",
     order_seed=r"\d+",
     dropout=r"(_dropout\d+)?",
-
-
-# Run by the Snakemake process itself, never submitted to a cluster (docs/slurm.md): everything
-# but the trials. They take seconds to minutes on one CPU, read and write only small files, and
-# prepare_data may need the Hugging Face Hub, which cluster compute nodes often cannot reach.
-# A rule missing here still works on a cluster, as a small CPU job (slurm/ default-resources).
-localrules:
-    prepare_data,
-    aggregate_task,
-    aggregate_study,
-    select_survivors,
-    best_found,
-    expected_max,
-    seed_effects,
-    variance_components,
-    seed_transfer,
-    divergence,
-    early_stopping_correlation,
-    early_stopping_simulation,
-    early_stopping_live,
-    all_figures,
 
 
 def early_stopping(task):
@@ -156,25 +136,23 @@ for _task in TASKS:
         os.makedirs(_folder, exist_ok=True)
 
 
-# the figures of results/figures/all.pdf, in order; each is made by a rule in analysis.smk
-FIGURES = [
-    "best_found",
-    "expected_max",
-    "tuning_curves",
-    "trials_needed",
-    "seed_grid",
-    "seed_densities",
-    "seed_tables",
-    "variance_components",
-    "variance_components_table",
-    "seed_transfer",
-    "seed_transfer_table",
-    "failures",
-    "learning_curves",
-    "best_densities",
-    "failure_prediction",
-]
-
+# tasks with live early stopping (workflow/rules/early_stopping_live.smk)
 ES_TASKS = [task for task in TASKS if early_stopping(task)]
-if ES_TASKS:
-    FIGURES.append("early_stopping_live")
+
+
+def report_figures():
+    """The pages of all.pdf: every study-wide figure that a rule declares as report() output, in
+    the order the rules are defined (the include order of the Snakefile). A rule that does not
+    apply to the study (say live early stopping where no task stops early) is not defined, so
+    its figure is not a page. This is the only list of the figures."""
+    return [
+        str(path)
+        for rule in workflow.rules
+        for path in rule.output
+        if is_flagged(path, "report") and str(path).startswith("results/figures/") and "{" not in str(path)
+    ]
+
+
+def get_final_output():
+    """What `snakemake` with no target builds."""
+    return ["results/figures/all.pdf"]

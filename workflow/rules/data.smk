@@ -2,6 +2,7 @@
 
 
 rule prepare_data:
+    localrule: True
     output:
         directory("results/data/{model}/{task}"),
     params:
@@ -12,7 +13,5 @@ rule prepare_data:
     threads: 1
     # before any trial: a data error stops the study before compute is spent
     priority: 100
-    conda:
-        "../../envs/seedstudy.yaml"
     script:
         "../scripts/prepare_data.py"

@@ -1,14 +1,11 @@
 # Every figure, one per page, in results/figures/all.pdf (and `snakemake --report`).
-
-
 rule all_figures:
+    localrule: True
     input:
-        figures=expand("results/figures/{figure}.pdf", figure=FIGURES),
+        figures=lambda wildcards: report_figures(),
     output:
         "results/figures/all.pdf",
     log:
         "results/logs/figures/all.log",
-    conda:
-        "../../envs/seedstudy.yaml"
     script:
         "../scripts/all_figures.py"

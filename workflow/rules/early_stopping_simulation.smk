@@ -2,14 +2,8 @@
 # paper's Algorithm 1 ("start t, stop after a fraction f, continue the best p") simulated on the
 # observed curves at equal compute budgets. Parameters under `analysis.early_stopping`.
 
-FIGURES += [
-    "early_stopping_correlation",
-    "early_stopping_settings",
-    "early_stopping_error_reduction",
-]
-
-
 rule early_stopping_correlation:
+    localrule: True
     input:
         curves="results/aggregate/curves.parquet",
         study="results/aggregate/study.json",
@@ -18,13 +12,12 @@ rule early_stopping_correlation:
         figure=report("results/figures/early_stopping_correlation.pdf", category="Paper", subcategory="Fig. 5"),
     log:
         "results/logs/analysis/early_stopping_correlation.log",
-    conda:
-        "../../envs/seedstudy.yaml"
     script:
         "../scripts/early_stopping_correlation.py"
 
 
 rule early_stopping_simulation:
+    localrule: True
     input:
         curves="results/aggregate/curves.parquet",
         study="results/aggregate/study.json",
@@ -44,7 +37,5 @@ rule early_stopping_simulation:
     threads: 2
     log:
         "results/logs/analysis/early_stopping_simulation.log",
-    conda:
-        "../../envs/seedstudy.yaml"
     script:
         "../scripts/early_stopping_simulation.py"
