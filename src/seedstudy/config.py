@@ -296,10 +296,15 @@ def dropout_seed_for(owner: str, init_seed: int, order_seed: int, dropout_seed: 
     raise ValueError(f"dropout owner must be one of order, init, grid; got {owner!r}")
 
 
+# The file stem of a trial, as a pattern whose fields are the trial rule's wildcards (`dropout`
+# is empty, or `_dropout<seed>` with a dropout grid). The only spelling of it.
+TRIAL_STEM = "init{init_seed}_order{order_seed}{dropout}"
+
+
 def trial_stem(init_seed: int, order_seed: int, dropout_seed: int | None = None) -> str:
     """The file stem of a trial: init3_order7, or init3_order7_dropout2 with a dropout grid."""
-    stem = f"init{init_seed}_order{order_seed}"
-    return stem if dropout_seed is None else f"{stem}_dropout{dropout_seed}"
+    dropout = "" if dropout_seed is None else f"_dropout{dropout_seed}"
+    return TRIAL_STEM.format(init_seed=init_seed, order_seed=order_seed, dropout=dropout)
 
 
 def trial_name(trial: dict) -> str:

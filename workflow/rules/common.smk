@@ -30,7 +30,7 @@ except (study.ConfigError, ValueError) as error:
 TASKS = list(config["tasks"])
 MODEL = slug(config["model"])
 CHECKPOINT_DIR = config["runtime"]["checkpoint_dir"]
-TRIAL_STEM = "init{init_seed}_order{order_seed}{dropout}"
+TRIAL_STEM = study.TRIAL_STEM
 
 
 wildcard_constraints:
@@ -56,21 +56,24 @@ def grid_stems(task):
     return stems[: es["start"]] if es else stems
 
 
+def stem(wildcards):
+    """The trial file stem of a trial job's wildcards."""
+    return TRIAL_STEM.format(**wildcards)
+
+
 def trial_config(wildcards):
     """The trial rule's only parameter: everything that decides the trial's result."""
     dropout = int(wildcards.dropout[len("_dropout") :]) if wildcards.dropout else None
     if (dropout is None) != (study.dropout_owner(study.task_training(config, wildcards.task)) != "grid"):
         raise WorkflowError(
-            f"trial {wildcards.task}/init{wildcards.init_seed}_order{wildcards.order_seed}{wildcards.dropout}: "
+            f"trial {wildcards.task}/{stem(wildcards)}: "
             f"a dropout seed belongs in the file name exactly when training.dropout_seed is a seed grid"
         )
     return study.trial_config(config, wildcards.task, int(wildcards.init_seed), int(wildcards.order_seed), dropout)
 
 
 def checkpoint_path(wildcards):
-    return os.path.join(
-        CHECKPOINT_DIR, wildcards.task, f"init{wildcards.init_seed}_order{wildcards.order_seed}{wildcards.dropout}.pt"
-    )
+    return os.path.join(CHECKPOINT_DIR, wildcards.task, f"{stem(wildcards)}.pt")
 
 
 def finetune_inputs(wildcards):
