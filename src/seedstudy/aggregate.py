@@ -155,11 +155,10 @@ def check_consistent(trials: list[dict]) -> None:
 
 
 def write_table(table: pd.DataFrame, path: str | os.PathLike) -> None:
-    """Parquet, with a CSV beside it for a quick look."""
+    """Parquet (the declared output; `pd.read_parquet` or `duckdb` for a quick look)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     table.to_parquet(path, index=False)
-    table.to_csv(path.with_suffix(".csv"), index=False)
 
 
 def aggregate_task(trial_paths, out_dir, failure_tolerance: float = 0.0) -> dict[str, pd.DataFrame]:

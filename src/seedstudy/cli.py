@@ -31,14 +31,9 @@ def _data_dir(cfg: dict, task: str) -> Path:
 
 def prepare_task(cfg: dict, task: str, out: Path) -> dict:
     from . import config
-    from .data import prepare
+    from .data import prepare_from_spec
 
-    spec = config.data_spec(cfg, task)
-    return prepare(
-        task, spec["model"], out, glue_dir=cfg["data"]["glue_dir"], source=spec["source"],
-        train_size=spec["train_size"], dev_size=spec["dev_size"],
-        subsample_seed=spec["subsample_seed"], max_length=spec["max_length"],
-    )
+    return prepare_from_spec(config.data_spec(cfg, task), out, glue_dir=cfg["data"]["glue_dir"])
 
 
 def cmd_prepare(args) -> int:
@@ -63,15 +58,9 @@ def cmd_train(args) -> int:
     out = Path(args.out) if args.out else Path("results") / "trials" / args.task / f"{stem}.json"
     runtime_cfg = cfg["runtime"]
     checkpoint = args.checkpoint or str(Path(runtime_cfg["checkpoint_dir"]) / args.task / f"{stem}.pt")
-    runtime = trainer.Runtime(
-        device=args.device or runtime_cfg["device"],
-        threads=args.threads or runtime_cfg["threads"],
-        checkpoint_path=checkpoint,
-        checkpoint_every_minutes=runtime_cfg["checkpoint_every_minutes"],
-        deterministic=runtime_cfg["deterministic"],
-        reuse_completed=runtime_cfg["reuse_completed"],
-        process_start=PROCESS_START,
-        save_weights=args.save_weights,
+    runtime = trainer.Runtime.from_config(
+        runtime_cfg, device=args.device, threads=args.threads, checkpoint_path=checkpoint,
+        process_start=PROCESS_START, save_weights=args.save_weights,
     )
     try:
         result = trainer.run_trial(

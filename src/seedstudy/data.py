@@ -306,3 +306,13 @@ def load_prepared(path: str | os.PathLike) -> PreparedData:
         return Split(columns["input_ids"], columns["token_type_ids"], np.asarray(columns["label"]))
 
     return PreparedData(train=to_split("train"), dev=to_split("dev"), meta=meta)
+
+
+def prepare_from_spec(spec: dict, out_dir, glue_dir=None) -> dict:
+    """`prepare` with a task's data spec (`config.data_spec`): the workflow's data rule and
+    `seedstudy prepare` / `train` both call this."""
+    return prepare(
+        spec["task"], spec["model"], out_dir, glue_dir=glue_dir, source=spec["source"],
+        train_size=spec["train_size"], dev_size=spec["dev_size"],
+        subsample_seed=spec["subsample_seed"], max_length=spec["max_length"],
+    )

@@ -68,6 +68,15 @@ class Runtime:
     # test hook: behave as if a stop signal arrived after this many optimizer steps
     interrupt_after_step: int | None = None
 
+    @classmethod
+    def from_config(cls, runtime: dict, **overrides) -> "Runtime":
+        """The runtime of a trial from a study's `runtime:` block; `overrides` (threads, the
+        checkpoint path, ...) win. The workflow's trial script and `seedstudy train` both use it."""
+        settings = {key: runtime[key] for key in ("device", "threads", "checkpoint_every_minutes",
+                                                  "deterministic", "reuse_completed")}
+        settings.update({key: value for key, value in overrides.items() if value is not None})
+        return cls(**settings)
+
 
 @dataclass
 class Timer:

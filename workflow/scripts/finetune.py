@@ -5,20 +5,14 @@ from seedstudy import trainer
 from seedstudy.logs import log_to
 
 log_to(snakemake.log[0])
-runtime = snakemake.config["runtime"]
 try:
     trainer.run_trial(
         snakemake.params.trial,
         snakemake.input.data,
         out_path=snakemake.output.trial,
         run_path=snakemake.output.run,
-        runtime=trainer.Runtime(
-            device=runtime["device"],
-            threads=snakemake.threads,
-            checkpoint_path=snakemake.params.checkpoint,
-            checkpoint_every_minutes=runtime["checkpoint_every_minutes"],
-            deterministic=runtime["deterministic"],
-            reuse_completed=runtime["reuse_completed"],
+        runtime=trainer.Runtime.from_config(
+            snakemake.config["runtime"], threads=snakemake.threads, checkpoint_path=snakemake.params.checkpoint
         ),
         stop_at_fraction=snakemake.params.get("fraction"),
     )
