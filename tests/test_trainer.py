@@ -284,3 +284,11 @@ def test_precision_modes_are_recorded(tiny_sst2, tmp_path, precision):
     assert stored["config"]["training"]["precision"] == precision
     assert stored["config_hash"] != config.config_hash(trial_of(tiny_config()))
     assert result["status"] == "completed" and len(result["train_loss"]) == 12
+
+
+def test_progress_line_per_evaluation():
+    line = trainer.progress_line("sst2/init1_order2", 30, 90, 30, "accuracy", 0.8125, [0.5, 0.7], 12.0)
+    assert line == ("sst2/init1_order2 step 30/90 epoch 1.00: accuracy 0.8125, loss 0.6000, "
+                    "elapsed 12.0 s, left 24 s")
+    # resumed at step 20: the pace is that of the 10 steps trained here
+    assert trainer.progress_line("t", 30, 90, 30, "accuracy", 0.5, [], 5.0, resumed_at=20).endswith("loss -, elapsed 5.0 s, left 30 s")

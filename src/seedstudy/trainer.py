@@ -144,6 +144,17 @@ def dev_batches(split: Split, batch_size: int, packing: bool, pad_id: int, devic
 # ----------------------------------------------------------------------------- evaluation
 
 
+def progress_line(name, step, total_steps, per_epoch, metric, score, interval_losses, elapsed, resumed_at=0) -> str:
+    """One log line per evaluation, for `tail -f` on a trial's log: step, epoch, the headline
+    score, the mean training loss since the previous evaluation, time spent and time left (at
+    the pace of the steps this process has trained)."""
+    loss = f"{np.mean(interval_losses):.4f}" if len(interval_losses) else "-"
+    done = step - resumed_at
+    left = elapsed / done * (total_steps - step) if done > 0 else float("nan")
+    return (f"{name} step {step}/{total_steps} epoch {step / per_epoch:.2f}: {metric} {score:.4f}, "
+            f"loss {loss}, elapsed {elapsed:.1f} s, left {left:.0f} s")
+
+
 def autocast(device_type: str, precision: str):
     if precision == "bf16":
         return torch.autocast(device_type=device_type, dtype=torch.bfloat16)
@@ -401,12 +412,15 @@ def run_trial(
         scores = evaluate(model, batches_dev, dev_order, prepared.dev.labels, metric_names,
                           training["precision"], device.type)
         timer.add("eval", start)
-        log.info("%s step %d/%d: %s %.4f", name, step, total_steps, trial["metric"], scores[trial["metric"]])
+        previous = curve[-1]["step"] if curve else 0
+        log.info(progress_line(name, step, total_steps, per_epoch, trial["metric"], scores[trial["metric"]],
+                               losses[previous:step], time.perf_counter() - started, resumed_at))
         return {"step": step, "epoch": step / per_epoch, **scores}
 
     # 3. resume or start -------------------------------------------------------------------------
     step, curve, losses = 0, [], []
     resumed_from = None
+    resumed_at = 0  # the step this process started training from (for the time-left estimate)
     state = load_checkpoint(runtime.checkpoint_path, trial_hash) if runtime.checkpoint_path else None
     if state is not None:
         model.load_state_dict(state["model"])
@@ -416,7 +430,7 @@ def run_trial(
         if state["rng_cuda"] and device.type == "cuda":
             torch.cuda.set_rng_state_all(state["rng_cuda"])
         step, curve, losses = state["step"], state["evaluations"], state["train_loss"]
-        resumed_from = step
+        resumed_from = resumed_at = step
         log.info("resumed %s from checkpoint at step %d", runtime.checkpoint_path, step)
         del state
     else:
