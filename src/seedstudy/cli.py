@@ -90,6 +90,16 @@ def cmd_check(args) -> int:
     return 0
 
 
+def cmd_status(args) -> int:
+    from .status import format_status, study_status
+
+    cfg = _study(args)
+    rows = study_status(cfg, args.directory, fresh_minutes=args.fresh_minutes)
+    print(f"{args.config}: {cfg['study']}")
+    print(format_status(rows, args.jobs))
+    return 0
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="seedstudy", description=__doc__.splitlines()[0])
     commands = main.add_subparsers(dest="command", required=True)
@@ -119,6 +129,15 @@ def parser() -> argparse.ArgumentParser:
     check = commands.add_parser("check", help="validate a study config and count its trials")
     check.add_argument("--config", default="config.yaml")
     check.set_defaults(run=cmd_check)
+
+    status = commands.add_parser("status", help="per task: trials done, running, failed, diverged, missing; time left")
+    status.add_argument("--config", default="config.yaml")
+    status.add_argument("--directory", "-d", default=".", help="the folder the workflow runs in (holds results/)")
+    status.add_argument("--jobs", "-j", type=int, default=None,
+                        help="trials at a time for the time-left estimate (default: as many as run now)")
+    status.add_argument("--fresh-minutes", type=float, default=15.0,
+                        help="a trial with a checkpoint younger than this counts as running")
+    status.set_defaults(run=cmd_status)
     return main
 
 
