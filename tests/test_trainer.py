@@ -292,3 +292,26 @@ def test_progress_line_per_evaluation():
                     "elapsed 12.0 s, left 24 s")
     # resumed at step 20: the pace is that of the 10 steps trained here
     assert trainer.progress_line("t", 30, 90, 30, "accuracy", 0.5, [], 5.0, resumed_at=20).endswith("loss -, elapsed 5.0 s, left 30 s")
+
+
+def test_tensorboard_events_hold_the_curve_and_leave_the_result_alone(cfg, tiny_sst2, tmp_path, reference):
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+
+    board = tmp_path / "board"
+    _, out, _ = run(trial_of(cfg), tiny_sst2, tmp_path, tensorboard_dir=str(board))
+    assert out.read_bytes() == reference[1].read_bytes()
+    events = EventAccumulator(str(board))
+    events.Reload()
+    trial = read_trial(out)
+    accuracy = [(e.step, e.value) for e in events.Scalars("dev/accuracy")]
+    assert [s for s, _ in accuracy] == trial["eval_steps"]
+    assert [v for _, v in accuracy] == pytest.approx([e["accuracy"] for e in trial["evaluations"]])
+    assert len(events.Scalars("train/loss")) == len(trial["train_loss"])
+
+
+def test_runtime_from_config_writes_tensorboard_only_when_asked():
+    runtime = {"device": "cpu", "threads": 1, "checkpoint_every_minutes": 10, "deterministic": True,
+               "reuse_completed": True, "tensorboard": False}
+    assert trainer.Runtime.from_config(runtime, tensorboard_dir="tb").tensorboard_dir is None
+    on = trainer.Runtime.from_config({**runtime, "tensorboard": True}, tensorboard_dir="tb", threads=2)
+    assert on.tensorboard_dir == "tb" and on.threads == 2 and on.device == "cpu"

@@ -61,6 +61,7 @@ def cmd_train(args) -> int:
     runtime = trainer.Runtime.from_config(
         runtime_cfg, device=args.device, threads=args.threads, checkpoint_path=checkpoint,
         process_start=PROCESS_START, save_weights=args.save_weights,
+        tensorboard_dir=str(Path("results") / "tensorboard" / args.task / stem),
     )
     try:
         result = trainer.run_trial(

@@ -65,6 +65,8 @@ class Runtime:
     process_start: float | None = None  # time.perf_counter() at process start, for the run record
     # keep the fine-tuned weights (torch state dict) here when the trial ends
     save_weights: str | None = None
+    # also write TensorBoard event files (curve and loss) into this folder
+    tensorboard_dir: str | None = None
     # test hook: behave as if a stop signal arrived after this many optimizer steps
     interrupt_after_step: int | None = None
 
@@ -75,6 +77,8 @@ class Runtime:
         settings = {key: runtime[key] for key in ("device", "threads", "checkpoint_every_minutes",
                                                   "deterministic", "reuse_completed")}
         settings.update({key: value for key, value in overrides.items() if value is not None})
+        if not runtime.get("tensorboard"):
+            settings.pop("tensorboard_dir", None)
         return cls(**settings)
 
 
@@ -179,6 +183,18 @@ def evaluate(model, batches, order, labels, metric_names, precision, device_type
     scores = metrics.compute(metric_names, labels, predictions)
     scores["dev_loss"] = loss_sum / len(order)
     return scores
+
+
+def tensorboard_writer(folder):
+    """A TensorBoard SummaryWriter into `folder` (None: no event files). On resume the events of
+    the steps before the checkpoint are already there; TensorBoard shows the latest per step."""
+    if not folder:
+        return None
+    try:
+        from torch.utils.tensorboard import SummaryWriter
+    except ImportError as error:
+        raise RuntimeError("runtime.tensorboard needs the tensorboard package: pip install 'seedstudy[tensorboard]'") from error
+    return SummaryWriter(log_dir=str(folder))
 
 
 # ---------------------------------------------------------------------------- environment
@@ -415,7 +431,13 @@ def run_trial(
         previous = curve[-1]["step"] if curve else 0
         log.info(progress_line(name, step, total_steps, per_epoch, trial["metric"], scores[trial["metric"]],
                                losses[previous:step], time.perf_counter() - started, resumed_at))
+        if board is not None:
+            for key, value in scores.items():
+                board.add_scalar(f"dev/{key}", value, step)
+            board.flush()
         return {"step": step, "epoch": step / per_epoch, **scores}
+
+    board = tensorboard_writer(runtime.tensorboard_dir)
 
     # 3. resume or start -------------------------------------------------------------------------
     step, curve, losses = 0, [], []
@@ -461,6 +483,8 @@ def run_trial(
             loss = torch.nn.functional.cross_entropy(logits.float(), batch_labels(batch))
             loss_value = loss.item()
             losses.append(loss_value)
+            if board is not None:
+                board.add_scalar("train/loss", loss_value, step + 1)
             if not np.isfinite(loss_value):
                 status = "diverged"
                 timer.add("train", start)
@@ -534,6 +558,8 @@ def run_trial(
     _write_outputs(out_path, run_path, result, run_record)
     if runtime.checkpoint_path and status != "stopped":
         Path(runtime.checkpoint_path).unlink(missing_ok=True)
+    if board is not None:
+        board.close()
     ledger("done", name)
     return {**result, "_run": run_record}  # `_run` for callers in this process; never in the file
 

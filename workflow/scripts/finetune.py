@@ -1,5 +1,6 @@
 """finetune / finetune_partial: run (or resume) one trial (see seedstudy.trainer.run_trial)."""
 import sys
+from pathlib import Path
 
 from seedstudy import trainer
 from seedstudy.logs import log_to
@@ -12,7 +13,10 @@ try:
         out_path=snakemake.output.trial,
         run_path=snakemake.output.run,
         runtime=trainer.Runtime.from_config(
-            snakemake.config["runtime"], threads=snakemake.threads, checkpoint_path=snakemake.params.checkpoint
+            snakemake.config["runtime"],
+            threads=snakemake.threads,
+            checkpoint_path=snakemake.params.checkpoint,
+            tensorboard_dir=f"results/tensorboard/{snakemake.wildcards.task}/{Path(snakemake.output.trial).stem}",
         ),
         stop_at_fraction=snakemake.params.get("fraction"),
     )
