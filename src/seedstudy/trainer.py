@@ -17,7 +17,6 @@ whatever else runs beside it. Timing and host go to the separate run record.
 
 from __future__ import annotations
 
-import fnmatch
 import logging
 import os
 import platform
@@ -31,8 +30,10 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import __version__, metrics, optim, packed, schedule, seeds
+from . import __version__, faults, metrics, optim, packed, schedule, seeds
+from .config import config_hash, trial_name
 from .data import PreparedData, Split, load_prepared
+from .models import load_classifier
 from .store import (
     TRIAL_FORMAT, done_record_path, load_done_record, write_bytes_atomic, write_done_record, write_json_atomic,
 )
@@ -300,16 +301,6 @@ def load_checkpoint(path, trial_config_hash) -> dict | None:
     return state
 
 
-def ledger(event: str, name: str) -> None:
-    """Audit trail for the fault tests: with SEEDSTUDY_TRIAL_LEDGER=<file> set, every trial
-    appends `start`, `restore` or `done` with its name and process id (one short O_APPEND write,
-    atomic on POSIX), so that a test can count how often each trial was trained."""
-    path = os.environ.get("SEEDSTUDY_TRIAL_LEDGER")
-    if path:
-        with open(path, "a") as handle:
-            handle.write(f"{event} {name} {os.getpid()}\n")
-
-
 class StopSignals:
     """Turn SIGTERM/SIGUSR1 (sent by SLURM before a time limit or preemption) into a flag."""
 
@@ -335,22 +326,90 @@ class StopSignals:
             signal.signal(sig, handler)
 
 
-# ---------------------------------------------------------------------------- fault tests
+# ------------------------------------------------------------------------- trial parts
 
 
-def inject_fault(name: str) -> None:
-    """Fail a trial once, for tests of retries: with SEEDSTUDY_FAIL_ONCE=<folder> set, a trial
-    whose name (`task/stem`) matches SEEDSTUDY_FAIL_TRIALS (a glob, default all) fails on its
-    first attempt, leaving a marker in the folder, and runs normally on the next."""
-    folder = os.environ.get("SEEDSTUDY_FAIL_ONCE")
-    if not folder or not fnmatch.fnmatch(name, os.environ.get("SEEDSTUDY_FAIL_TRIALS", "*")):
-        return
-    marker = Path(folder) / (name.replace("/", "__") + ".failed")
-    if marker.exists():
-        return
-    marker.parent.mkdir(parents=True, exist_ok=True)
-    marker.write_text(f"{socket.gethostname()} {os.getpid()}\n")
-    raise RuntimeError(f"injected fault in trial {name} (SEEDSTUDY_FAIL_ONCE={folder}); a retry will succeed")
+def restore_completed(runtime: Runtime, trial_hash: str, name: str, out_path, run_path) -> dict | None:
+    """A trial completed in an earlier attempt (its completion record beside the checkpoint, of
+    the same config and software versions): write its outputs again and return its result."""
+    if not (runtime.checkpoint_path and runtime.reuse_completed):
+        return None
+    done = load_done_record(runtime.checkpoint_path, trial_hash, software_versions())
+    if done is not None:
+        log.info("%s completed in an earlier attempt: outputs restored from %s", name,
+                 done_record_path(runtime.checkpoint_path))
+        faults.ledger("restore", name)
+        _write_outputs(out_path, run_path, done["result"], {**done["run"], "restored": True})
+        return {**done["result"], "_run": done["run"]}
+    return None
+
+
+def resume(state: dict, model, optimizer, scheduler, device) -> tuple[int, list, list]:
+    """Put model, optimizer, schedule and RNG back as the checkpoint has them; return the step,
+    the curve so far and the losses so far."""
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    scheduler.load_state_dict(state["scheduler"])
+    torch.set_rng_state(state["rng_cpu"])
+    if state["rng_cuda"] and device.type == "cuda":
+        torch.cuda.set_rng_state_all(state["rng_cuda"])
+    return state["step"], state["evaluations"], state["train_loss"]
+
+
+def trial_result(trial: dict, trial_hash: str, status: str, prepared: PreparedData, curve: list, losses: list,
+                 steps: dict, environment: dict) -> dict:
+    """The trial's result file: a pure function of the trial config, the data and the software."""
+    return {
+        "format": TRIAL_FORMAT,
+        "task": trial["task"],
+        "init_seed": trial["seeds"]["init"],
+        "order_seed": trial["seeds"]["order"],
+        "dropout_seed": trial["seeds"]["dropout"],
+        "dropout_owner": trial["seeds"]["dropout_owner"],
+        "config_hash": trial_hash,
+        "config": trial,
+        "status": status,
+        "metric": trial["metric"],
+        "majority": prepared.meta["majority"],
+        "data": {
+            "fingerprint": prepared.meta["fingerprint"],
+            "train_size": len(prepared.train),
+            "dev_size": len(prepared.dev),
+        },
+        **steps,
+        "evaluations": curve,
+        "train_loss": losses,
+        "environment": environment,
+    }
+
+
+def run_record(name: str, runtime: Runtime, timer: Timer, started: float, wall_started: float,
+               resumed_from: int | None, step: int) -> dict:
+    """How this run went (timing, host, job): beside the result, never part of it."""
+    finished = time.perf_counter()
+    return {
+        "trial": name,
+        "host": socket.gethostname(),
+        "started_unix": wall_started,
+        "wall_s": finished - started,
+        "process_s": finished - runtime.process_start if runtime.process_start else None,
+        "seconds": timer.seconds,
+        "resumed_from_step": resumed_from,
+        "train_steps_run": step - (resumed_from or 0),
+        "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
+        "argv": sys.argv,
+    }
+
+
+def write_outputs(runtime: Runtime, trial_hash: str, result: dict, record: dict, out_path, run_path,
+                  keep_checkpoint: bool) -> None:
+    """First the completion record, then the outputs, then the resumable checkpoint goes (a
+    stopped trial keeps it: live early stopping may continue it)."""
+    if runtime.checkpoint_path and not keep_checkpoint:
+        write_done_record(runtime.checkpoint_path, trial_hash, result, record)
+    _write_outputs(out_path, run_path, result, record)
+    if runtime.checkpoint_path and not keep_checkpoint:
+        Path(runtime.checkpoint_path).unlink(missing_ok=True)
 
 
 # ---------------------------------------------------------------------------------- trial
@@ -370,24 +429,18 @@ def run_trial(
     stop after the evaluation nearest this fraction of training (`schedule.stop_step`), keep the
     checkpoint and return a result with status "stopped". Raises `Preempted` (exit code 75) after checkpointing on SIGTERM/SIGUSR1.
     """
-    from .config import config_hash, trial_name
-
     runtime = runtime or Runtime()
     name = trial_name(trial)
-    inject_fault(name)
+    faults.inject_fault(name)
     timer = Timer()
     started = time.perf_counter()
     wall_started = time.time()
     trial_hash = config_hash(trial)
-    if runtime.checkpoint_path and runtime.reuse_completed and stop_at_fraction is None:
-        done = load_done_record(runtime.checkpoint_path, trial_hash, software_versions())
-        if done is not None:
-            log.info("%s completed in an earlier attempt: outputs restored from %s", name,
-                     done_record_path(runtime.checkpoint_path))
-            ledger("restore", name)
-            _write_outputs(out_path, run_path, done["result"], {**done["run"], "restored": True})
-            return {**done["result"], "_run": done["run"]}
-    ledger("start", name)
+    if stop_at_fraction is None:
+        restored = restore_completed(runtime, trial_hash, name, out_path, run_path)
+        if restored is not None:
+            return restored
+    faults.ledger("start", name)
     torch.set_num_threads(runtime.threads)
     task = get_task(trial["task"])
     training = trial["training"]
@@ -396,8 +449,6 @@ def run_trial(
 
     # 1. data, model, head drawn from the init seed ---------------------------------------
     prepared = data if isinstance(data, PreparedData) else load_prepared(data)
-    from .models import load_classifier
-
     model = load_classifier(trial["model"], task.num_labels)
     seeds.set_head(model, trial["seeds"]["init"])
     model.to(device)
@@ -445,13 +496,7 @@ def run_trial(
     resumed_at = 0  # the step this process started training from (for the time-left estimate)
     state = load_checkpoint(runtime.checkpoint_path, trial_hash) if runtime.checkpoint_path else None
     if state is not None:
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        scheduler.load_state_dict(state["scheduler"])
-        torch.set_rng_state(state["rng_cpu"])
-        if state["rng_cuda"] and device.type == "cuda":
-            torch.cuda.set_rng_state_all(state["rng_cuda"])
-        step, curve, losses = state["step"], state["evaluations"], state["train_loss"]
+        step, curve, losses = resume(state, model, optimizer, scheduler, device)
         resumed_from = resumed_at = step
         log.info("resumed %s from checkpoint at step %d", runtime.checkpoint_path, step)
         del state
@@ -500,7 +545,7 @@ def run_trial(
             if step in eval_steps:
                 curve.append(run_eval(step))
             if runtime.checkpoint_path and step < total_steps:
-                asked = signals.received is not None or step == runtime.interrupt_after_step
+                asked = faults.stop_asked(signals.received, step, runtime.interrupt_after_step)
                 due = (time.perf_counter() - last_checkpoint) > 60 * runtime.checkpoint_every_minutes > 0
                 if asked or due or step == stop_at_step:
                     checkpoint()
@@ -511,57 +556,21 @@ def run_trial(
                     raise Preempted(step)
 
     # 5. result ---------------------------------------------------------------------------------
-    result = {
-        "format": TRIAL_FORMAT,
-        "task": task.name,
-        "init_seed": trial["seeds"]["init"],
-        "order_seed": trial["seeds"]["order"],
-        "dropout_seed": trial["seeds"]["dropout"],
-        "dropout_owner": trial["seeds"]["dropout_owner"],
-        "config_hash": trial_hash,
-        "config": trial,
-        "status": status,
-        "metric": trial["metric"],
-        "majority": prepared.meta["majority"],
-        "data": {
-            "fingerprint": prepared.meta["fingerprint"],
-            "train_size": n_train,
-            "dev_size": len(prepared.dev),
-        },
-        "steps_per_epoch": per_epoch,
-        "total_steps": total_steps,
-        "eval_steps": eval_steps,
-        "epoch_end_steps": schedule.epoch_end_steps(per_epoch, training["epochs"]),
-        "stopped_at_step": step if status != "completed" else None,
-        "evaluations": curve,
-        "train_loss": losses,
-        "environment": environment(device, runtime.threads, nondeterminism),
-    }
-    finished = time.perf_counter()
-    run_record = {
-        "trial": name,
-        "host": socket.gethostname(),
-        "started_unix": wall_started,
-        "wall_s": finished - started,
-        "process_s": finished - runtime.process_start if runtime.process_start else None,
-        "seconds": timer.seconds,
-        "resumed_from_step": resumed_from,
-        "train_steps_run": step - (resumed_from or 0),
-        "slurm_job_id": os.environ.get("SLURM_JOB_ID"),
-        "argv": sys.argv,
-    }
+    result = trial_result(
+        trial, trial_hash, status, prepared, curve, losses,
+        steps={"steps_per_epoch": per_epoch, "total_steps": total_steps, "eval_steps": eval_steps,
+               "epoch_end_steps": schedule.epoch_end_steps(per_epoch, training["epochs"]),
+               "stopped_at_step": step if status != "completed" else None},
+        environment=environment(device, runtime.threads, nondeterminism),
+    )
+    record = run_record(name, runtime, timer, started, wall_started, resumed_from, step)
     if runtime.save_weights:
         _save({k: v.detach().cpu() for k, v in model.state_dict().items()}, runtime.save_weights)
-    if runtime.checkpoint_path and status != "stopped":
-        # first the completion record, then the outputs, then the resumable checkpoint goes
-        write_done_record(runtime.checkpoint_path, trial_hash, result, run_record)
-    _write_outputs(out_path, run_path, result, run_record)
-    if runtime.checkpoint_path and status != "stopped":
-        Path(runtime.checkpoint_path).unlink(missing_ok=True)
     if board is not None:
         board.close()
-    ledger("done", name)
-    return {**result, "_run": run_record}  # `_run` for callers in this process; never in the file
+    write_outputs(runtime, trial_hash, result, record, out_path, run_path, keep_checkpoint=status == "stopped")
+    faults.ledger("done", name)
+    return {**result, "_run": record}  # `_run` for callers in this process; never in the file
 
 
 def _write_outputs(out_path, run_path, result: dict, run_record: dict) -> None:
