@@ -423,6 +423,51 @@ ESTIMATE_COLUMNS = [
 ]
 
 
+def moment_components(y: np.ndarray, d: Design, level: float, samples: int, seed: int) -> tuple[dict, list[str]]:
+    """Method-of-moments components (truncated at 0), their shares of the total, and intervals
+    from the random-effect bootstrap (pivotal: log scale for components and the total, logit
+    scale for shares). Arrays per component of `d`; `lower`/`upper` have the total last."""
+    k = len(d.components)
+    raw = moment_estimates(y, d, truncate=False)
+    estimate = np.maximum(raw, 0)
+    boot = effect_bootstrap(y, d, estimate, samples, np.random.default_rng(seed))
+    boot_total = boot.sum(axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        boot_shares = boot / boot_total[:, None]
+    total = estimate.sum()
+    share = estimate / total if total > 0 else np.full(k, np.nan)
+    lower, upper = pivotal_interval(np.append(estimate, total), np.column_stack([boot, boot_total]), level, "log")
+    if np.isfinite(boot_shares).any() and total > 0:
+        share_lower, share_upper = pivotal_interval(share, boot_shares, level, "logit")
+    else:
+        share_lower = share_upper = np.full(k, np.nan)
+    notes = []
+    if (raw < 0).any():
+        notes.append("moments truncated at 0: " + ", ".join(c for c, r in zip(d.components, raw) if r < 0))
+    return {"estimate": estimate, "share": share, "lower": lower, "upper": upper,
+            "share_lower": share_lower, "share_upper": share_upper}, notes
+
+
+def reml_components(y: np.ndarray, d: Design, level: float) -> tuple[dict, list[str]]:
+    """REML components, their shares, and Wald intervals from the REML information (skipped
+    beyond MAX_TRIALS_FOR_REML_INTERVALS trials or when the information is singular)."""
+    k = len(d.components)
+    estimate, note = reml_estimates(y, d)
+    notes = [note] if note else []
+    total = estimate.sum()
+    share = estimate / total if total > 0 else np.full(k, np.nan)
+    intervals = {key: np.full(k + 1, np.nan) for key in ("lower", "upper", "share_lower", "share_upper")}
+    if np.isfinite(estimate).all() and total > 0:
+        if d.n <= MAX_TRIALS_FOR_REML_INTERVALS:
+            try:
+                intervals = wald_intervals(estimate, reml_covariance(estimate, d), level)
+            except np.linalg.LinAlgError:
+                notes.append("REML information singular: no REML intervals")
+        else:
+            notes.append(f"more than {MAX_TRIALS_FOR_REML_INTERVALS} trials: no REML intervals")
+    return {"estimate": estimate, "share": share, **intervals}, notes
+
+
 def variance_components(
     group: pd.DataFrame, score: str = "best", level: float = 0.95, samples: int = 1000, seed: int = 0
 ) -> pd.DataFrame:
@@ -442,40 +487,10 @@ def variance_components(
         return pd.DataFrame([{"component": c, **empty, **info, "note": str(error)} for c in ("init", "order", "residual", "total")])
     y = data[score].to_numpy(dtype=float)
     components = list(d.components)
-    k = len(components)
-    notes = []
-
-    raw = moment_estimates(y, d, truncate=False)
-    moments = np.maximum(raw, 0)
-    rng = np.random.default_rng(seed)
-    boot = effect_bootstrap(y, d, moments, samples, rng)
-    boot_total = boot.sum(axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        boot_shares = boot / boot_total[:, None]
-    total = moments.sum()
-    m_share = moments / total if total > 0 else np.full(k, np.nan)
-    m_lo, m_hi = pivotal_interval(np.append(moments, total), np.column_stack([boot, boot_total]), level, "log")
-    if np.isfinite(boot_shares).any() and total > 0:
-        s_lo, s_hi = pivotal_interval(m_share, boot_shares, level, "logit")
-    else:
-        s_lo = s_hi = np.full(k, np.nan)
-    if (raw < 0).any():
-        notes.append("moments truncated at 0: " + ", ".join(c for c, r in zip(components, raw) if r < 0))
-
-    reml, reml_note = reml_estimates(y, d)
-    if reml_note:
-        notes.append(reml_note)
-    reml_total = reml.sum()
-    r_share = reml / reml_total if reml_total > 0 else np.full(k, np.nan)
-    r_int = {key: np.full(k + 1, np.nan) for key in ("lower", "upper", "share_lower", "share_upper")}
-    if np.isfinite(reml).all() and reml_total > 0:
-        if d.n <= MAX_TRIALS_FOR_REML_INTERVALS:
-            try:
-                r_int = wald_intervals(reml, reml_covariance(reml, d), level)
-            except np.linalg.LinAlgError:
-                notes.append("REML information singular: no REML intervals")
-        else:
-            notes.append(f"more than {MAX_TRIALS_FOR_REML_INTERVALS} trials: no REML intervals")
+    moments, moment_notes = moment_components(y, d, level, samples, seed)
+    reml, reml_notes = reml_components(y, d, level)
+    notes = moment_notes + reml_notes
+    total, reml_total = moments["estimate"].sum(), reml["estimate"].sum()
 
     rows = []
     for index, component in enumerate(components + ["total"]):
@@ -483,18 +498,18 @@ def variance_components(
         rows.append(
             {
                 "component": component,
-                "moments": total if is_total else moments[index],
-                "moments_lower": m_lo[index],
-                "moments_upper": m_hi[index],
-                "moments_share": 1.0 if is_total else m_share[index],
-                "moments_share_lower": 1.0 if is_total else s_lo[index],
-                "moments_share_upper": 1.0 if is_total else s_hi[index],
-                "reml": reml_total if is_total else reml[index],
-                "reml_lower": r_int["lower"][index],
-                "reml_upper": r_int["upper"][index],
-                "reml_share": 1.0 if is_total else r_share[index],
-                "reml_share_lower": r_int["share_lower"][index],
-                "reml_share_upper": r_int["share_upper"][index],
+                "moments": total if is_total else moments["estimate"][index],
+                "moments_lower": moments["lower"][index],
+                "moments_upper": moments["upper"][index],
+                "moments_share": 1.0 if is_total else moments["share"][index],
+                "moments_share_lower": 1.0 if is_total else moments["share_lower"][index],
+                "moments_share_upper": 1.0 if is_total else moments["share_upper"][index],
+                "reml": reml_total if is_total else reml["estimate"][index],
+                "reml_lower": reml["lower"][index],
+                "reml_upper": reml["upper"][index],
+                "reml_share": 1.0 if is_total else reml["share"][index],
+                "reml_share_lower": reml["share_lower"][index],
+                "reml_share_upper": reml["share_upper"][index],
                 **info,
                 "max_replicates": d.max_replicates,
                 "balanced": d.balanced,
