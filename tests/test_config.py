@@ -109,3 +109,15 @@ def test_command_line_overrides_are_typed_by_the_schema():
     assert cfg["training"]["dropout_seed"] == [1, 2] and cfg["training"]["packing"] is False
     assert cfg["analysis"]["failure_tolerance"] == 0.05 and cfg["study"] == "2026"
     assert cfg["tasks"]["sst2"]["init_seeds"] == "1..2"
+
+
+def test_default_trial_config_hash_is_unchanged_by_new_options():
+    # computed on the code before training.schedule existed: finished trials must not rerun
+    cfg = valid()
+    assert config.config_hash(config.trial_config(cfg, "sst2", 2, 5)) == "294066082339e498"
+    explicit = valid({"training": {"schedule": "linear"}})
+    assert config.config_hash(config.trial_config(explicit, "sst2", 2, 5)) == "294066082339e498"
+    paper = valid({"training": {"schedule": "paper"}})
+    trial = config.trial_config(paper, "sst2", 2, 5)
+    assert trial["training"]["schedule"] == "paper"
+    assert config.config_hash(trial) != "294066082339e498"

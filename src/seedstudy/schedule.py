@@ -42,3 +42,17 @@ def stop_step(eval_steps: list[int], fraction: float) -> int:
     if not candidates:
         raise ValueError("early stopping needs at least one evaluation between step 0 and the end")
     return min(candidates, key=lambda step: (abs(step - fraction * total), step))
+
+
+def step_table(training: dict, n_train: int) -> list[dict]:
+    """One row per optimizer step of a trial (0-based): its epoch, the effective lr of that update
+    (every factor of the schedule applied) and whether an evaluation follows it."""
+    from .optim import lr_factors
+
+    per_epoch = steps_per_epoch(n_train, training["batch_size"])
+    evaluated = set(evaluation_steps(per_epoch, training["epochs"], training["evals_per_epoch"]))
+    return [
+        {"step": step, "epoch": step // per_epoch, "lr": training["lr"] * factor,
+         "evaluate": int(step + 1 in evaluated)}
+        for step, factor in enumerate(lr_factors(training, n_train))
+    ]
