@@ -265,7 +265,7 @@ TRIAL_TRAINING_KEYS = (
 )
 # Keys added after trials were run: in the trial config (and its hash) only when they differ from
 # these defaults, so that the trials of a study that does not use them keep their hashes.
-TRIAL_TRAINING_OPTIONAL = {"schedule": "linear"}
+TRIAL_TRAINING_OPTIONAL = {"schedule": "linear", "eval_every_steps": None}
 
 
 def trial_config(config: dict, task: str, init_seed: int, order_seed: int, dropout_seed: int | None = None) -> dict:
@@ -361,7 +361,8 @@ def check(config: dict, where: str = "", check_files: bool = True) -> None:
                     f"{prefix}: start ({es['start']}) exceeds the task's {len(grid)} trials "
                     f"(init_seeds x order_seeds)"
                 )
-            if training["evals_per_epoch"] * training["epochs"] < 2:
+            every = training.get("eval_every_steps")
+            if every is None and training["evals_per_epoch"] * training["epochs"] < 2:
                 raise ConfigError(
                     f"{prefix}: needs at least one evaluation between the start and the end of "
                     f"training (raise training.evals_per_epoch)"
