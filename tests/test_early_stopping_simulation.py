@@ -377,3 +377,18 @@ def test_correlation_table_uses_completed_trials():
     assert len(table) == 9 and (table["n_trials"] == 3).all()
     final = table[table["with_final"]].sort_values("eval_a")
     assert final["spearman"].tolist() == pytest.approx([-0.5, 1.0, 1.0])
+
+
+def test_downsampling_keeps_start_end_and_evenly_spaced_points():
+    full = [0.01 * i for i in range(13)]  # K = 12 evaluations after step 0
+    frame = curves_frame([full, full[:5], full], 12, status=["completed", "diverged", "completed"])
+    curves = TaskCurves.from_curves(frame, "mrpc")
+    small = curves.downsample(4)  # indices 0, 3, 6, 9, 12
+    assert small.n_points == 4
+    assert small.scores[0].tolist() == pytest.approx([0.0, 0.03, 0.06, 0.09, 0.12])
+    assert small.steps.tolist() == curves.steps[[0, 3, 6, 9, 12]].tolist()
+    # the diverged trial had evaluations 0..4: it keeps indices 0 and 3
+    assert small.n_evals.tolist() == [5, 2, 5]
+    assert curves.downsample(None) is curves and curves.downsample(12) is curves
+    loaded, _ = load_task_curves(frame, points=4)
+    np.testing.assert_array_equal(loaded[0].scores, small.scores)

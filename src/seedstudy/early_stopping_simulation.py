@@ -50,6 +50,7 @@ holding its rank and its full best, so everything but the final mean runs on sma
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import zlib
 from concurrent.futures import ThreadPoolExecutor
@@ -108,6 +109,22 @@ class TaskCurves:
     @property
     def completed_scores(self) -> np.ndarray:
         return self.scores[self.n_evals == self.n_points + 1]
+
+    def downsample(self, points: int | None) -> "TaskCurves":
+        """The curves on `points` evaluations after step 0 (step 0 and the last kept, the others
+        evenly spaced over the grid, nearest index); unchanged when K <= points or points is None."""
+        if points is None or self.n_points <= points:
+            return self
+        if points < 1:
+            raise ValueError(f"points must be at least 1, got {points}")
+        K = self.n_points
+        keep = np.array([0] + [(2 * j * K + points) // (2 * points) for j in range(1, points + 1)])
+        # a trial with e evaluations (0..e-1) keeps the kept indices below e
+        n_evals = np.searchsorted(keep, self.n_evals, side="left")
+        return dataclasses.replace(
+            self, scores=self.scores[:, keep], n_evals=n_evals.astype(int),
+            steps=self.steps[keep], epochs=self.epochs[keep],
+        )
 
     @classmethod
     def from_curves(cls, curves: pd.DataFrame, task: str) -> "TaskCurves":
@@ -563,13 +580,14 @@ def task_seed(seed: int, task: str) -> np.random.SeedSequence:
     return np.random.SeedSequence([int(seed), zlib.crc32(task.encode())])
 
 
-def load_task_curves(curves: pd.DataFrame) -> tuple[list[TaskCurves], dict[str, str]]:
-    """TaskCurves of every task of the aggregate curves table, and {task: reason} for the tasks
-    that cannot be analysed (no completed trial)."""
+def load_task_curves(curves: pd.DataFrame, points: int | None = None) -> tuple[list[TaskCurves], dict[str, str]]:
+    """TaskCurves of every task of the aggregate curves table (downsampled to `points`
+    evaluations after step 0 where it has more, `TaskCurves.downsample`), and {task: reason} for
+    the tasks that cannot be analysed (no completed trial)."""
     task_curves, skipped = [], {}
     for task in sorted(curves["task"].unique()):
         try:
-            task_curves.append(TaskCurves.from_curves(curves, task))
+            task_curves.append(TaskCurves.from_curves(curves, task).downsample(points))
         except ValueError as error:
             if "no completed trial" not in str(error):
                 raise
