@@ -392,3 +392,22 @@ def test_downsampling_keeps_start_end_and_evenly_spaced_points():
     assert curves.downsample(None) is curves and curves.downsample(12) is curves
     loaded, _ = load_task_curves(frame, points=4)
     np.testing.assert_array_equal(loaded[0].scores, small.scores)
+
+
+def test_correlation_table_has_pearson_and_optional_smoothing():
+    from scipy.ndimage import gaussian_filter
+
+    rng = np.random.default_rng(3)
+    curves = [list(rng.random(6)) for _ in range(8)]
+    task_curves = [TaskCurves.from_curves(curves_frame(curves, 5), "mrpc")]
+    table = correlation_table(task_curves)
+    scores = np.array(curves)
+    for a, b in ((0, 5), (2, 3)):
+        row = table[(table["eval_a"] == a) & (table["eval_b"] == b)].iloc[0]
+        assert row["pearson"] == pytest.approx(stats.pearsonr(scores[:, a], scores[:, b])[0])
+        assert row["spearman"] == pytest.approx(stats.spearmanr(scores[:, a], scores[:, b])[0])
+    assert "pearson_smoothed" not in table
+    smooth = correlation_table(task_curves, sigma=2)
+    expected = gaussian_filter(table["pearson"].to_numpy().reshape(6, 6), 2).ravel()
+    np.testing.assert_allclose(smooth["pearson_smoothed"], expected)
+    assert not np.allclose(smooth["pearson_smoothed"], smooth["pearson"])
