@@ -52,6 +52,7 @@ def make_trials(
                             "best": best,
                             "best_step": 10,
                             "best_epoch_end": best - 0.002,
+                            "best_epoch_grid": best - 0.003,
                             "final": final,
                             "majority": majority,
                             "diverged": diverged,

@@ -109,3 +109,34 @@ def test_command_line_overrides_are_typed_by_the_schema():
     assert cfg["training"]["dropout_seed"] == [1, 2] and cfg["training"]["packing"] is False
     assert cfg["analysis"]["failure_tolerance"] == 0.05 and cfg["study"] == "2026"
     assert cfg["tasks"]["sst2"]["init_seeds"] == "1..2"
+
+
+def test_default_trial_config_hash_is_unchanged_by_new_options():
+    # computed on the code before training.schedule existed: finished trials must not rerun
+    cfg = valid()
+    assert config.config_hash(config.trial_config(cfg, "sst2", 2, 5)) == "294066082339e498"
+    explicit = valid({"training": {"schedule": "linear"}})
+    assert config.config_hash(config.trial_config(explicit, "sst2", 2, 5)) == "294066082339e498"
+    paper = valid({"training": {"schedule": "paper"}})
+    trial = config.trial_config(paper, "sst2", 2, 5)
+    assert trial["training"]["schedule"] == "paper"
+    assert config.config_hash(trial) != "294066082339e498"
+
+
+def test_eval_every_steps_is_validated_and_hashed_only_when_set():
+    import pytest
+
+    with pytest.raises(config.ConfigError, match="eval_every_steps"):
+        valid({"training": {"eval_every_steps": 0}})
+    assert config.config_hash(config.trial_config(valid(), "sst2", 2, 5)) == "294066082339e498"
+    every = valid({"training": {"eval_every_steps": 100}})
+    trial = config.trial_config(every, "sst2", 2, 5)
+    assert trial["training"]["eval_every_steps"] == 100
+    assert config.config_hash(trial) != "294066082339e498"
+
+
+def test_paper_config_uses_the_paper_options():
+    cfg = config.load(REPO / "config" / "paper.yaml", check_files=False)
+    assert config.task_training(cfg, "mrpc")["schedule"] == "paper"
+    assert config.task_training(cfg, "sst2")["eval_every_steps"] == 100
+    assert config.task_training(cfg, "mrpc")["eval_every_steps"] is None

@@ -377,3 +377,37 @@ def test_correlation_table_uses_completed_trials():
     assert len(table) == 9 and (table["n_trials"] == 3).all()
     final = table[table["with_final"]].sort_values("eval_a")
     assert final["spearman"].tolist() == pytest.approx([-0.5, 1.0, 1.0])
+
+
+def test_downsampling_keeps_start_end_and_evenly_spaced_points():
+    full = [0.01 * i for i in range(13)]  # K = 12 evaluations after step 0
+    frame = curves_frame([full, full[:5], full], 12, status=["completed", "diverged", "completed"])
+    curves = TaskCurves.from_curves(frame, "mrpc")
+    small = curves.downsample(4)  # indices 0, 3, 6, 9, 12
+    assert small.n_points == 4
+    assert small.scores[0].tolist() == pytest.approx([0.0, 0.03, 0.06, 0.09, 0.12])
+    assert small.steps.tolist() == curves.steps[[0, 3, 6, 9, 12]].tolist()
+    # the diverged trial had evaluations 0..4: it keeps indices 0 and 3
+    assert small.n_evals.tolist() == [5, 2, 5]
+    assert curves.downsample(None) is curves and curves.downsample(12) is curves
+    loaded, _ = load_task_curves(frame, points=4)
+    np.testing.assert_array_equal(loaded[0].scores, small.scores)
+
+
+def test_correlation_table_has_pearson_and_optional_smoothing():
+    from scipy.ndimage import gaussian_filter
+
+    rng = np.random.default_rng(3)
+    curves = [list(rng.random(6)) for _ in range(8)]
+    task_curves = [TaskCurves.from_curves(curves_frame(curves, 5), "mrpc")]
+    table = correlation_table(task_curves)
+    scores = np.array(curves)
+    for a, b in ((0, 5), (2, 3)):
+        row = table[(table["eval_a"] == a) & (table["eval_b"] == b)].iloc[0]
+        assert row["pearson"] == pytest.approx(stats.pearsonr(scores[:, a], scores[:, b])[0])
+        assert row["spearman"] == pytest.approx(stats.spearmanr(scores[:, a], scores[:, b])[0])
+    assert "pearson_smoothed" not in table
+    smooth = correlation_table(task_curves, sigma=2)
+    expected = gaussian_filter(table["pearson"].to_numpy().reshape(6, 6), 2).ravel()
+    np.testing.assert_allclose(smooth["pearson_smoothed"], expected)
+    assert not np.allclose(smooth["pearson_smoothed"], smooth["pearson"])

@@ -155,3 +155,21 @@ def test_no_finite_scores():
     table = em.expected_max_table(trials)
     assert "once per epoch" not in set(table["frequency"])
     assert isinstance(table, pd.DataFrame)
+
+
+def test_paper_grids_use_the_notebook_points():
+    from seedstudy.aggregate import paper_epoch_grid_best
+
+    steps = [0, 50, 100, 150, 200, 250, 300]
+    scores = [0.9, 0.1, 0.2, 0.3, 0.4, 0.95, 0.5]
+    # epoch ends 100, 200, 300: notebook points are step 0, 100, 200 and the last grid point
+    assert paper_epoch_grid_best(steps, scores, [100, 200, 300]) == 0.9
+    assert paper_epoch_grid_best(steps[1:], scores[1:], [100, 200, 300]) == 0.5
+    # a grid that misses the epoch ends (SST-2 every 100 steps): the last point before each end
+    assert paper_epoch_grid_best([0, 100, 200, 300, 320], [0.0, 0.7, 0.1, 0.2, 0.3], [160, 320, 480]) == 0.7
+    trials = make_trials(("rte",), 3, 3, seed=1)
+    plain = em.expected_max_table(trials)
+    paper = em.expected_max_table(trials, paper_grids=True)
+    epoch = paper["frequency"] == "once per epoch"
+    assert np.allclose(paper.loc[epoch, "expected_max"], plain.loc[epoch, "expected_max"] - 0.001)
+    assert paper.loc[~epoch, "expected_max"].tolist() == plain.loc[~epoch, "expected_max"].tolist()

@@ -35,3 +35,14 @@ def test_stop_step_is_nearest_evaluation_inside_training():
     assert schedule.stop_step(steps, 0.999) == 29
     with pytest.raises(ValueError):
         schedule.stop_step([0, 5], 0.5)
+
+
+def test_eval_every_steps_gives_multiples_plus_start_and_end():
+    assert schedule.evaluation_steps(100, 3, 10, eval_every_steps=70) == [0, 70, 140, 210, 280, 300]
+    assert schedule.evaluation_steps(100, 3, 10, eval_every_steps=100) == [0, 100, 200, 300]
+    # it takes precedence over evals_per_epoch
+    training = {"epochs": 3, "evals_per_epoch": 1, "eval_every_steps": 150}
+    assert schedule.trial_evaluation_steps(training, 100) == [0, 150, 300]
+    assert schedule.trial_evaluation_steps({"epochs": 3, "evals_per_epoch": 1}, 100) == [0, 100, 200, 300]
+    with pytest.raises(ValueError):
+        schedule.evaluation_steps(100, 3, 10, eval_every_steps=0)

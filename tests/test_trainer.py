@@ -315,3 +315,18 @@ def test_runtime_from_config_writes_tensorboard_only_when_asked():
     assert trainer.Runtime.from_config(runtime, tensorboard_dir="tb").tensorboard_dir is None
     on = trainer.Runtime.from_config({**runtime, "tensorboard": True}, tensorboard_dir="tb", threads=2)
     assert on.tensorboard_dir == "tb" and on.threads == 2 and on.device == "cpu"
+
+
+def test_paper_schedule_trial_resumes_exactly_and_evaluates_every_n_steps(tiny_sst2, tmp_path):
+    paper = tiny_config(schedule="paper", optimizer="bertadam", eval_every_steps=2)
+    trial = trial_of(paper)
+    assert trial["training"]["schedule"] == "paper"
+    full, out, weights = run(trial, tiny_sst2, tmp_path, name="full")
+    assert full["total_steps"] == 12  # 48 examples / batch 8, 2 epochs
+    assert [e["step"] for e in full["evaluations"]] == [0, 2, 4, 6, 8, 10, 12]
+    checkpoint = tmp_path / "ckpt.pt"
+    with pytest.raises(trainer.Preempted):
+        run(trial, tiny_sst2, tmp_path, checkpoint_path=str(checkpoint), interrupt_after_step=3)
+    _, resumed_out, resumed_weights = run(trial, tiny_sst2, tmp_path, checkpoint_path=str(checkpoint))
+    assert resumed_out.read_bytes() == out.read_bytes()
+    assert same_weights(resumed_weights, weights)

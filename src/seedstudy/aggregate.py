@@ -83,6 +83,19 @@ def curves_table(trials: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def paper_epoch_grid_best(steps, scores, epoch_end_steps) -> float:
+    """"Once per epoch" as in the authors' notebook: the max over the grid points at step 0, at
+    the end of every epoch but the last (the last evaluation at or before it, for evaluation grids
+    that miss the epoch ends) and the last grid point."""
+    steps, scores = np.asarray(steps), np.asarray(scores, dtype=float)
+    chosen = {0, len(scores) - 1}
+    for end in list(epoch_end_steps)[:-1]:
+        before = np.flatnonzero(steps <= end)
+        if before.size:
+            chosen.add(int(before[-1]))
+    return float(scores[sorted(chosen)].max())
+
+
 def trials_table(trials: list[dict], failure_tolerance: float = 0.0) -> pd.DataFrame:
     rows = []
     for trial in trials:
@@ -106,6 +119,7 @@ def trials_table(trials: list[dict], failure_tolerance: float = 0.0) -> pd.DataF
                 "best": float(scores[best_index]),
                 "best_step": int(steps[best_index]),
                 "best_epoch_end": float(scores[epoch_end].max()) if epoch_end.any() else np.nan,
+                "best_epoch_grid": paper_epoch_grid_best(steps, scores, trial.get("epoch_end_steps", [])),
                 "final": final,
                 "majority": majority,
                 "diverged": diverged,

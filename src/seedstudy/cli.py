@@ -1,4 +1,4 @@
-"""Command line: `seedstudy train|prepare|check` (also `python -m seedstudy ...`).
+"""Command line: `seedstudy train|prepare|schedule|check` (also `python -m seedstudy ...`).
 
 `seedstudy train` runs one trial by hand through the same code path as the workflow's trial rule:
 
@@ -78,6 +78,41 @@ def cmd_train(args) -> int:
     return 0
 
 
+def train_size(cfg: dict, task: str, data: Path | None = None) -> int:
+    """The number of training examples of a task: from prepared data when given, else from the
+    GLUE train TSV (data.glue_dir or $GLUE_DIR; the Hub otherwise), after the task's subsample."""
+    from . import config
+    from .data import glue_file, load_prepared, read_glue_tsv, read_hub_split, resolve_glue_dir, subsample_indices
+    from .tasks import get_task
+
+    if data is not None:
+        return len(load_prepared(data).train)
+    spec = config.data_spec(cfg, task)
+    glue_dir = resolve_glue_dir(cfg["data"]["glue_dir"]) if spec["source"] != "hub" else None
+    columns = read_glue_tsv(glue_file(glue_dir, get_task(task), "train"), get_task(task)) if glue_dir \
+        else read_hub_split(get_task(task), "train")
+    n_total = len(columns["label"])
+    indices = subsample_indices(n_total, spec["train_size"], spec["subsample_seed"])
+    return n_total if indices is None else len(indices)
+
+
+def cmd_schedule(args) -> int:
+    import csv
+
+    from . import config, schedule
+
+    cfg = config.load(args.config, check_files=False)  # needs the train size only, not the model
+    if args.task not in cfg["tasks"]:
+        raise SystemExit(f"task {args.task!r} is not in {args.config} (tasks: {', '.join(cfg['tasks'])})")
+    n_train = train_size(cfg, args.task, Path(args.data) if args.data else None)
+    rows = schedule.step_table(config.task_training(cfg, args.task), n_train)
+    writer = csv.DictWriter(sys.stdout, fieldnames=["step", "epoch", "lr", "evaluate"], lineterminator="\n")
+    writer.writeheader()
+    for row in rows:
+        writer.writerow({**row, "lr": repr(row["lr"])})
+    return 0
+
+
 def cmd_check(args) -> int:
     from . import config
 
@@ -126,6 +161,12 @@ def parser() -> argparse.ArgumentParser:
     prep.add_argument("--task", required=True)
     prep.add_argument("--out", help="folder (default: results/data/<model>/<task>)")
     prep.set_defaults(run=cmd_prepare)
+
+    sched = commands.add_parser("schedule", help="print the lr and evaluations of every optimizer step (CSV)")
+    sched.add_argument("--config", default="config.yaml")
+    sched.add_argument("--task", required=True)
+    sched.add_argument("--data", help="prepared data folder (default: count the GLUE train TSV)")
+    sched.set_defaults(run=cmd_schedule)
 
     check = commands.add_parser("check", help="validate a study config and count its trials")
     check.add_argument("--config", default="config.yaml")

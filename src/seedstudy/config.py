@@ -97,8 +97,9 @@ def _coerce(value, node: dict, root: dict):
     return value
 
 
-def load(path: str | os.PathLike) -> dict:
-    """Read a YAML config file and validate it (defaults filled in)."""
+def load(path: str | os.PathLike, check_files: bool = True) -> dict:
+    """Read a YAML config file and validate it (defaults filled in); `check_files=False` skips
+    the checks of the model folder and GLUE files."""
     path = Path(path)
     try:
         with open(path, encoding="utf-8") as handle:
@@ -109,7 +110,7 @@ def load(path: str | os.PathLike) -> dict:
         raise ConfigError(f"{path}: not valid YAML ({error})") from None
     if not isinstance(config, dict):
         raise ConfigError(f"{path}: a config file must be a mapping of keys at the top level")
-    return validate(config, source=str(path))
+    return validate(config, source=str(path), check_files=check_files)
 
 
 def _schema() -> dict:
@@ -262,6 +263,9 @@ TRIAL_TRAINING_KEYS = (
     "adam_beta1", "adam_beta2", "adam_eps", "bertadam_eps", "evals_per_epoch", "eval_batch_size",
     "precision", "packing",
 )
+# Keys added after trials were run: in the trial config (and its hash) only when they differ from
+# these defaults, so that the trials of a study that does not use them keep their hashes.
+TRIAL_TRAINING_OPTIONAL = {"schedule": "linear", "eval_every_steps": None}
 
 
 def trial_config(config: dict, task: str, init_seed: int, order_seed: int, dropout_seed: int | None = None) -> dict:
@@ -273,7 +277,7 @@ def trial_config(config: dict, task: str, init_seed: int, order_seed: int, dropo
         "model": config["model"],
         "metric": task_metric(config, task),
         "data": data_spec(config, task),
-        "training": {key: training[key] for key in TRIAL_TRAINING_KEYS},
+        "training": trial_training(training),
         "seeds": {
             "init": int(init_seed),
             "order": int(order_seed),
@@ -281,6 +285,16 @@ def trial_config(config: dict, task: str, init_seed: int, order_seed: int, dropo
             "dropout": dropout_seed_for(owner, init_seed, order_seed, dropout_seed),
         },
     }
+
+
+def trial_training(training: dict) -> dict:
+    """The training settings of a trial config; optional keys only where not at their default."""
+    out = {key: training[key] for key in TRIAL_TRAINING_KEYS}
+    for key, default in TRIAL_TRAINING_OPTIONAL.items():
+        value = training.get(key, default)
+        if value != default:
+            out[key] = value
+    return out
 
 
 def dropout_seed_for(owner: str, init_seed: int, order_seed: int, dropout_seed: int | None) -> int:
@@ -352,7 +366,8 @@ def check(config: dict, where: str = "", check_files: bool = True) -> None:
                     f"{prefix}: start ({es['start']}) exceeds the task's {len(grid)} trials "
                     f"(init_seeds x order_seeds)"
                 )
-            if training["evals_per_epoch"] * training["epochs"] < 2:
+            every = training.get("eval_every_steps")
+            if every is None and training["evals_per_epoch"] * training["epochs"] < 2:
                 raise ConfigError(
                     f"{prefix}: needs at least one evaluation between the start and the end of "
                     f"training (raise training.evals_per_epoch)"

@@ -50,6 +50,7 @@ holding its rank and its full best, so everything but the final mean runs on sma
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import zlib
 from concurrent.futures import ThreadPoolExecutor
@@ -108,6 +109,22 @@ class TaskCurves:
     @property
     def completed_scores(self) -> np.ndarray:
         return self.scores[self.n_evals == self.n_points + 1]
+
+    def downsample(self, points: int | None) -> "TaskCurves":
+        """The curves on `points` evaluations after step 0 (step 0 and the last kept, the others
+        evenly spaced over the grid, nearest index); unchanged when K <= points or points is None."""
+        if points is None or self.n_points <= points:
+            return self
+        if points < 1:
+            raise ValueError(f"points must be at least 1, got {points}")
+        K = self.n_points
+        keep = np.array([0] + [(2 * j * K + points) // (2 * points) for j in range(1, points + 1)])
+        # a trial with e evaluations (0..e-1) keeps the kept indices below e
+        n_evals = np.searchsorted(keep, self.n_evals, side="left")
+        return dataclasses.replace(
+            self, scores=self.scores[:, keep], n_evals=n_evals.astype(int),
+            steps=self.steps[keep], epochs=self.epochs[keep],
+        )
 
     @classmethod
     def from_curves(cls, curves: pd.DataFrame, task: str) -> "TaskCurves":
@@ -173,10 +190,17 @@ def rank_correlation_matrix(scores: np.ndarray) -> np.ndarray:
     """Spearman rank correlation across trials (rows) between every pair of evaluation points
     (columns); ties get average ranks. NaN where a column is constant or there are < 2 trials."""
     scores = np.asarray(scores, dtype=float)
+    return correlation_matrix(stats.rankdata(scores, axis=0) if scores.shape[0] >= 2 else scores)
+
+
+def correlation_matrix(scores: np.ndarray) -> np.ndarray:
+    """Pearson correlation across trials (rows) between every pair of evaluation points
+    (columns). NaN where a column is constant or there are < 2 trials."""
+    scores = np.asarray(scores, dtype=float)
     n_trials, n_points = scores.shape
     if n_trials < 2:
         return np.full((n_points, n_points), np.nan)
-    ranks = stats.rankdata(scores, axis=0)
+    ranks = scores
     centred = ranks - ranks.mean(axis=0)
     norms = np.sqrt(np.sum(centred**2, axis=0))
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -187,16 +211,24 @@ def rank_correlation_matrix(scores: np.ndarray) -> np.ndarray:
     return np.clip(matrix, -1.0, 1.0)
 
 
-def correlation_table(task_curves: list[TaskCurves]) -> pd.DataFrame:
+def correlation_table(task_curves: list[TaskCurves], sigma: float | None = None) -> pd.DataFrame:
     """Fig. 5's data, one row per task and pair of evaluation points (completed trials only).
 
-    Columns: task, eval_a, epoch_a, eval_b, epoch_b, spearman, with_final (True where eval_b is the
-    final evaluation), n_trials.
+    Columns: task, eval_a, epoch_a, eval_b, epoch_b, spearman, pearson, with_final (True where eval_b
+    is the final evaluation), n_trials. With `sigma`, also spearman_smoothed and pearson_smoothed:
+    the matrices smoothed as in the authors' notebook (scipy.ndimage.gaussian_filter, sigma 2 there).
     """
+    from scipy.ndimage import gaussian_filter
+
     frames = []
     for curves in task_curves:
         scores = curves.completed_scores
         matrix = rank_correlation_matrix(scores)
+        pearson = correlation_matrix(scores)
+        smoothed = {}
+        if sigma is not None:
+            smoothed = {"spearman_smoothed": gaussian_filter(matrix, sigma).ravel(),
+                        "pearson_smoothed": gaussian_filter(pearson, sigma).ravel()}
         n = curves.n_points + 1
         a, b = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
         frames.append(
@@ -208,12 +240,14 @@ def correlation_table(task_curves: list[TaskCurves]) -> pd.DataFrame:
                     "eval_b": b.ravel(),
                     "epoch_b": curves.epochs[b.ravel()],
                     "spearman": matrix.ravel(),
+                    "pearson": pearson.ravel(),
                     "with_final": b.ravel() == n - 1,
                     "n_trials": len(scores),
+                    **smoothed,
                 }
             )
         )
-    columns = ["task", "eval_a", "epoch_a", "eval_b", "epoch_b", "spearman", "with_final", "n_trials"]
+    columns = ["task", "eval_a", "epoch_a", "eval_b", "epoch_b", "spearman", "pearson", "with_final", "n_trials"]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
 
 
@@ -563,13 +597,14 @@ def task_seed(seed: int, task: str) -> np.random.SeedSequence:
     return np.random.SeedSequence([int(seed), zlib.crc32(task.encode())])
 
 
-def load_task_curves(curves: pd.DataFrame) -> tuple[list[TaskCurves], dict[str, str]]:
-    """TaskCurves of every task of the aggregate curves table, and {task: reason} for the tasks
-    that cannot be analysed (no completed trial)."""
+def load_task_curves(curves: pd.DataFrame, points: int | None = None) -> tuple[list[TaskCurves], dict[str, str]]:
+    """TaskCurves of every task of the aggregate curves table (downsampled to `points`
+    evaluations after step 0 where it has more, `TaskCurves.downsample`), and {task: reason} for
+    the tasks that cannot be analysed (no completed trial)."""
     task_curves, skipped = [], {}
     for task in sorted(curves["task"].unique()):
         try:
-            task_curves.append(TaskCurves.from_curves(curves, task))
+            task_curves.append(TaskCurves.from_curves(curves, task).downsample(points))
         except ValueError as error:
             if "no completed trial" not in str(error):
                 raise

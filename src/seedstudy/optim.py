@@ -5,8 +5,12 @@
 - `bertadam`: the optimizer of the paper's code (BERT's original `BertAdam`): Adam without bias
   correction, eps 1e-6, decoupled weight decay, gradient clipping per parameter tensor.
 
-Both use weight decay on all weights except biases and LayerNorm parameters, and the same
-schedule: linear warm-up over `warmup_fraction` of the steps, then linear decay to 0.
+Both use weight decay on all weights except biases and LayerNorm parameters. The optimizer is
+only the update rule; the learning-rate schedule is chosen on its own (`training.schedule`):
+- `linear` (default): linear warm-up over `warmup_fraction` of the steps, then linear decay to 0.
+- `paper`: the schedule of the paper's code (`paper_lr_factor`), which applies warm-up twice.
+Neither optimizer applies any warm-up itself (this BertAdam has no `warmup`/`t_total`), so the
+schedule is applied exactly once, by the LambdaLR scheduler.
 """
 
 from __future__ import annotations
@@ -106,6 +110,64 @@ def clip_gradients(parameters, training: dict) -> None:
     tensor on its own inside its step."""
     if training["optimizer"] == "adamw" and training["max_grad_norm"] > 0:
         torch.nn.utils.clip_grad_norm_(parameters, training["max_grad_norm"])
+
+
+SCHEDULES = ("linear", "paper")
+
+
+def warmup_linear(x: float, warmup: float) -> float:
+    """BERT's `warmup_linear`: x / warmup during warm-up, then 1 - x (negative past x = 1)."""
+    return x / warmup if x < warmup else 1.0 - x
+
+
+def paper_t_total(n_train: int, batch_size: int, epochs: int) -> int:
+    """The paper's t_total: int(n_train / batch_size * epochs), fewer than the steps it runs
+    (ceil(n_train / batch_size) * epochs) when the last batch of an epoch is partial."""
+    return int(n_train / batch_size * epochs)
+
+
+def paper_lr_factor(step: int, steps_per_epoch: int, t_total: int, warmup_fraction: float) -> float:
+    """The lr factor of (0-based) optimizer step `step` in the paper's code: the runner sets
+    lr * warmup_linear(epoch-local step / t_total), then BertAdam multiplies by
+    warmup_linear(global step / t_total) with its own counter."""
+    local = step % steps_per_epoch
+    return warmup_linear(local / t_total, warmup_fraction) * warmup_linear(step / t_total, warmup_fraction)
+
+
+def paper_schedule(optimizer, steps_per_epoch: int, t_total: int, warmup_fraction: float) -> LambdaLR:
+    """The paper's schedule as a LambdaLR (resumes from its state dict like the linear one)."""
+    return LambdaLR(optimizer, lambda step: paper_lr_factor(step, steps_per_epoch, t_total, warmup_fraction))
+
+
+def build_schedule(optimizer, training: dict, n_train: int) -> LambdaLR:
+    """The scheduler of `training["schedule"]` (linear when absent, as in old trial configs)."""
+    from .schedule import steps_per_epoch
+
+    per_epoch = steps_per_epoch(n_train, training["batch_size"])
+    name = training.get("schedule", "linear")
+    if name == "linear":
+        return linear_schedule(optimizer, per_epoch * training["epochs"], training["warmup_fraction"])
+    if name == "paper":
+        t_total = paper_t_total(n_train, training["batch_size"], training["epochs"])
+        return paper_schedule(optimizer, per_epoch, t_total, training["warmup_fraction"])
+    raise ValueError(f"schedule must be one of {SCHEDULES}, got {name!r}")
+
+
+def lr_factors(training: dict, n_train: int) -> list[float]:
+    """The lr factor of every optimizer step of a trial (step 0 first), without a model."""
+    from .schedule import steps_per_epoch
+
+    per_epoch = steps_per_epoch(n_train, training["batch_size"])
+    total = per_epoch * training["epochs"]
+    parameter = torch.nn.Parameter(torch.zeros(1))
+    optimizer = torch.optim.SGD([parameter], lr=1.0)
+    scheduler = build_schedule(optimizer, training, n_train)
+    factors = []
+    for _ in range(total):
+        factors.append(optimizer.param_groups[0]["lr"])
+        optimizer.step()
+        scheduler.step()
+    return factors
 
 
 def linear_schedule(optimizer, total_steps: int, warmup_fraction: float) -> LambdaLR:

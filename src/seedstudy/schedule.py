@@ -14,8 +14,12 @@ def steps_per_epoch(n_examples: int, batch_size: int) -> int:
     return math.ceil(n_examples / batch_size)
 
 
-def evaluation_steps(steps_per_epoch: int, epochs: int, evals_per_epoch: int) -> list[int]:
+def evaluation_steps(steps_per_epoch: int, epochs: int, evals_per_epoch: int,
+                     eval_every_steps: int | None = None) -> list[int]:
     """Global steps after which the dev set is evaluated.
+
+    With `eval_every_steps` N (it takes precedence over `evals_per_epoch`): step 0, every
+    multiple of N, and the final step.
 
     Step 0 (before training), then for each epoch e and j = 1..K the step e*S + round(j*S/K)
     (half rounds up), so the last evaluation of every epoch is at its end and the final step is
@@ -23,11 +27,22 @@ def evaluation_steps(steps_per_epoch: int, epochs: int, evals_per_epoch: int) ->
     """
     if steps_per_epoch < 1 or epochs < 1 or evals_per_epoch < 1:
         raise ValueError("steps_per_epoch, epochs and evals_per_epoch must all be at least 1")
+    if eval_every_steps is not None:
+        if eval_every_steps < 1:
+            raise ValueError("eval_every_steps must be at least 1")
+        total = steps_per_epoch * epochs
+        return sorted({0, total, *range(eval_every_steps, total, eval_every_steps)})
     steps = {0}
     for epoch in range(epochs):
         for j in range(1, evals_per_epoch + 1):
             steps.add(epoch * steps_per_epoch + (2 * j * steps_per_epoch + evals_per_epoch) // (2 * evals_per_epoch))
     return sorted(steps)
+
+
+def trial_evaluation_steps(training: dict, steps_per_epoch: int) -> list[int]:
+    """The evaluation steps of a trial's training settings (eval_every_steps when set)."""
+    return evaluation_steps(steps_per_epoch, training["epochs"], training["evals_per_epoch"],
+                            training.get("eval_every_steps"))
 
 
 def epoch_end_steps(steps_per_epoch: int, epochs: int) -> list[int]:
@@ -42,3 +57,17 @@ def stop_step(eval_steps: list[int], fraction: float) -> int:
     if not candidates:
         raise ValueError("early stopping needs at least one evaluation between step 0 and the end")
     return min(candidates, key=lambda step: (abs(step - fraction * total), step))
+
+
+def step_table(training: dict, n_train: int) -> list[dict]:
+    """One row per optimizer step of a trial (0-based): its epoch, the effective lr of that update
+    (every factor of the schedule applied) and whether an evaluation follows it."""
+    from .optim import lr_factors
+
+    per_epoch = steps_per_epoch(n_train, training["batch_size"])
+    evaluated = set(trial_evaluation_steps(training, per_epoch))
+    return [
+        {"step": step, "epoch": step // per_epoch, "lr": training["lr"] * factor,
+         "evaluate": int(step + 1 in evaluated)}
+        for step, factor in enumerate(lr_factors(training, n_train))
+    ]

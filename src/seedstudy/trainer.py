@@ -466,10 +466,10 @@ def run_trial(
     n_train = len(prepared.train)
     per_epoch = schedule.steps_per_epoch(n_train, training["batch_size"])
     total_steps = per_epoch * training["epochs"]
-    eval_steps = schedule.evaluation_steps(per_epoch, training["epochs"], training["evals_per_epoch"])
+    eval_steps = schedule.trial_evaluation_steps(training, per_epoch)
     stop_at_step = schedule.stop_step(eval_steps, stop_at_fraction) if stop_at_fraction else None
     optimizer = optim.build_optimizer(model, training, device.type)
-    scheduler = optim.linear_schedule(optimizer, total_steps, training["warmup_fraction"])
+    scheduler = optim.build_schedule(optimizer, training, n_train)
     permutations = seeds.epoch_permutations(n_train, trial["seeds"]["order"], training["epochs"])
     parameters = [p for p in model.parameters() if p.requires_grad]
     metric_names = task.metrics

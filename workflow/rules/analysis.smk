@@ -33,6 +33,7 @@ rule expected_max:
         level=config["analysis"]["confidence_level"],
         probability=config["analysis"]["trials_needed_probability"],
         band_method=config["analysis"]["band_method"],
+        paper_grids=config["analysis"]["paper_grids"],
     log:
         "results/logs/analysis/expected_max.log",
     script:

@@ -10,6 +10,8 @@ rule early_stopping_correlation:
     output:
         table="results/tables/early_stopping_correlation.csv",
         figure=report("results/figures/early_stopping_correlation.pdf", category="Paper", subcategory="Fig. 5"),
+    params:
+        sigma=config["analysis"]["correlation_smoothing"],
     log:
         "results/logs/analysis/early_stopping_correlation.log",
     script:

@@ -14,7 +14,7 @@ study = json.load(open(snakemake.input.study))
 task_curves, skipped = load_task_curves(pd.read_parquet(snakemake.input.curves))
 for task, reason in skipped.items():
     logging.warning("early stopping correlation: %s skipped: %s", task, reason)
-table = correlation_table(task_curves)
+table = correlation_table(task_curves, sigma=snakemake.params.sigma)
 table.to_csv(snakemake.output.table, index=False)
 counts = "; ".join(f"{c.task}: {c.n_completed} completed trials, K = {c.n_points}" for c in task_curves)
 figures.save(

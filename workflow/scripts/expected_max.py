@@ -15,7 +15,7 @@ level, method = snakemake.params.level, snakemake.params.band_method
 caption = figures.study_caption(study)
 stopped = "Trials stopped by live early stopping are excluded."
 
-table = expected_max_table(trials, level=level, method=method)
+table = expected_max_table(trials, level=level, method=method, paper_grids=snakemake.params.paper_grids)
 table.to_csv(snakemake.output.table, index=False)
 needed = trials_needed_table(trials, snakemake.params.probability, level, method)
 needed.to_csv(snakemake.output.trials_needed, index=False)
