@@ -17,6 +17,9 @@ if not workflow.config_settings.configfiles:
 conda: "envs/seedstudy.yaml"
 
 
+report: "workflow/report/workflow.rst"
+
+
 include: "workflow/rules/common.smk"
 include: "workflow/rules/data.smk"
 include: "workflow/rules/finetune.smk"

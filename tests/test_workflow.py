@@ -133,3 +133,29 @@ def test_changed_analysis_or_aggregation_code_reruns_no_trial(study, tmp_path):
     jobs = planned(study, snakefile=copy / "Snakefile")
     assert jobs["finetune"] == 0 and jobs["prepare_data"] == 0, jobs
     assert jobs["aggregate_task"] == 1 and jobs["best_found"] == 1
+
+
+def test_report_holds_every_figure_of_all_pdf_with_its_caption(study):
+    """`snakemake --report` bundles every page of all.pdf, each with the caption all.pdf shows."""
+    import html
+    import re
+
+    from seedstudy.config import load
+    from seedstudy.figures import report_caption
+
+    snakemake(study, "--report", "report.html")
+    report = html.unescape((Path(study) / "report.html").read_text())
+    report = re.sub(r"\\u00([0-9a-f]{2})", lambda m: chr(int(m.group(1), 16)), report)
+    pdf = PdfReader(Path(study) / "results" / "figures" / "all.pdf")
+    config = load(REPO / "tests" / "config" / "tiny.yaml", check_files=False)
+    pages = sorted((Path(study) / "results" / "figures").glob("*.pdf"))
+    pages = [p for p in pages if p.name != "all.pdf"]
+    assert len(pages) == len(pdf.pages)
+    for page in pages:
+        assert page.name in report, page.name
+        title, text = report_caption(REPO / "workflow" / "report" / f"{page.stem}.rst", config)
+        words = " ".join(text.split()[:6])
+        assert words in report, (page.name, words)
+    # a caption says only what applies: nothing was stopped early in this study
+    assert "stopped by live early stopping" not in report
+    assert "stopped by live early stopping" not in "".join(p.extract_text() for p in pdf.pages)

@@ -9,7 +9,9 @@ rule best_found:
         study="results/aggregate/study.json",
     output:
         table="results/tables/best_found.csv",
-        figure=report("results/figures/best_found.pdf", category="Paper", subcategory="Table 1"),
+        figure=report(
+            "results/figures/best_found.pdf",
+            caption="../report/best_found.rst", category="Paper", subcategory="Table 1"),
     log:
         "results/logs/analysis/best_found.log",
     script:
@@ -24,10 +26,15 @@ rule expected_max:
     output:
         table="results/tables/expected_max.csv",
         trials_needed="results/tables/trials_needed.csv",
-        figure=report("results/figures/expected_max.pdf", category="Paper", subcategory="Fig. 1"),
-        tuning_figure=report("results/figures/tuning_curves.pdf", category="Expected max", subcategory="Tuning curves"),
+        figure=report(
+            "results/figures/expected_max.pdf",
+            caption="../report/expected_max.rst", category="Paper", subcategory="Fig. 1"),
+        tuning_figure=report(
+            "results/figures/tuning_curves.pdf",
+            caption="../report/tuning_curves.rst", category="Expected max", subcategory="Tuning curves"),
         trials_needed_figure=report(
-            "results/figures/trials_needed.pdf", category="Expected max", subcategory="Trials needed"
+            "results/figures/trials_needed.pdf",
+            caption="../report/trials_needed.rst", category="Expected max", subcategory="Trials needed"
         ),
     params:
         level=config["analysis"]["confidence_level"],
@@ -49,9 +56,15 @@ rule seed_effects:
         grid="results/tables/seed_grid.csv",
         within_sd="results/tables/within_seed_sd.csv",
         best_worst="results/tables/best_worst_seeds.csv",
-        grid_figure=report("results/figures/seed_grid.pdf", category="Paper", subcategory="Fig. 2"),
-        densities_figure=report("results/figures/seed_densities.pdf", category="Paper", subcategory="Fig. 3"),
-        tables_figure=report("results/figures/seed_tables.pdf", category="Paper", subcategory="Tables 3-4"),
+        grid_figure=report(
+            "results/figures/seed_grid.pdf",
+            caption="../report/seed_grid.rst", category="Paper", subcategory="Fig. 2"),
+        densities_figure=report(
+            "results/figures/seed_densities.pdf",
+            caption="../report/seed_densities.rst", category="Paper", subcategory="Fig. 3"),
+        tables_figure=report(
+            "results/figures/seed_tables.pdf",
+            caption="../report/seed_tables.rst", category="Paper", subcategory="Tables 3-4"),
     log:
         "results/logs/analysis/seed_effects.log",
     script:
@@ -67,10 +80,12 @@ rule variance_components:
         anova="results/tables/anova.csv",
         table="results/tables/variance_components.csv",
         figure=report(
-            "results/figures/variance_components.pdf", category="Variance", subcategory="Variance components"
+            "results/figures/variance_components.pdf",
+            caption="../report/variance_components.rst", category="Variance", subcategory="Variance components"
         ),
         table_figure=report(
-            "results/figures/variance_components_table.pdf", category="Variance", subcategory="Variance components"
+            "results/figures/variance_components_table.pdf",
+            caption="../report/variance_components_table.rst", category="Variance", subcategory="Variance components"
         ),
     params:
         level=config["analysis"]["confidence_level"],
@@ -92,9 +107,12 @@ rule seed_transfer:
         pairs="results/tables/seed_transfer_pairs.csv",
         concordance="results/tables/seed_transfer_concordance.csv",
         best_seeds="results/tables/seed_transfer_best_seeds.csv",
-        figure=report("results/figures/seed_transfer.pdf", category="Seed transfer", subcategory="Correlations"),
+        figure=report(
+            "results/figures/seed_transfer.pdf",
+            caption="../report/seed_transfer.rst", category="Seed transfer", subcategory="Correlations"),
         table_figure=report(
-            "results/figures/seed_transfer_table.pdf", category="Seed transfer", subcategory="Best seeds"
+            "results/figures/seed_transfer_table.pdf",
+            caption="../report/seed_transfer_table.rst", category="Seed transfer", subcategory="Best seeds"
         ),
     params:
         permutations=config["analysis"]["permutations"],
@@ -114,13 +132,19 @@ rule divergence:
     output:
         failures="results/tables/failures.csv",
         prediction="results/tables/failure_prediction.csv",
-        failures_figure=report("results/figures/failures.pdf", category="Paper", subcategory="Table 2"),
-        curves_figure=report("results/figures/learning_curves.pdf", category="Paper", subcategory="Fig. 4"),
+        failures_figure=report(
+            "results/figures/failures.pdf",
+            caption="../report/failures.rst", category="Paper", subcategory="Table 2"),
+        curves_figure=report(
+            "results/figures/learning_curves.pdf",
+            caption="../report/learning_curves.rst", category="Paper", subcategory="Fig. 4"),
         densities_figure=report(
-            "results/figures/best_densities.pdf", category="Divergence", subcategory="Best found densities"
+            "results/figures/best_densities.pdf",
+            caption="../report/best_densities.rst", category="Divergence", subcategory="Best found densities"
         ),
         prediction_figure=report(
-            "results/figures/failure_prediction.pdf", category="Divergence", subcategory="Early recognition"
+            "results/figures/failure_prediction.pdf",
+            caption="../report/failure_prediction.rst", category="Divergence", subcategory="Early recognition"
         ),
     params:
         tolerance=config["analysis"]["failure_tolerance"],

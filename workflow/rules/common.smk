@@ -10,19 +10,15 @@ os.environ.update(PYTHONPATH=os.pathsep.join(filter(None, [SRC, os.environ.get("
 
 from snakemake.exceptions import WorkflowError
 from snakemake.io import is_flagged
-from snakemake.utils import validate
 
 from seedstudy import config as study
 from seedstudy.models import slug
 
-# 1. Validate the config before anything runs: a clear message naming the key or file at fault
-#    (unknown keys, misspelled tasks, bad seeds, ...), then the schema with its defaults filled
-#    in by snakemake.utils.validate, then what a schema cannot check (model folder, GLUE files,
-#    seed ranges, early-stopping settings).
+# Validate the config before anything runs (seedstudy.config.validate: the schema with its defaults
+# filled in, then what a schema cannot check: model folder, GLUE files, seed ranges, early-stopping
+# settings), with a clear message naming the key or file at fault.
 try:
-    study.precheck(config)
-    validate(config, "../schemas/config.schema.yaml")
-    study.check(config)
+    study.validate(config)
 except (study.ConfigError, ValueError) as error:
     raise WorkflowError(f"invalid configuration: {error}") from None
 

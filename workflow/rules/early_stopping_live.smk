@@ -65,7 +65,9 @@ if ES_TASKS:
             study="results/aggregate/study.json",
         output:
             table="results/tables/early_stopping_live.csv",
-            figure=report("results/figures/early_stopping_live.pdf", category="Early stopping", subcategory="Live"),
+            figure=report(
+            "results/figures/early_stopping_live.pdf",
+            caption="../report/early_stopping_live.rst", category="Early stopping", subcategory="Live"),
         log:
             "results/logs/early_stopping_live/report.log",
         script:

@@ -9,7 +9,9 @@ rule early_stopping_correlation:
         study="results/aggregate/study.json",
     output:
         table="results/tables/early_stopping_correlation.csv",
-        figure=report("results/figures/early_stopping_correlation.pdf", category="Paper", subcategory="Fig. 5"),
+        figure=report(
+            "results/figures/early_stopping_correlation.pdf",
+            caption="../report/early_stopping_correlation.rst", category="Paper", subcategory="Fig. 5"),
     params:
         sigma=config["analysis"]["correlation_smoothing"],
     log:
@@ -26,9 +28,12 @@ rule early_stopping_simulation:
     output:
         candidates="results/tables/early_stopping_candidates.csv",
         budgets="results/tables/early_stopping_budgets.csv",
-        settings_figure=report("results/figures/early_stopping_settings.pdf", category="Paper", subcategory="Fig. 6"),
+        settings_figure=report(
+            "results/figures/early_stopping_settings.pdf",
+            caption="../report/early_stopping_settings.rst", category="Paper", subcategory="Fig. 6"),
         error_reduction_figure=report(
-            "results/figures/early_stopping_error_reduction.pdf", category="Paper", subcategory="Fig. 7"
+            "results/figures/early_stopping_error_reduction.pdf",
+            caption="../report/early_stopping_error_reduction.rst", category="Paper", subcategory="Fig. 7"
         ),
     params:
         settings={

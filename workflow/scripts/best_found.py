@@ -1,5 +1,6 @@
 """best_found: paper Table 1 (max over trials and evaluations vs previously reported)."""
 import json
+from pathlib import Path
 
 import pandas as pd
 
@@ -9,12 +10,12 @@ from seedstudy.figures import paper
 from seedstudy.logs import log_to
 
 log_to(snakemake.log[0])
+REPORT = Path(__file__).resolve().parents[1] / "report"  # captions, shared with the report
 study = json.load(open(snakemake.input.study))
 table = best_found_table(pd.read_parquet(snakemake.input.trials), study["model"])
 table.to_csv(snakemake.output.table, index=False)
 figures.save(
     paper.best_found(table),
     snakemake.output.figure,
-    "Best found vs previously reported BERT-large (Table 1)",
-    figures.study_caption(study),
+    *figures.captioned(REPORT, "best_found", snakemake.config, study),
 )

@@ -1,5 +1,6 @@
 """divergence: failed/diverged runs (Table 2), learning curves (Fig. 4), densities, early recognition."""
 import json
+from pathlib import Path
 
 import pandas as pd
 
@@ -8,6 +9,7 @@ from seedstudy.figures import divergence as plots
 from seedstudy.logs import log_to
 
 log_to(snakemake.log[0])
+REPORT = Path(__file__).resolve().parents[1] / "report"  # captions, shared with the report
 study = json.load(open(snakemake.input.study))
 trials = pd.read_parquet(snakemake.input.trials)
 curves = pd.read_parquet(snakemake.input.curves)
@@ -18,26 +20,19 @@ failures.to_csv(snakemake.output.failures, index=False)
 prediction = divergence.failure_prediction(trials, curves, tolerance)
 prediction.to_csv(snakemake.output.prediction, index=False)
 
-caption = figures.study_caption(study)
-failed = (
-    f"Failed: diverged (non-finite loss) or final score <= majority-class score + {tolerance}; "
-    f"trials stopped by live early stopping excluded."
-)
 figures.save(
     plots.failure_table_page(failures), snakemake.output.failures_figure,
-    "Diverged and failed trials per task (Table 2)", f"{caption}. {failed}",
+    *figures.captioned(REPORT, "failures", snakemake.config, study),
 )
 figures.save(
     plots.learning_curves(divergence.sample_curves(trials, curves, samples, seed), trials), snakemake.output.curves_figure,
-    "Dev score during training of randomly drawn trials (Fig. 4)",
-    f"{caption}. {samples} trials per task drawn with seed {seed}. {failed}",
+    *figures.captioned(REPORT, "learning_curves", snakemake.config, study),
 )
 figures.save(
     plots.best_densities(trials), snakemake.output.densities_figure,
-    "Best found dev score per trial: failed runs form a mode at the majority-class score", f"{caption}. {failed}",
+    *figures.captioned(REPORT, "best_densities", snakemake.config, study),
 )
 figures.save(
     plots.failure_prediction(prediction), snakemake.output.prediction_figure,
-    "How early a failed run shows: 'at or below the baseline now' as a predictor of failing",
-    f"{caption}. Predictor at each evaluation: score <= majority + {tolerance}, or diverged before it. {failed}",
+    *figures.captioned(REPORT, "failure_prediction", snakemake.config, study),
 )

@@ -1,5 +1,6 @@
 """early_stopping_correlation: Spearman rank correlation between evaluation points (Fig. 5)."""
 import json
+from pathlib import Path
 import logging
 
 import pandas as pd
@@ -10,6 +11,7 @@ from seedstudy.figures import early_stopping
 from seedstudy.logs import log_to
 
 log_to(snakemake.log[0])
+REPORT = Path(__file__).resolve().parents[1] / "report"  # captions, shared with the report
 study = json.load(open(snakemake.input.study))
 task_curves, skipped = load_task_curves(pd.read_parquet(snakemake.input.curves))
 for task, reason in skipped.items():
@@ -20,6 +22,5 @@ counts = "; ".join(f"{c.task}: {c.n_completed} completed trials, K = {c.n_points
 figures.save(
     early_stopping.rank_correlation(table, skipped),
     snakemake.output.figure,
-    "Rank correlation of dev scores between evaluation points (Fig. 5)",
-    f"{figures.study_caption(study)} | Spearman across completed trials ({counts})",
+    *figures.captioned(REPORT, "early_stopping_correlation", snakemake.config, study, f"Trials: {counts}."),
 )

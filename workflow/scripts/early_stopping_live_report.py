@@ -1,5 +1,6 @@
 """early_stopping_live_report: the live early-stopping tasks' compute in one table and figure."""
 import json
+from pathlib import Path
 
 import pandas as pd
 
@@ -8,10 +9,10 @@ from seedstudy.figures.early_stopping_live import compute_spent
 from seedstudy.logs import log_to
 
 log_to(snakemake.log[0])
+REPORT = Path(__file__).resolve().parents[1] / "report"  # captions, shared with the report
 table = pd.DataFrame([json.load(open(path)) for path in snakemake.input.live])
 table.to_csv(snakemake.output.table, index=False)
 figures.save(
     compute_spent(table), snakemake.output.figure,
-    "Live early stopping: compute spent vs training every started trial fully",
-    figures.study_caption(json.load(open(snakemake.input.study))),
+    *figures.captioned(REPORT, "early_stopping_live", snakemake.config, json.load(open(snakemake.input.study))),
 )

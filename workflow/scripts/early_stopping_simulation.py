@@ -1,5 +1,6 @@
 """early_stopping_simulation: the paper's Algorithm 1 at equal budgets (Figs. 6 and 7)."""
 import json
+from pathlib import Path
 import logging
 import time
 
@@ -11,6 +12,7 @@ from seedstudy.figures import early_stopping
 from seedstudy.logs import log_to
 
 log_to(snakemake.log[0])
+REPORT = Path(__file__).resolve().parents[1] / "report"  # captions, shared with the report
 settings = dict(snakemake.params.settings)
 points = settings.pop("points", None)  # downsampling of the curves, not a simulation setting
 study = json.load(open(snakemake.input.study))
@@ -23,16 +25,14 @@ logging.info("simulated %d candidates of %d tasks in %.1f s", len(candidates), l
              time.perf_counter() - started)
 candidates.to_csv(snakemake.output.candidates, index=False)
 budgets.to_csv(snakemake.output.budgets, index=False)
-caption = f"{figures.study_caption(study)} | {simulation_note(task_curves, **settings)}"
+note = simulation_note(task_curves, **settings)
 figures.save(
     early_stopping.best_settings(budgets, skipped),
     snakemake.output.settings_figure,
-    "Early stopping: best trials started (t), continued (p) and stop fraction (f) per budget (Fig. 6)",
-    caption,
+    *figures.captioned(REPORT, "early_stopping_settings", snakemake.config, study, note),
 )
 figures.save(
     early_stopping.error_reduction(budgets, skipped),
     snakemake.output.error_reduction_figure,
-    "Early stopping: relative error reduction over full training at equal budget (Fig. 7)",
-    caption,
+    *figures.captioned(REPORT, "early_stopping_error_reduction", snakemake.config, study, note),
 )

@@ -1,5 +1,6 @@
 """seed_effects: WI x DO grid (Fig. 2), within-seed sds (Table 3), best vs worst seeds (Table 4, Fig. 3)."""
 import json
+from pathlib import Path
 
 import pandas as pd
 
@@ -8,8 +9,8 @@ from seedstudy.figures import paper
 from seedstudy.logs import log_to
 
 log_to(snakemake.log[0])
+REPORT = Path(__file__).resolve().parents[1] / "report"  # captions, shared with the report
 study = json.load(open(snakemake.input.study))
-caption = figures.study_caption(study)
 trials = pd.read_parquet(snakemake.input.trials)
 
 matrices = {task: seed_effects.seed_matrix(group) for task, group in trials.groupby("task", sort=True)}
@@ -20,13 +21,13 @@ best_worst = pd.concat([seed_effects.best_worst_anova(trials, score) for score i
 best_worst.to_csv(snakemake.output.best_worst, index=False)
 figures.save(
     paper.seed_grid(matrices), snakemake.output.grid_figure,
-    "Best dev score per weight-init x data-order seed, sorted by mean (Fig. 2)", caption,
+    *figures.captioned(REPORT, "seed_grid", snakemake.config, study),
 )
 figures.save(
     paper.seed_densities(trials), snakemake.output.densities_figure,
-    "Best dev score of the best and worst seeds (Fig. 3)", caption,
+    *figures.captioned(REPORT, "seed_densities", snakemake.config, study),
 )
 figures.save(
     paper.seed_tables(within_sd, best_worst), snakemake.output.tables_figure,
-    "Seed effects: sd within a seed (Table 3) and best vs worst seeds (Table 4)", caption,
+    *figures.captioned(REPORT, "seed_tables", snakemake.config, study),
 )

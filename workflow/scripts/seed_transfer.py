@@ -1,5 +1,6 @@
 """seed_transfer: do good init (and, as a control, order) seeds stay good across tasks."""
 import json
+from pathlib import Path
 
 import pandas as pd
 
@@ -8,6 +9,7 @@ from seedstudy.figures import seed_transfer as plots
 from seedstudy.logs import log_to
 
 log_to(snakemake.log[0])
+REPORT = Path(__file__).resolve().parents[1] / "report"  # captions, shared with the report
 study = json.load(open(snakemake.input.study))
 trials = pd.read_parquet(snakemake.input.trials)
 permutations, seed = snakemake.params.permutations, snakemake.params.seed
@@ -20,16 +22,11 @@ concordance.to_csv(snakemake.output.concordance, index=False)
 best = seed_transfer.best_seed_ranks(trials)
 best.to_csv(snakemake.output.best_seeds, index=False)
 
-caption = (
-    f"{figures.study_caption(study)}. Per seed: mean best found score over the other seed kind; Spearman over the "
-    f"seeds two tasks share, two-sided permutation p ({permutations} permutations); Kendall's W over the seeds common "
-    f"to all tasks. Order seeds are the control. Stopped trials excluded."
-)
 figures.save(
     plots.transfer_matrices(pairs, concordance, trials["task"].unique()), snakemake.output.figure,
-    "Seed transfer: rank correlation of per-seed mean scores between tasks", caption,
+    *figures.captioned(REPORT, "seed_transfer", snakemake.config, study),
 )
 figures.save(
     plots.transfer_table_page(pairs, best), snakemake.output.table_figure,
-    "Each task's best seed: its rank on the other tasks", caption,
+    *figures.captioned(REPORT, "seed_transfer_table", snakemake.config, study),
 )

@@ -32,6 +32,27 @@ def study_caption(study: dict) -> str:
     return f"{study.get('study', 'seedstudy')}: {study['model']} fine-tuned on " + "; ".join(parts)
 
 
+def report_caption(rst_path: str | os.PathLike, config: dict) -> tuple[str, str]:
+    """The title (first line) and the text of a figure's report caption (workflow/report/*.rst),
+    rendered with Jinja as Snakemake's report renders it (`snakemake.config` is the study's
+    config): `all.pdf` and `snakemake --report` say the same."""
+    from types import SimpleNamespace
+
+    import jinja2
+
+    template = jinja2.Template(Path(rst_path).read_text(encoding="utf-8"))
+    text = template.render(snakemake=SimpleNamespace(config=config)).strip()
+    title, _, body = text.partition("\n")
+    return title.strip(), " ".join(body.split())
+
+
+def captioned(report_dir, figure: str, config: dict, study: dict, extra: str = "") -> tuple[str, str]:
+    """Title and caption of a figure's page: what was run (`study_caption`), the figure's report
+    caption (`<report_dir>/<figure>.rst`), then what this run adds (`extra`)."""
+    title, text = report_caption(Path(report_dir) / f"{figure}.rst", config)
+    return title, " ".join(part for part in (study_caption(study) + ".", text, extra) if part)
+
+
 def panels(n: int, width: float = 4.2, height: float = 3.4, **kwargs):
     """A row of n panels (at most 4 per row)."""
     columns = min(n, 4)
