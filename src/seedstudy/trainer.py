@@ -496,6 +496,9 @@ def run_trial(
         "started_unix": wall_started,
         "wall_s": finished - started,
         "process_s": finished - runtime.process_start if runtime.process_start else None,
+        # process start to the first optimizer step (None when resumed at the end or not started here)
+        "startup_s": (optimizer.first_step_at - runtime.process_start
+                      if runtime.process_start and optimizer.first_step_at else None),
         "seconds": timer.seconds,
         "resumed_from_step": resumed_from,
         "train_steps_run": step - (resumed_from or 0),
