@@ -9,6 +9,8 @@ rule best_found:
     output:
         table="results/tables/best_found.csv",
         figure=report("results/figures/best_found.pdf", category="Paper", subcategory="Table 1"),
+    benchmark:
+        "results/benchmarks/analysis/best_found.tsv",
     log:
         "results/logs/analysis/best_found.log",
     conda:
@@ -33,6 +35,8 @@ rule expected_max:
         level=config["analysis"]["confidence_level"],
         probability=config["analysis"]["trials_needed_probability"],
         band_method=config["analysis"]["band_method"],
+    benchmark:
+        "results/benchmarks/analysis/expected_max.tsv",
     log:
         "results/logs/analysis/expected_max.log",
     conda:
@@ -52,6 +56,8 @@ rule seed_effects:
         grid_figure=report("results/figures/seed_grid.pdf", category="Paper", subcategory="Fig. 2"),
         densities_figure=report("results/figures/seed_densities.pdf", category="Paper", subcategory="Fig. 3"),
         tables_figure=report("results/figures/seed_tables.pdf", category="Paper", subcategory="Tables 3-4"),
+    benchmark:
+        "results/benchmarks/analysis/seed_effects.tsv",
     log:
         "results/logs/analysis/seed_effects.log",
     conda:
@@ -77,6 +83,8 @@ rule variance_components:
         level=config["analysis"]["confidence_level"],
         samples=config["analysis"]["bootstrap_samples"],
         seed=config["analysis"]["seed"],
+    benchmark:
+        "results/benchmarks/analysis/variance_components.tsv",
     log:
         "results/logs/analysis/variance_components.log",
     conda:
@@ -101,6 +109,8 @@ rule seed_transfer:
     params:
         permutations=config["analysis"]["permutations"],
         seed=config["analysis"]["seed"],
+    benchmark:
+        "results/benchmarks/analysis/seed_transfer.tsv",
     log:
         "results/logs/analysis/seed_transfer.log",
     conda:
@@ -129,6 +139,8 @@ rule divergence:
         tolerance=config["analysis"]["failure_tolerance"],
         samples=config["analysis"]["curve_samples"],
         seed=config["analysis"]["seed"],
+    benchmark:
+        "results/benchmarks/analysis/divergence.tsv",
     log:
         "results/logs/analysis/divergence.log",
     conda:

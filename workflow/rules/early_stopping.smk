@@ -16,6 +16,8 @@ rule early_stopping_correlation:
     output:
         table="results/tables/early_stopping_correlation.csv",
         figure=report("results/figures/early_stopping_correlation.pdf", category="Paper", subcategory="Fig. 5"),
+    benchmark:
+        "results/benchmarks/analysis/early_stopping_correlation.tsv",
     log:
         "results/logs/analysis/early_stopping_correlation.log",
     conda:
@@ -42,6 +44,8 @@ rule early_stopping_simulation:
             "confidence_level": config["analysis"]["confidence_level"],
         },
     threads: 2
+    benchmark:
+        "results/benchmarks/analysis/early_stopping_simulation.tsv",
     log:
         "results/logs/analysis/early_stopping_simulation.log",
     conda:

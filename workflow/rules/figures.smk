@@ -6,6 +6,8 @@ rule all_figures:
         figures=expand("results/figures/{figure}.pdf", figure=FIGURES),
     output:
         "results/figures/all.pdf",
+    benchmark:
+        "results/benchmarks/figures/all.tsv",
     log:
         "results/logs/figures/all.log",
     conda:
