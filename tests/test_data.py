@@ -87,3 +87,19 @@ def test_hub_that_cannot_be_reached_says_how_to_use_local_files(tmp_path, monkey
                                         r"no route to huggingface.co\. Point `data: glue_dir:` or GLUE_DIR"):
         prepare("rte", MODEL, tmp_path / "rte", source="hub")
     assert not (tmp_path / "rte").exists()
+
+
+def test_prepared_data_read_without_datasets_equal_what_datasets_reads(small_glue, tmp_path):
+    import datasets
+
+    prepare("mrpc", MODEL, tmp_path / "p", glue_dir=small_glue, train_size=20, dev_size=12)
+    data = load_prepared(tmp_path / "p")
+    saved = datasets.load_from_disk(str(tmp_path / "p"))
+    for name in ("train", "dev"):
+        columns = saved[name].to_dict()
+        split = getattr(data, name)
+        assert split.input_ids == columns["input_ids"] and split.token_type_ids == columns["token_type_ids"]
+        assert split.labels.tolist() == list(columns["label"])
+    (tmp_path / "p" / "dev" / "state.json").unlink()
+    with pytest.raises(DataError, match="no state.json"):
+        load_prepared(tmp_path / "p")

@@ -123,3 +123,16 @@ def test_linear_schedule_warmup_then_decay():
         scheduler.step()
     assert lrs[0] == 0.0 and lrs[5] == pytest.approx(0.5) and lrs[10] == pytest.approx(1.0)
     assert lrs[55] == pytest.approx(0.5) and lrs[99] == pytest.approx(1 / 90)
+
+
+def test_first_step_time_is_recorded_once():
+    model = toy()
+    optimizer = optim.build_optimizer(model, {**TRAINING, "optimizer": "adamw"})
+    assert optimizer.first_step_at is None
+    for p in model.parameters():
+        p.grad = torch.ones_like(p)
+    optimizer.step()
+    first = optimizer.first_step_at
+    assert first is not None
+    optimizer.step()
+    assert optimizer.first_step_at == first

@@ -274,6 +274,10 @@ def test_two_processes_side_by_side_give_the_reference_file(glue, tiny_sst2, tmp
         assert process.returncode == 0, err
     assert (tmp_path / "p0.json").read_bytes() == reference[1].read_bytes()
     assert (tmp_path / "p1.json").read_bytes() == reference[1].read_bytes()
+    for i in range(2):  # start-up (process start to first optimizer step) goes to the run record only
+        record = json.loads((tmp_path / f"p{i}.run.json").read_text())
+        assert 0 < record["startup_s"] < record["process_s"]
+    assert "startup_s" not in (tmp_path / "p0.json").read_text()
 
 
 @pytest.mark.parametrize("precision", ["bf16", "tf32"])

@@ -15,6 +15,8 @@ schedule is applied exactly once, by the LambdaLR scheduler.
 
 from __future__ import annotations
 
+import time
+
 import torch
 from torch.optim.lr_scheduler import LambdaLR
 
@@ -80,6 +82,20 @@ def parameter_groups(model, weight_decay: float) -> list[dict]:
 
 
 def build_optimizer(model, training: dict, device_type: str = "cpu") -> torch.optim.Optimizer:
+    """The trial's optimizer; its `first_step_at` is the `time.perf_counter()` of its first step
+    (None before it), for the run record's start-up time."""
+    optimizer = _make_optimizer(model, training, device_type)
+    optimizer.first_step_at = None
+
+    def mark(opt, args, kwargs):
+        opt.first_step_at = time.perf_counter()
+        handle.remove()
+
+    handle = optimizer.register_step_pre_hook(mark)
+    return optimizer
+
+
+def _make_optimizer(model, training: dict, device_type: str) -> torch.optim.Optimizer:
     groups = parameter_groups(model, training["weight_decay"])
     name = training["optimizer"]
     if name == "adamw":

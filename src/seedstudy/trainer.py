@@ -384,7 +384,7 @@ def trial_result(trial: dict, trial_hash: str, status: str, prepared: PreparedDa
 
 
 def run_record(name: str, runtime: Runtime, timer: Timer, started: float, wall_started: float,
-               resumed_from: int | None, step: int) -> dict:
+               resumed_from: int | None, step: int, first_step_at: float | None = None) -> dict:
     """How this run went (timing, host, job): beside the result, never part of it."""
     finished = time.perf_counter()
     return {
@@ -393,6 +393,8 @@ def run_record(name: str, runtime: Runtime, timer: Timer, started: float, wall_s
         "started_unix": wall_started,
         "wall_s": finished - started,
         "process_s": finished - runtime.process_start if runtime.process_start else None,
+        # process start to the first optimizer step (None when resumed at the end or not started here)
+        "startup_s": (first_step_at - runtime.process_start if runtime.process_start and first_step_at else None),
         "seconds": timer.seconds,
         "resumed_from_step": resumed_from,
         "train_steps_run": step - (resumed_from or 0),
@@ -563,7 +565,8 @@ def run_trial(
                "stopped_at_step": step if status != "completed" else None},
         environment=environment(device, runtime.threads, nondeterminism),
     )
-    record = run_record(name, runtime, timer, started, wall_started, resumed_from, step)
+    record = run_record(name, runtime, timer, started, wall_started, resumed_from, step,
+                        getattr(optimizer, "first_step_at", None))
     if runtime.save_weights:
         _save({k: v.detach().cpu() for k, v in model.state_dict().items()}, runtime.save_weights)
     if board is not None:

@@ -11,6 +11,8 @@ rule aggregate_task:
         losses="results/aggregate/{task}/losses.parquet",
     params:
         failure_tolerance=config["analysis"]["failure_tolerance"],
+    benchmark:
+        "results/benchmarks/aggregate/{task}.tsv",
     log:
         "results/logs/aggregate/{task}.log",
     script:
@@ -28,6 +30,8 @@ rule aggregate_study:
         study="results/aggregate/study.json",
     params:
         study={"study": config["study"], "model": config["model"], "tasks": TASKS},
+    benchmark:
+        "results/benchmarks/aggregate/study.tsv",
     log:
         "results/logs/aggregate/study.log",
     script:

@@ -12,6 +12,8 @@ rule best_found:
         figure=report(
             "results/figures/best_found.pdf",
             caption="../report/best_found.rst", category="Paper", subcategory="Table 1"),
+    benchmark:
+        "results/benchmarks/analysis/best_found.tsv",
     log:
         "results/logs/analysis/best_found.log",
     script:
@@ -41,6 +43,8 @@ rule expected_max:
         probability=config["analysis"]["trials_needed_probability"],
         band_method=config["analysis"]["band_method"],
         paper_grids=config["analysis"]["paper_grids"],
+    benchmark:
+        "results/benchmarks/analysis/expected_max.tsv",
     log:
         "results/logs/analysis/expected_max.log",
     script:
@@ -65,6 +69,8 @@ rule seed_effects:
         tables_figure=report(
             "results/figures/seed_tables.pdf",
             caption="../report/seed_tables.rst", category="Paper", subcategory="Tables 3-4"),
+    benchmark:
+        "results/benchmarks/analysis/seed_effects.tsv",
     log:
         "results/logs/analysis/seed_effects.log",
     script:
@@ -91,6 +97,8 @@ rule variance_components:
         level=config["analysis"]["confidence_level"],
         samples=config["analysis"]["bootstrap_samples"],
         seed=config["analysis"]["seed"],
+    benchmark:
+        "results/benchmarks/analysis/variance_components.tsv",
     log:
         "results/logs/analysis/variance_components.log",
     script:
@@ -117,6 +125,8 @@ rule seed_transfer:
     params:
         permutations=config["analysis"]["permutations"],
         seed=config["analysis"]["seed"],
+    benchmark:
+        "results/benchmarks/analysis/seed_transfer.tsv",
     log:
         "results/logs/analysis/seed_transfer.log",
     script:
@@ -150,6 +160,8 @@ rule divergence:
         tolerance=config["analysis"]["failure_tolerance"],
         samples=config["analysis"]["curve_samples"],
         seed=config["analysis"]["seed"],
+    benchmark:
+        "results/benchmarks/analysis/divergence.tsv",
     log:
         "results/logs/analysis/divergence.log",
     script:

@@ -14,6 +14,8 @@ rule early_stopping_correlation:
             caption="../report/early_stopping_correlation.rst", category="Paper", subcategory="Fig. 5"),
     params:
         sigma=config["analysis"]["correlation_smoothing"],
+    benchmark:
+        "results/benchmarks/analysis/early_stopping_correlation.tsv",
     log:
         "results/logs/analysis/early_stopping_correlation.log",
     script:
@@ -42,6 +44,10 @@ rule early_stopping_simulation:
             "confidence_level": config["analysis"]["confidence_level"],
         },
     threads: 2
+    # the longest analysis (16 s of 49 s at the paper grid's size, run last it was the critical path)
+    priority: 10
+    benchmark:
+        "results/benchmarks/analysis/early_stopping_simulation.tsv",
     log:
         "results/logs/analysis/early_stopping_simulation.log",
     script:

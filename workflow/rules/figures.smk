@@ -5,6 +5,8 @@ rule all_figures:
         figures=lambda wildcards: report_figures(),
     output:
         "results/figures/all.pdf",
+    benchmark:
+        "results/benchmarks/figures/all.tsv",
     log:
         "results/logs/figures/all.log",
     script:
