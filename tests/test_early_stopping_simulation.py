@@ -420,7 +420,7 @@ def test_correlation_table_has_pearson_and_optional_smoothing():
 
 def brute_force_paper_candidates(K, budgets, max_start):
     rows = []
-    for x, t, k, p in product(range(1, budgets + 1), range(1, max_start + 1), range(1, K), range(0, max_start + 1)):
+    for x, t, k, p in product(range(1, budgets + 1), range(1, max_start + 1), range(1, K), range(max_start + 1)):
         if p <= t and t * (k + 1) + p * (K - k) == x * (K + 1):
             rows.append((x, t, k, p))
     return sorted(rows)
