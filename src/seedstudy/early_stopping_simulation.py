@@ -18,6 +18,13 @@ the best score the algorithm finds:
   seed, dropout seed), the first p are continued and count their full best, the others count their
   partial best; the result is the maximum over the t trials.
 
+Accounting "paper" (analysis.early_stopping.accounting; the authors' simulation) changes three
+things and nothing else: a stopped run is charged k + 1 of K + 1 intervals (the evaluation at step
+0 counts as one), cost (t*(k + 1) + p*(K - k)) / (K + 1); p = 0 is a candidate (the result is the
+best partial best of the t drawn trials, that of the top-ranked one); and the curves lose their
+final evaluation where it is off the regular grid (`TaskCurves.without_off_grid_final`, applied
+by `load_task_curves` before downsampling), so a fully trained run's best is over the grid only.
+
 Which trials are simulated:
 
 - completed trials, with their whole curve;
