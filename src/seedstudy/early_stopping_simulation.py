@@ -18,6 +18,13 @@ the best score the algorithm finds:
   seed, dropout seed), the first p are continued and count their full best, the others count their
   partial best; the result is the maximum over the t trials.
 
+Accounting "paper" (analysis.early_stopping.accounting; the authors' simulation) changes three
+things and nothing else: a stopped run is charged k + 1 of K + 1 intervals (the evaluation at step
+0 counts as one), cost (t*(k + 1) + p*(K - k)) / (K + 1); p = 0 is a candidate (the result is the
+best partial best of the t drawn trials, that of the top-ranked one); and the curves lose their
+final evaluation where it is off the regular grid (`TaskCurves.without_off_grid_final`, applied
+by `load_task_curves` before downsampling), so a fully trained run's best is over the grid only.
+
 Which trials are simulated:
 
 - completed trials, with their whole curve;
@@ -124,6 +131,28 @@ class TaskCurves:
         return dataclasses.replace(
             self, scores=self.scores[:, keep], n_evals=n_evals.astype(int),
             steps=self.steps[keep], epochs=self.epochs[keep],
+        )
+
+    def final_off_grid(self) -> bool:
+        """Whether the final evaluation is off the regular grid: the gap before it differs from
+        the grid's first gap (steps[1] - steps[0]) by more than one step. Per-epoch grids round
+        their steps (gaps differ by at most one) and end on the grid; an every-N-steps grid whose
+        total is not a multiple of N ends with a shorter gap."""
+        if self.n_points < 2:
+            return False
+        spacing = int(self.steps[1] - self.steps[0])
+        return abs(int(self.steps[-1] - self.steps[-2]) - spacing) > 1
+
+    def without_off_grid_final(self) -> "TaskCurves":
+        """The curves without the final evaluation when it is off the regular grid (the
+        authors' simulation takes a fully trained run's best over the regular grid only);
+        unchanged otherwise. A trial diverged after the last kept point then counts as completed."""
+        if not self.final_off_grid():
+            return self
+        K = self.n_points
+        return dataclasses.replace(
+            self, scores=self.scores[:, :K], n_evals=np.minimum(self.n_evals, K),
+            steps=self.steps[:K], epochs=self.epochs[:K],
         )
 
     @classmethod
@@ -256,20 +285,34 @@ def correlation_table(task_curves: list[TaskCurves], sigma: float | None = None)
 # ------------------------------------------------------------------------------------------------
 
 
-def candidates(n_points: int, budgets: int, max_start: int) -> pd.DataFrame:
+ACCOUNTINGS = ("exact", "paper")
+
+
+def candidates(n_points: int, budgets: int, max_start: int, accounting: str = "exact") -> pd.DataFrame:
     """Every (budget, t, k, p) of Algorithm 1 with cost exactly `budget` on a grid of `n_points`
-    (K) evaluations: t*k + p*(K - k) = budget*K, 1 <= p <= t <= max_start, 1 <= k < K.
+    (K) evaluations, 1 <= k < K, p <= t <= max_start.
+
+    accounting "exact": t*k + p*(K - k) = budget*K with p >= 1 (a run stopped after evaluation k
+    has trained k of K intervals). "paper" (the authors' simulation): a stopped run is charged
+    k + 1 intervals and a full run K + 1 (the evaluation at step 0 counts as one), so
+    t*(k + 1) + p*(K - k) = budget*(K + 1), and p = 0 is allowed (nothing continued: the result is
+    the best of the partial runs).
 
     The baseline (t = p = budget, k = K) is not listed. Rows sorted by budget, t, k, p.
     """
+    if accounting not in ACCOUNTINGS:
+        raise ValueError(f"accounting must be one of {ACCOUNTINGS}, got {accounting!r}")
     K = int(n_points)
+    paper = accounting == "paper"
+    total, p_min = (K + 1, 0) if paper else (K, 1)
     t = np.arange(1, max_start + 1)
     rows = []
     for x in range(1, budgets + 1):
         for k in range(1, K):
-            # p = (x*K - t*k) / (K - k) must be an integer in [1, t]
-            numerator = x * K - t * k
-            ok = (numerator >= K - k) & (numerator % (K - k) == 0)
+            charged = k + 1 if paper else k
+            # p = (x*total - t*charged) / (K - k) must be an integer in [p_min, t]
+            numerator = x * total - t * charged
+            ok = (numerator >= p_min * (K - k)) & (numerator % (K - k) == 0)
             p = numerator // (K - k)
             ok &= p <= t
             rows += [(x, int(a), k, int(b)) for a, b in zip(t[ok], p[ok])]
@@ -320,6 +363,7 @@ class _StopPoint:
     key_of: np.ndarray  # trial -> key
     diverged_best: np.ndarray | None  # trial -> code of best if diverged before k, else 0
     bits: int
+    partial_by_rank: np.ndarray | None = None  # rank -> code of the partial best at k (absent: 0)
     plan: list = field(default_factory=list)  # [(t, [(p, candidate index), ...]), ...] by t
 
 
@@ -345,7 +389,8 @@ def _stop_point(coded: _Coded, n_evals: np.ndarray, k: int) -> _StopPoint:
     diverged_best = None
     if diverged.any():
         diverged_best = np.where(diverged, coded.partial[:, K], 0).astype(coded.dtype)
-    return _StopPoint(k, key_of, diverged_best, bits)
+    partial_by_rank = np.concatenate([coded.partial[order, k], [0]]).astype(coded.dtype)
+    return _StopPoint(k, key_of, diverged_best, bits, partial_by_rank=partial_by_rank)
 
 
 def _running_max(rows: np.ndarray) -> np.ndarray:
@@ -376,7 +421,8 @@ def _chunk_results(draws_t: np.ndarray, coded: _Coded, points: list[_StopPoint],
         keys = np.take(point.key_of, draws_t[: point.plan[-1][0]])
         diverged = None
         # rows needed from each t on: the largest p of any later t
-        widths = np.maximum.accumulate([max(p for p, _ in needs) for _, needs in point.plan][::-1])[::-1]
+        # (at least 1: p = 0 reads the top-ranked trial's partial best)
+        widths = np.maximum.accumulate([max(1, max(p for p, _ in needs)) for _, needs in point.plan][::-1])[::-1]
         state = np.full((int(widths[0]), draws_t.shape[1]), n_trials << point.bits, dtype=keys.dtype)
         scratch = np.empty_like(state)
         t = 0
@@ -395,10 +441,16 @@ def _chunk_results(draws_t: np.ndarray, coded: _Coded, points: list[_StopPoint],
                 t += 1
             best_full, done = None, 0
             for p, index in needs:
-                block = (state[done:p] & mask).max(axis=0)
-                best_full = block if best_full is None else np.maximum(best_full, block)
-                done = p
-                result = best_full if diverged is None else np.maximum(best_full, diverged)
+                if p == 0:
+                    # nothing continued: the best partial best, that of the top-ranked trial
+                    result = np.take(point.partial_by_rank, state[0] >> point.bits)
+                else:
+                    block = (state[done:p] & mask).max(axis=0)
+                    best_full = block if best_full is None else np.maximum(best_full, block)
+                    done = p
+                    result = best_full
+                if diverged is not None:
+                    result = np.maximum(result, diverged)
                 if collect:
                     codes[index] = result
                 else:
@@ -472,8 +524,11 @@ def outcomes(curves: TaskCurves, draws: np.ndarray, t: int, k: int, p: int) -> n
     order = stop_ranking(partial[:, k], curves.n_evals, k)
     rank_of = np.empty(n, dtype=np.int16 if n <= np.iinfo(np.int16).max else np.int32)
     rank_of[order] = np.arange(n)
-    ranked = np.sort(np.take(rank_of, sample), axis=1)[:, :p]
-    result = partial[order, K][ranked].max(axis=1)
+    ranked = np.sort(np.take(rank_of, sample), axis=1)
+    if p == 0:
+        result = partial[order, k][ranked[:, 0]]
+    else:
+        result = partial[order, K][ranked[:, :p]].max(axis=1)
     diverged = curves.n_evals <= k
     if diverged.any():
         diverged_best = np.where(diverged, partial[:, K], -np.inf)
@@ -519,7 +574,7 @@ def best_per_budget(table: pd.DataFrame, baseline_means: np.ndarray) -> pd.DataF
 
 def simulate(curves: TaskCurves, budgets: int = 30, max_start: int = 200, resamples: int = 50_000,
              seed=0, confidence_level: float = 0.95, threads: int = 1,
-             draws: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+             draws: np.ndarray | None = None, accounting: str = "exact") -> tuple[pd.DataFrame, pd.DataFrame]:
     """Algorithm 1 on one task at budgets 1..budgets.
 
     Returns (candidates, budgets). candidates: every (budget, started t, stop_index k,
@@ -528,7 +583,9 @@ def simulate(curves: TaskCurves, budgets: int = 30, max_start: int = 200, resamp
     stop_fraction 1) when nothing beats it, with its expected best score, sd and central
     `confidence_level` interval of the best score over the resamples (the spread of what one run
     of the algorithm finds), the same for the baseline, and the relative error reduction.
-    `draws` (R x max(max_start, budgets) trial indices) replaces the seeded draws.
+    `draws` (R x max(max_start, budgets) trial indices) replaces the seeded draws. `accounting`:
+    the cost of a candidate and whether p = 0 is allowed (`candidates`); with "paper", pass curves
+    prepared by `TaskCurves.without_off_grid_final` (as `load_task_curves` does).
     """
     K = curves.n_points
     width = max(max_start, budgets)
@@ -536,7 +593,7 @@ def simulate(curves: TaskCurves, budgets: int = 30, max_start: int = 200, resamp
         draws = draw_resamples(curves.n_trials, resamples, width, seed)
     if draws.shape[1] < width:
         raise ValueError(f"draws have {draws.shape[1]} columns, {width} needed")
-    table = candidates(K, budgets, max_start)
+    table = candidates(K, budgets, max_start, accounting)
     means, baseline_means = candidate_means(curves, table, draws, budgets, threads=threads)
     table["expected_best"] = means
     best = best_per_budget(table, baseline_means)
@@ -597,14 +654,21 @@ def task_seed(seed: int, task: str) -> np.random.SeedSequence:
     return np.random.SeedSequence([int(seed), zlib.crc32(task.encode())])
 
 
-def load_task_curves(curves: pd.DataFrame, points: int | None = None) -> tuple[list[TaskCurves], dict[str, str]]:
+def load_task_curves(curves: pd.DataFrame, points: int | None = None,
+                     accounting: str = "exact") -> tuple[list[TaskCurves], dict[str, str]]:
     """TaskCurves of every task of the aggregate curves table (downsampled to `points`
     evaluations after step 0 where it has more, `TaskCurves.downsample`), and {task: reason} for
-    the tasks that cannot be analysed (no completed trial)."""
+    the tasks that cannot be analysed (no completed trial). With accounting "paper" the final
+    evaluation is dropped first where it is off the regular grid (`without_off_grid_final`)."""
+    if accounting not in ACCOUNTINGS:
+        raise ValueError(f"accounting must be one of {ACCOUNTINGS}, got {accounting!r}")
     task_curves, skipped = [], {}
     for task in sorted(curves["task"].unique()):
         try:
-            task_curves.append(TaskCurves.from_curves(curves, task).downsample(points))
+            item = TaskCurves.from_curves(curves, task)
+            if accounting == "paper":
+                item = item.without_off_grid_final()
+            task_curves.append(item.downsample(points))
         except ValueError as error:
             if "no completed trial" not in str(error):
                 raise
@@ -614,12 +678,12 @@ def load_task_curves(curves: pd.DataFrame, points: int | None = None) -> tuple[l
 
 def simulation_tables(task_curves: list[TaskCurves], budgets: int = 30, max_start: int = 200,
                       resamples: int = 50_000, seed: int = 0, confidence_level: float = 0.95,
-                      threads: int = 1) -> tuple[pd.DataFrame, pd.DataFrame]:
+                      threads: int = 1, accounting: str = "exact") -> tuple[pd.DataFrame, pd.DataFrame]:
     """`simulate` on every task (draws seeded by `task_seed`): (candidates, budgets) tables."""
     candidate_frames, budget_frames = [], []
     for item in task_curves:
         table, best = simulate(item, budgets, max_start, resamples, task_seed(seed, item.task),
-                               confidence_level, threads)
+                               confidence_level, threads, accounting=accounting)
         candidate_frames.append(table)
         budget_frames.append(best)
     return (
@@ -629,7 +693,7 @@ def simulation_tables(task_curves: list[TaskCurves], budgets: int = 30, max_star
 
 
 def simulation_note(task_curves: list[TaskCurves], budgets: int, max_start: int, resamples: int, seed: int,
-                    confidence_level: float) -> str:
+                    confidence_level: float, accounting: str = "exact") -> str:
     """What was simulated, short enough for a caption."""
     counts = ", ".join(
         f"{c.task} {c.n_completed}+{c.n_diverged}" + (f" ({c.n_stopped} stopped left out)" if c.n_stopped else "")
@@ -638,7 +702,7 @@ def simulation_note(task_curves: list[TaskCurves], budgets: int, max_start: int,
     stopped = sum(c.n_stopped for c in task_curves)
     caveat = "; live early stopping ran: the simulated trials are its survivors" if stopped else ""
     return (
-        f"Algorithm 1 at budgets 1..{budgets}, t <= {max_start}, f = k/K; {resamples} resamples with replacement "
+        f"Algorithm 1 at budgets 1..{budgets}, t <= {max_start}, f = k/K, {accounting} accounting; {resamples} resamples with replacement "
         f"(seed {seed}); bands: central {confidence_level:.0%} of the best found; best incl. step 0; "
         f"trials completed+diverged (a diverged trial keeps its last score, never continued once diverged): "
         f"{counts}{caveat}"

@@ -15,8 +15,9 @@ log_to(snakemake.log[0])
 REPORT = Path(__file__).resolve().parents[1] / "report"  # captions, shared with the report
 settings = dict(snakemake.params.settings)
 points = settings.pop("points", None)  # downsampling of the curves, not a simulation setting
+accounting = settings.get("accounting", "exact")
 study = json.load(open(snakemake.input.study))
-task_curves, skipped = load_task_curves(pd.read_parquet(snakemake.input.curves), points)
+task_curves, skipped = load_task_curves(pd.read_parquet(snakemake.input.curves), points, accounting)
 for task, reason in skipped.items():
     logging.warning("early stopping simulation: %s skipped: %s", task, reason)
 started = time.perf_counter()
