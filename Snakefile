@@ -32,6 +32,6 @@ include: "workflow/rules/figures.smk"
 
 rule all:
     default_target: True
-    localrule: True
     input:
         get_final_output(),
+    localrule: True

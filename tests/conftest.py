@@ -41,13 +41,13 @@ def tiny_sst2(glue, tmp_path_factory):
 
 def tiny_config(**training):
     """A validated study config with one task and tiny training settings."""
-    from seedstudy import config
+    from seedstudy import study
 
     cfg = {
         "tasks": {"sst2": {"init_seeds": [1, 2], "order_seeds": [1, 2], "train_size": 48, "dev_size": 32}},
         "training": {"epochs": 2, "batch_size": 8, "lr": 1e-4, "evals_per_epoch": 2, "max_length": 32, **training},
     }
-    return config.validate(cfg, check_files=False)
+    return study.validate(cfg, check_files=False)
 
 
 @pytest.fixture(scope="session")

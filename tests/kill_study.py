@@ -28,9 +28,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent / "src"))
 
-from workflow import planned, snakemake, snakemake_command  # noqa: E402
-
 from seedstudy.store import read_trial  # noqa: E402
+from workflow import planned, snakemake, snakemake_command  # noqa: E402
 
 TARGETS = ("mid-trial", "random", "mid-aggregation", "mid-analysis")
 NOT_ANALYSES = {"finetune", "prepare_data", "aggregate_task", "aggregate_study", "all_figures"}

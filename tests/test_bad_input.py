@@ -5,7 +5,7 @@ import shutil
 
 import pytest
 
-from seedstudy import config
+from seedstudy import study
 from seedstudy.data import DataError, check_glue_files, prepare, read_glue_tsv
 from seedstudy.tasks import get_task
 
@@ -63,8 +63,8 @@ CONFIG_CASES = [
 
 @pytest.mark.parametrize("change, expected", [c[1:] for c in CONFIG_CASES], ids=[c[0] for c in CONFIG_CASES])
 def test_bad_config_is_named(change, expected):
-    with pytest.raises(config.ConfigError) as error:
-        config.validate(with_change(*change), source="study.yaml", check_files=False)
+    with pytest.raises(study.ConfigError) as error:
+        study.validate(with_change(*change), source="study.yaml", check_files=False)
     message = str(error.value)
     assert message.startswith("study.yaml: invalid config at")
     for text in expected:
@@ -73,27 +73,27 @@ def test_bad_config_is_named(change, expected):
 
 def test_model_folder_that_does_not_exist(tmp_path):
     cfg = with_change(("model",), str(tmp_path / "no-such-model"))
-    with pytest.raises(config.ConfigError, match=r"`model`: model folder '.*no-such-model' does not exist"):
-        config.validate(cfg)
+    with pytest.raises(study.ConfigError, match=r"`model`: model folder '.*no-such-model' does not exist"):
+        study.validate(cfg)
 
 
 def test_glue_folder_that_does_not_exist(tmp_path):
     cfg = with_change(("data",), {"glue_dir": str(tmp_path / "nowhere")})
-    with pytest.raises(config.ConfigError, match=r"`data.glue_dir`: GLUE folder .*nowhere does not exist"):
-        config.validate(cfg)
+    with pytest.raises(study.ConfigError, match=r"`data.glue_dir`: GLUE folder .*nowhere does not exist"):
+        study.validate(cfg)
 
 
 def test_local_source_without_a_folder(monkeypatch):
     monkeypatch.delenv("GLUE_DIR", raising=False)
-    with pytest.raises(config.ConfigError, match=r"`data.source`: 'local' needs `data.glue_dir` or GLUE_DIR"):
-        config.validate(with_change(("data",), {"source": "local"}))
+    with pytest.raises(study.ConfigError, match=r"`data.source`: 'local' needs `data.glue_dir` or GLUE_DIR"):
+        study.validate(with_change(("data",), {"source": "local"}))
 
 
 def test_config_file_that_is_not_yaml(tmp_path):
     path = tmp_path / "study.yaml"
     path.write_text("tasks: [unclosed\n")
-    with pytest.raises(config.ConfigError, match=r"study.yaml: not valid YAML"):
-        config.load(path)
+    with pytest.raises(study.ConfigError, match=r"study.yaml: not valid YAML"):
+        study.load(path)
 
 
 # ------------------------------------------------------------------------------------ data

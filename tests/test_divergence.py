@@ -6,12 +6,12 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 from pypdf import PdfReader
+from synthetic_trials import make_curves, make_trials, study
 
 from seedstudy import divergence, expected_max, figures, seed_transfer, variance_components
 from seedstudy.figures import divergence as divergence_figures
 from seedstudy.figures import seed_transfer as transfer_figures
 from seedstudy.figures import tuning_curves, variance
-from synthetic_trials import make_curves, make_trials, study
 
 KEY = ["init_seed", "order_seed", "dropout_seed"]
 

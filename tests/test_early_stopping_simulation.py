@@ -31,7 +31,6 @@ from seedstudy.early_stopping_simulation import (
     task_seed,
 )
 
-
 # ------------------------------------------------------------------------------------------------
 # helpers: curves tables and the reference implementation
 # ------------------------------------------------------------------------------------------------

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from opda.nonparametric import EmpiricalDistribution
+from synthetic_trials import make_trials
 
 from seedstudy import expected_max as em
-from synthetic_trials import make_trials
 
 
 def test_with_replacement_by_hand():

@@ -3,8 +3,8 @@
 import json
 
 import pytest
-
 from kill_study import kill_study
+
 from workflow import planned, snakemake
 
 pytestmark = [pytest.mark.workflow, pytest.mark.slow]

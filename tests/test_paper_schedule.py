@@ -8,10 +8,9 @@ import sys
 
 import pytest
 import torch
+from conftest import REPO
 
 from seedstudy import optim, schedule
-
-from conftest import REPO
 
 # the real GLUE train sizes
 TRAIN_SIZES = {"mrpc": 3668, "rte": 2490, "cola": 8551, "sst2": 67349}

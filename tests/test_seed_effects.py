@@ -60,3 +60,14 @@ def test_single_trial_per_seed_gives_no_anova():
     one = grid()[grid()["order_seed"] == 1]
     row = seed_effects.best_worst_anova(one).set_index("factor").loc["init"]
     assert np.isnan(row["F"]) and row["n_best"] == 1
+
+
+def test_trials_stopped_by_live_early_stopping_are_left_out():
+    plain = grid().assign(status="completed")
+    stopped = pd.concat([plain, pd.DataFrame([{"task": "sst2", "init_seed": 1, "order_seed": 4, "best": 0.0,
+                                               "status": "stopped"}])], ignore_index=True)
+    pd.testing.assert_frame_equal(seed_effects.seed_matrix(stopped), seed_effects.seed_matrix(plain))
+    pd.testing.assert_frame_equal(seed_effects.within_seed_sd(stopped), seed_effects.within_seed_sd(plain))
+    pd.testing.assert_frame_equal(seed_effects.best_worst_anova(stopped), seed_effects.best_worst_anova(plain))
+    # without the filter the stopped trial's partial score would be a fourth order seed
+    assert 4 not in seed_effects.seed_matrix(stopped).columns

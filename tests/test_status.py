@@ -4,7 +4,7 @@ import json
 import os
 import time
 
-from seedstudy import config as study
+from seedstudy import study
 from seedstudy.cli import main
 from seedstudy.status import study_status, time_left_s
 

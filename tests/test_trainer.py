@@ -9,15 +9,14 @@ import sys
 
 import pytest
 import torch
-
-from seedstudy import config, trainer
-from seedstudy.store import read_trial
-
 from conftest import tiny_config
+
+from seedstudy import study, trainer
+from seedstudy.store import read_trial
 
 
 def trial_of(cfg, init=1, order=2, dropout=None, task="sst2"):
-    return config.trial_config(cfg, task, init, order, dropout)
+    return study.trial_config(cfg, task, init, order, dropout)
 
 
 def run(trial, data, tmp_path, name="t", **runtime):
@@ -57,7 +56,7 @@ def test_result_holds_the_whole_curve(reference):
     assert all({"accuracy", "dev_loss", "epoch"} <= set(e) for e in trial["evaluations"])
     assert trial["init_seed"] == 1 and trial["order_seed"] == 2
     assert trial["dropout_owner"] == "order" and trial["dropout_seed"] == 2
-    assert trial["config_hash"] == config.config_hash(trial["config"])
+    assert trial["config_hash"] == study.config_hash(trial["config"])
     assert {"torch", "transformers", "device", "threads"} <= set(trial["environment"])
     run_record = json.loads(out.with_suffix(".run.json").read_text())
     assert run_record["wall_s"] > 0 and set(run_record["seconds"]) == {"load", "train", "eval", "checkpoint"}
@@ -166,7 +165,7 @@ def test_non_finite_loss_stops_the_trial_as_diverged(cfg, tiny_sst2, tmp_path, m
 
 def test_padded_batches_train_the_same_model(tiny_sst2, tmp_path, reference):
     padded = trial_of(tiny_config(packing=False))
-    assert config.config_hash(padded) != reference[0]["config_hash"]
+    assert study.config_hash(padded) != reference[0]["config_hash"]
     result, _, _ = run(padded, tiny_sst2, tmp_path)
     # same head and data: the untrained model's evaluation agrees; training then differs only
     # by dropout masks and float rounding
@@ -219,7 +218,7 @@ def test_sigterm_to_the_command_line_trial_checkpoints_and_resumes(glue, tiny_ss
     assert resumed.returncode == 0, resumed.stderr
     assert "resumed" in resumed.stderr
     reference = trainer.run_trial(
-        config.trial_config(config.load(cfg_file), "sst2", 1, 2), tiny_sst2, out_path=tmp_path / "ref.json"
+        study.trial_config(study.load(cfg_file), "sst2", 1, 2), tiny_sst2, out_path=tmp_path / "ref.json"
     )
     assert reference["status"] == "completed"
     assert (tmp_path / "t.json").read_bytes() == (tmp_path / "ref.json").read_bytes()
@@ -252,7 +251,7 @@ def test_a_completed_trial_is_restored_from_its_record_not_trained_again(cfg, ti
     other = trial_of(tiny_config(lr=5e-5))
     result = trainer.run_trial(other, tiny_sst2, out_path=tmp_path / "o.json",
                                runtime=trainer.Runtime(checkpoint_path=str(checkpoint)))
-    assert result["config_hash"] == config.config_hash(other) and "restored" not in result["_run"]
+    assert result["config_hash"] == study.config_hash(other) and "restored" not in result["_run"]
 
 
 def test_two_processes_side_by_side_give_the_reference_file(glue, tiny_sst2, tmp_path, reference):
@@ -286,7 +285,7 @@ def test_precision_modes_are_recorded(tiny_sst2, tmp_path, precision):
     result, out, _ = run(trial, tiny_sst2, tmp_path)
     stored = json.loads(out.read_text())
     assert stored["config"]["training"]["precision"] == precision
-    assert stored["config_hash"] != config.config_hash(trial_of(tiny_config()))
+    assert stored["config_hash"] != study.config_hash(trial_of(tiny_config()))
     assert result["status"] == "completed" and len(result["train_loss"]) == 12
 
 

@@ -140,8 +140,8 @@ def test_report_holds_every_figure_of_all_pdf_with_its_caption(study):
     import html
     import re
 
-    from seedstudy.config import load
     from seedstudy.figures import report_caption
+    from seedstudy.study import load
 
     snakemake(study, "--report", "report.html")
     report = html.unescape((Path(study) / "report.html").read_text())

@@ -18,9 +18,9 @@ from pathlib import Path  # noqa: E402
 
 
 def _study(args) -> dict:
-    from . import config
+    from . import study
 
-    return config.load(args.config)
+    return study.load(args.config)
 
 
 def _data_dir(cfg: dict, task: str) -> Path:
@@ -30,10 +30,10 @@ def _data_dir(cfg: dict, task: str) -> Path:
 
 
 def prepare_task(cfg: dict, task: str, out: Path) -> dict:
-    from . import config
+    from . import study
     from .data import prepare_from_spec
 
-    return prepare_from_spec(config.data_spec(cfg, task), out, glue_dir=cfg["data"]["glue_dir"])
+    return prepare_from_spec(study.data_spec(cfg, task), out, glue_dir=cfg["data"]["glue_dir"])
 
 
 def cmd_prepare(args) -> int:
@@ -45,13 +45,13 @@ def cmd_prepare(args) -> int:
 
 
 def cmd_train(args) -> int:
-    from . import config, trainer
+    from . import study, trainer
 
     cfg = _study(args)
     if args.task not in cfg["tasks"]:
         raise SystemExit(f"task {args.task!r} is not in {args.config} (tasks: {', '.join(cfg['tasks'])})")
-    trial = config.trial_config(cfg, args.task, args.init_seed, args.order_seed, args.dropout_seed)
-    stem = config.trial_stem(args.init_seed, args.order_seed, args.dropout_seed)
+    trial = study.trial_config(cfg, args.task, args.init_seed, args.order_seed, args.dropout_seed)
+    stem = study.trial_stem(args.init_seed, args.order_seed, args.dropout_seed)
     data = Path(args.data) if args.data else _data_dir(cfg, args.task)
     if not (data / "meta.json").exists():
         prepare_task(cfg, args.task, data)
@@ -73,7 +73,7 @@ def cmd_train(args) -> int:
         return trainer.EXIT_PREEMPTED
     metric = result["metric"]
     best = max(e[metric] for e in result["evaluations"])
-    print(f"{config.trial_name(trial)}: {result['status']}, best {metric} {best:.4f}, "
+    print(f"{study.trial_name(trial)}: {result['status']}, best {metric} {best:.4f}, "
           f"final {result['evaluations'][-1][metric]:.4f} -> {out}")
     return 0
 
@@ -81,13 +81,13 @@ def cmd_train(args) -> int:
 def train_size(cfg: dict, task: str, data: Path | None = None) -> int:
     """The number of training examples of a task: from prepared data when given, else from the
     GLUE train TSV (data.glue_dir or $GLUE_DIR; the Hub otherwise), after the task's subsample."""
-    from . import config
+    from . import study
     from .data import glue_file, load_prepared, read_glue_tsv, read_hub_split, resolve_glue_dir, subsample_indices
     from .tasks import get_task
 
     if data is not None:
         return len(load_prepared(data).train)
-    spec = config.data_spec(cfg, task)
+    spec = study.data_spec(cfg, task)
     glue_dir = resolve_glue_dir(cfg["data"]["glue_dir"]) if spec["source"] != "hub" else None
     columns = read_glue_tsv(glue_file(glue_dir, get_task(task), "train"), get_task(task)) if glue_dir \
         else read_hub_split(get_task(task), "train")
@@ -99,13 +99,13 @@ def train_size(cfg: dict, task: str, data: Path | None = None) -> int:
 def cmd_schedule(args) -> int:
     import csv
 
-    from . import config, schedule
+    from . import schedule, study
 
-    cfg = config.load(args.config, check_files=False)  # needs the train size only, not the model
+    cfg = study.load(args.config, check_files=False)  # needs the train size only, not the model
     if args.task not in cfg["tasks"]:
         raise SystemExit(f"task {args.task!r} is not in {args.config} (tasks: {', '.join(cfg['tasks'])})")
     n_train = train_size(cfg, args.task, Path(args.data) if args.data else None)
-    rows = schedule.step_table(config.task_training(cfg, args.task), n_train)
+    rows = schedule.step_table(study.task_training(cfg, args.task), n_train)
     writer = csv.DictWriter(sys.stdout, fieldnames=["step", "epoch", "lr", "evaluate"], lineterminator="\n")
     writer.writeheader()
     for row in rows:
@@ -114,15 +114,15 @@ def cmd_schedule(args) -> int:
 
 
 def cmd_check(args) -> int:
-    from . import config
+    from . import study
 
     cfg = _study(args)
-    trials = config.trials(cfg)
+    trials = study.trials(cfg)
     print(f"{args.config}: valid; model {cfg['model']}; {len(trials)} trials")
     for task in cfg["tasks"]:
-        grid = config.task_grid(cfg, task)
-        print(f"  {task}: {len(grid)} trials, metric {config.task_metric(cfg, task)}, "
-              f"config hash of the first trial {config.config_hash(config.trial_config(cfg, task, *grid[0]))}")
+        grid = study.task_grid(cfg, task)
+        print(f"  {task}: {len(grid)} trials, metric {study.task_metric(cfg, task)}, "
+              f"config hash of the first trial {study.config_hash(study.trial_config(cfg, task, *grid[0]))}")
     return 0
 
 
@@ -184,8 +184,8 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    from .config import ConfigError
     from .data import DataError
+    from .study import ConfigError
 
     args = parser().parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")

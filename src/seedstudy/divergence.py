@@ -53,7 +53,7 @@ def sample_curves(trials: pd.DataFrame, curves: pd.DataFrame, samples: int = 20,
     """The evaluation curves of `samples` finished trials per task, drawn at random with `seed`
     (all of them when a task has fewer), with the trials' failed flag and majority score."""
     frames = []
-    for task, group in finished_trials(trials).groupby("task", sort=True):
+    for _task, group in finished_trials(trials).groupby("task", sort=True):
         chosen = group.sample(n=min(samples, len(group)), random_state=seed)
         frames.append(chosen[KEYS + ["failed", "diverged", "majority"]])
     if not frames:

@@ -117,7 +117,7 @@ class TaskCurves:
     def completed_scores(self) -> np.ndarray:
         return self.scores[self.n_evals == self.n_points + 1]
 
-    def downsample(self, points: int | None) -> "TaskCurves":
+    def downsample(self, points: int | None) -> TaskCurves:
         """The curves on `points` evaluations after step 0 (step 0 and the last kept, the others
         evenly spaced over the grid, nearest index); unchanged when K <= points or points is None."""
         if points is None or self.n_points <= points:
@@ -143,7 +143,7 @@ class TaskCurves:
         spacing = int(self.steps[1] - self.steps[0])
         return abs(int(self.steps[-1] - self.steps[-2]) - spacing) > 1
 
-    def without_off_grid_final(self) -> "TaskCurves":
+    def without_off_grid_final(self) -> TaskCurves:
         """The curves without the final evaluation when it is off the regular grid (the
         authors' simulation takes a fully trained run's best over the regular grid only);
         unchanged otherwise. A trial diverged after the last kept point then counts as completed."""
@@ -156,7 +156,7 @@ class TaskCurves:
         )
 
     @classmethod
-    def from_curves(cls, curves: pd.DataFrame, task: str) -> "TaskCurves":
+    def from_curves(cls, curves: pd.DataFrame, task: str) -> TaskCurves:
         """The task's completed and diverged trials from the aggregate curves table.
 
         Raises ValueError when the task has no completed trial (the grid is then unknown), when
@@ -342,7 +342,7 @@ class _Coded:
     dtype: type
 
     @classmethod
-    def of(cls, scores: np.ndarray) -> "_Coded":
+    def of(cls, scores: np.ndarray) -> _Coded:
         partial = np.maximum.accumulate(scores, axis=1)
         distinct = np.unique(partial)
         dtype = np.int16 if distinct.size + 1 <= np.iinfo(np.int16).max else np.int32

@@ -43,7 +43,7 @@ class PackedBatch:
     longest: int
     labels: torch.Tensor | None = None
 
-    def to(self, device) -> "PackedBatch":
+    def to(self, device) -> PackedBatch:
         moved = {k: (v.to(device) if torch.is_tensor(v) else v) for k, v in self.__dict__.items()}
         return PackedBatch(**moved)
 

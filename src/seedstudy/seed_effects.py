@@ -5,6 +5,9 @@
   seeds), the same within a DO seed, and the total population sd.
 - `best_worst_anova`: for WI and for DO, the seeds with the highest and lowest mean score and a
   one-way ANOVA between the trials of those two seeds.
+
+Each takes a trials table and leaves out the trials stopped by live early stopping (their scores
+are partial), as every other analysis does (`aggregate.finished_trials`).
 """
 
 from __future__ import annotations
@@ -13,11 +16,18 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from .aggregate import finished_trials
+
 FACTORS = {"init": "init_seed", "order": "order_seed"}
+
+
+def _finished(trials: pd.DataFrame) -> pd.DataFrame:
+    return finished_trials(trials) if "status" in trials else trials
 
 
 def seed_matrix(trials: pd.DataFrame, score: str = "best") -> pd.DataFrame:
     """Mean score per (init seed, order seed) cell; rows/columns sorted by mean, best first."""
+    trials = _finished(trials)
     matrix = trials.pivot_table(index="init_seed", columns="order_seed", values=score, aggfunc="mean")
     rows = matrix.mean(axis=1).sort_values(ascending=False).index
     columns = matrix.mean(axis=0).sort_values(ascending=False).index
@@ -34,6 +44,7 @@ def seed_grid_table(matrices: dict[str, pd.DataFrame], score: str = "best") -> p
 
 def within_seed_sd(trials: pd.DataFrame, score: str = "best") -> pd.DataFrame:
     """Table 3 for every task: expected sd within WI, within DO, and total (population sds)."""
+    trials = _finished(trials)
     rows = []
     for task, group in trials.groupby("task", sort=True):
         within = {
@@ -60,6 +71,7 @@ def best_worst_seeds(group: pd.DataFrame, column: str, score: str) -> tuple[int,
 
 def best_worst_anova(trials: pd.DataFrame, score: str = "best") -> pd.DataFrame:
     """Table 4 for every task and factor: best and worst seed, their means, one-way ANOVA F and p."""
+    trials = _finished(trials)
     rows = []
     for task, group in trials.groupby("task", sort=True):
         for factor, column in FACTORS.items():

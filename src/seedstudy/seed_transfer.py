@@ -19,6 +19,7 @@ from scipy import stats
 
 from .aggregate import finished_trials
 from .seed_effects import FACTORS
+
 MIN_SEEDS = 3  # fewer common seeds make a rank correlation meaningless
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import torch
 
+
 def draw_head(
     num_labels: int, hidden_size: int, initializer_range: float, init_seed: int
 ) -> tuple[torch.Tensor, torch.Tensor]:

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from . import config as study
+from . import study
 
 COLUMNS = ["task", "trials", "done", "running", "missing", "diverged", "failed", "trial_hours", "median_trial_s"]
 

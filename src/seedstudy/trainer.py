@@ -10,7 +10,7 @@ Read it top to bottom:
      non-finite loss (the trial is then recorded as diverged)
   5. write the result atomically (deterministic file) and the run record (timing, host) beside it
 
-The result file of a trial is a pure function of its trial config (see `config.trial_config`),
+The result file of a trial is a pure function of its trial config (see `study.trial_config`),
 the prepared data and the software versions: on CPU the same inputs give a byte-identical file,
 whatever else runs beside it. Timing and host go to the separate run record.
 """
@@ -31,12 +31,17 @@ import numpy as np
 import torch
 
 from . import __version__, faults, metrics, optim, packed, schedule, seeds
-from .config import config_hash, trial_name
 from .data import PreparedData, Split, load_prepared
 from .models import load_classifier
 from .store import (
-    TRIAL_FORMAT, done_record_path, load_done_record, write_bytes_atomic, write_done_record, write_json_atomic,
+    TRIAL_FORMAT,
+    done_record_path,
+    load_done_record,
+    write_bytes_atomic,
+    write_done_record,
+    write_json_atomic,
 )
+from .study import config_hash, trial_name
 from .tasks import get_task
 
 log = logging.getLogger("seedstudy.trainer")
@@ -72,7 +77,7 @@ class Runtime:
     interrupt_after_step: int | None = None
 
     @classmethod
-    def from_config(cls, runtime: dict, **overrides) -> "Runtime":
+    def from_config(cls, runtime: dict, **overrides) -> Runtime:
         """The runtime of a trial from a study's `runtime:` block; `overrides` (threads, the
         checkpoint path, ...) win. The workflow's trial script and `seedstudy train` both use it."""
         settings = {key: runtime[key] for key in ("device", "threads", "checkpoint_every_minutes",
@@ -427,7 +432,7 @@ def run_trial(
 ) -> dict:
     """Run (or resume) one trial and return its result.
 
-    `trial` is the trial config (`config.trial_config`). `stop_at_fraction`: live early stopping,
+    `trial` is the trial config (`study.trial_config`). `stop_at_fraction`: live early stopping,
     stop after the evaluation nearest this fraction of training (`schedule.stop_step`), keep the
     checkpoint and return a result with status "stopped". Raises `Preempted` (exit code 75) after checkpointing on SIGTERM/SIGUSR1.
     """

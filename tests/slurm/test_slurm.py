@@ -28,6 +28,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from workflow import REPO, TINY
 
 PROFILES = ["--profile", str(REPO / "slurm"), "--profile", str(REPO / "tests" / "slurm" / "profile")]
@@ -134,7 +135,7 @@ def wait(process: subprocess.Popen, workdir: Path) -> int:
     except subprocess.TimeoutExpired:
         process.kill()
         cancel_all(workdir)
-        raise AssertionError(f"snakemake ran longer than {RUN_TIMEOUT} s; see {process.args}")
+        raise AssertionError(f"snakemake ran longer than {RUN_TIMEOUT} s; see {process.args}") from None
 
 
 def submissions(log: Path) -> list[tuple[str, str]]:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 
 import yaml
+
 from workflow import REPO
 
 MAIN = yaml.safe_load((REPO / "slurm" / "config.yaml").read_text())

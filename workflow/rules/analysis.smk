@@ -3,25 +3,24 @@
 
 
 rule best_found:
-    localrule: True
     input:
         trials="results/aggregate/trials.parquet",
         study="results/aggregate/study.json",
     output:
         table="results/tables/best_found.csv",
         figure=report(
-            "results/figures/best_found.pdf",
-            caption="../report/best_found.rst", category="Paper", subcategory="Table 1"),
-    benchmark:
-        "results/benchmarks/analysis/best_found.tsv",
+            "results/figures/best_found.pdf", caption="../report/best_found.rst", category="Paper", subcategory="Table 1"
+        ),
     log:
         "results/logs/analysis/best_found.log",
+    benchmark:
+        "results/benchmarks/analysis/best_found.tsv"
+    localrule: True
     script:
         "../scripts/best_found.py"
 
 
 rule expected_max:
-    localrule: True
     input:
         trials="results/aggregate/trials.parquet",
         study="results/aggregate/study.json",
@@ -29,30 +28,35 @@ rule expected_max:
         table="results/tables/expected_max.csv",
         trials_needed="results/tables/trials_needed.csv",
         figure=report(
-            "results/figures/expected_max.pdf",
-            caption="../report/expected_max.rst", category="Paper", subcategory="Fig. 1"),
+            "results/figures/expected_max.pdf", caption="../report/expected_max.rst", category="Paper", subcategory="Fig. 1"
+        ),
         tuning_figure=report(
             "results/figures/tuning_curves.pdf",
-            caption="../report/tuning_curves.rst", category="Expected max", subcategory="Tuning curves"),
+            caption="../report/tuning_curves.rst",
+            category="Expected max",
+            subcategory="Tuning curves",
+        ),
         trials_needed_figure=report(
             "results/figures/trials_needed.pdf",
-            caption="../report/trials_needed.rst", category="Expected max", subcategory="Trials needed"
+            caption="../report/trials_needed.rst",
+            category="Expected max",
+            subcategory="Trials needed",
         ),
+    log:
+        "results/logs/analysis/expected_max.log",
+    benchmark:
+        "results/benchmarks/analysis/expected_max.tsv"
+    localrule: True
     params:
         level=config["analysis"]["confidence_level"],
         probability=config["analysis"]["trials_needed_probability"],
         band_method=config["analysis"]["band_method"],
         paper_grids=config["analysis"]["paper_grids"],
-    benchmark:
-        "results/benchmarks/analysis/expected_max.tsv",
-    log:
-        "results/logs/analysis/expected_max.log",
     script:
         "../scripts/expected_max.py"
 
 
 rule seed_effects:
-    localrule: True
     input:
         trials="results/aggregate/trials.parquet",
         study="results/aggregate/study.json",
@@ -61,24 +65,24 @@ rule seed_effects:
         within_sd="results/tables/within_seed_sd.csv",
         best_worst="results/tables/best_worst_seeds.csv",
         grid_figure=report(
-            "results/figures/seed_grid.pdf",
-            caption="../report/seed_grid.rst", category="Paper", subcategory="Fig. 2"),
+            "results/figures/seed_grid.pdf", caption="../report/seed_grid.rst", category="Paper", subcategory="Fig. 2"
+        ),
         densities_figure=report(
-            "results/figures/seed_densities.pdf",
-            caption="../report/seed_densities.rst", category="Paper", subcategory="Fig. 3"),
+            "results/figures/seed_densities.pdf", caption="../report/seed_densities.rst", category="Paper", subcategory="Fig. 3"
+        ),
         tables_figure=report(
-            "results/figures/seed_tables.pdf",
-            caption="../report/seed_tables.rst", category="Paper", subcategory="Tables 3-4"),
-    benchmark:
-        "results/benchmarks/analysis/seed_effects.tsv",
+            "results/figures/seed_tables.pdf", caption="../report/seed_tables.rst", category="Paper", subcategory="Tables 3-4"
+        ),
     log:
         "results/logs/analysis/seed_effects.log",
+    benchmark:
+        "results/benchmarks/analysis/seed_effects.tsv"
+    localrule: True
     script:
         "../scripts/seed_effects.py"
 
 
 rule variance_components:
-    localrule: True
     input:
         trials="results/aggregate/trials.parquet",
         study="results/aggregate/study.json",
@@ -87,26 +91,30 @@ rule variance_components:
         table="results/tables/variance_components.csv",
         figure=report(
             "results/figures/variance_components.pdf",
-            caption="../report/variance_components.rst", category="Variance", subcategory="Variance components"
+            caption="../report/variance_components.rst",
+            category="Variance",
+            subcategory="Variance components",
         ),
         table_figure=report(
             "results/figures/variance_components_table.pdf",
-            caption="../report/variance_components_table.rst", category="Variance", subcategory="Variance components"
+            caption="../report/variance_components_table.rst",
+            category="Variance",
+            subcategory="Variance components",
         ),
+    log:
+        "results/logs/analysis/variance_components.log",
+    benchmark:
+        "results/benchmarks/analysis/variance_components.tsv"
+    localrule: True
     params:
         level=config["analysis"]["confidence_level"],
         samples=config["analysis"]["bootstrap_samples"],
         seed=config["analysis"]["seed"],
-    benchmark:
-        "results/benchmarks/analysis/variance_components.tsv",
-    log:
-        "results/logs/analysis/variance_components.log",
     script:
         "../scripts/variance_components.py"
 
 
 rule seed_transfer:
-    localrule: True
     input:
         trials="results/aggregate/trials.parquet",
         study="results/aggregate/study.json",
@@ -117,24 +125,29 @@ rule seed_transfer:
         best_seeds="results/tables/seed_transfer_best_seeds.csv",
         figure=report(
             "results/figures/seed_transfer.pdf",
-            caption="../report/seed_transfer.rst", category="Seed transfer", subcategory="Correlations"),
+            caption="../report/seed_transfer.rst",
+            category="Seed transfer",
+            subcategory="Correlations",
+        ),
         table_figure=report(
             "results/figures/seed_transfer_table.pdf",
-            caption="../report/seed_transfer_table.rst", category="Seed transfer", subcategory="Best seeds"
+            caption="../report/seed_transfer_table.rst",
+            category="Seed transfer",
+            subcategory="Best seeds",
         ),
+    log:
+        "results/logs/analysis/seed_transfer.log",
+    benchmark:
+        "results/benchmarks/analysis/seed_transfer.tsv"
+    localrule: True
     params:
         permutations=config["analysis"]["permutations"],
         seed=config["analysis"]["seed"],
-    benchmark:
-        "results/benchmarks/analysis/seed_transfer.tsv",
-    log:
-        "results/logs/analysis/seed_transfer.log",
     script:
         "../scripts/seed_transfer.py"
 
 
 rule divergence:
-    localrule: True
     input:
         trials="results/aggregate/trials.parquet",
         curves="results/aggregate/curves.parquet",
@@ -143,26 +156,34 @@ rule divergence:
         failures="results/tables/failures.csv",
         prediction="results/tables/failure_prediction.csv",
         failures_figure=report(
-            "results/figures/failures.pdf",
-            caption="../report/failures.rst", category="Paper", subcategory="Table 2"),
+            "results/figures/failures.pdf", caption="../report/failures.rst", category="Paper", subcategory="Table 2"
+        ),
         curves_figure=report(
             "results/figures/learning_curves.pdf",
-            caption="../report/learning_curves.rst", category="Paper", subcategory="Fig. 4"),
+            caption="../report/learning_curves.rst",
+            category="Paper",
+            subcategory="Fig. 4",
+        ),
         densities_figure=report(
             "results/figures/best_densities.pdf",
-            caption="../report/best_densities.rst", category="Divergence", subcategory="Best found densities"
+            caption="../report/best_densities.rst",
+            category="Divergence",
+            subcategory="Best found densities",
         ),
         prediction_figure=report(
             "results/figures/failure_prediction.pdf",
-            caption="../report/failure_prediction.rst", category="Divergence", subcategory="Early recognition"
+            caption="../report/failure_prediction.rst",
+            category="Divergence",
+            subcategory="Early recognition",
         ),
+    log:
+        "results/logs/analysis/divergence.log",
+    benchmark:
+        "results/benchmarks/analysis/divergence.tsv"
+    localrule: True
     params:
         tolerance=config["analysis"]["failure_tolerance"],
         samples=config["analysis"]["curve_samples"],
         seed=config["analysis"]["seed"],
-    benchmark:
-        "results/benchmarks/analysis/divergence.tsv",
-    log:
-        "results/logs/analysis/divergence.log",
     script:
         "../scripts/divergence.py"

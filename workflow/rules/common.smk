@@ -11,10 +11,10 @@ os.environ.update(PYTHONPATH=os.pathsep.join(filter(None, [SRC, os.environ.get("
 from snakemake.exceptions import WorkflowError
 from snakemake.io import is_flagged
 
-from seedstudy import config as study
+from seedstudy import study
 from seedstudy.models import slug
 
-# Validate the config before anything runs (seedstudy.config.validate: the schema with its defaults
+# Validate the config before anything runs (seedstudy.study.validate: the schema with its defaults
 # filled in, then what a schema cannot check: model folder, GLUE files, seed ranges, early-stopping
 # settings), with a clear message naming the key or file at fault.
 try:

@@ -2,8 +2,8 @@
 # paper's Algorithm 1 ("start t, stop after a fraction f, continue the best p") simulated on the
 # observed curves at equal compute budgets. Parameters under `analysis.early_stopping`.
 
+
 rule early_stopping_correlation:
-    localrule: True
     input:
         curves="results/aggregate/curves.parquet",
         study="results/aggregate/study.json",
@@ -11,19 +11,22 @@ rule early_stopping_correlation:
         table="results/tables/early_stopping_correlation.csv",
         figure=report(
             "results/figures/early_stopping_correlation.pdf",
-            caption="../report/early_stopping_correlation.rst", category="Paper", subcategory="Fig. 5"),
-    params:
-        sigma=config["analysis"]["correlation_smoothing"],
-    benchmark:
-        "results/benchmarks/analysis/early_stopping_correlation.tsv",
+            caption="../report/early_stopping_correlation.rst",
+            category="Paper",
+            subcategory="Fig. 5",
+        ),
     log:
         "results/logs/analysis/early_stopping_correlation.log",
+    benchmark:
+        "results/benchmarks/analysis/early_stopping_correlation.tsv"
+    localrule: True
+    params:
+        sigma=config["analysis"]["correlation_smoothing"],
     script:
         "../scripts/early_stopping_correlation.py"
 
 
 rule early_stopping_simulation:
-    localrule: True
     input:
         curves="results/aggregate/curves.parquet",
         study="results/aggregate/study.json",
@@ -32,23 +35,29 @@ rule early_stopping_simulation:
         budgets="results/tables/early_stopping_budgets.csv",
         settings_figure=report(
             "results/figures/early_stopping_settings.pdf",
-            caption="../report/early_stopping_settings.rst", category="Paper", subcategory="Fig. 6"),
+            caption="../report/early_stopping_settings.rst",
+            category="Paper",
+            subcategory="Fig. 6",
+        ),
         error_reduction_figure=report(
             "results/figures/early_stopping_error_reduction.pdf",
-            caption="../report/early_stopping_error_reduction.rst", category="Paper", subcategory="Fig. 7"
+            caption="../report/early_stopping_error_reduction.rst",
+            category="Paper",
+            subcategory="Fig. 7",
         ),
+    log:
+        "results/logs/analysis/early_stopping_simulation.log",
+    benchmark:
+        "results/benchmarks/analysis/early_stopping_simulation.tsv"
+    # the longest analysis (16 s of 49 s at the paper grid's size, run last it was the critical path)
+    priority: 10
+    localrule: True
+    threads: 2
     params:
         settings={
             **config["analysis"]["early_stopping"],
             "seed": config["analysis"]["seed"],
             "confidence_level": config["analysis"]["confidence_level"],
         },
-    threads: 2
-    # the longest analysis (16 s of 49 s at the paper grid's size, run last it was the critical path)
-    priority: 10
-    benchmark:
-        "results/benchmarks/analysis/early_stopping_simulation.tsv",
-    log:
-        "results/logs/analysis/early_stopping_simulation.log",
     script:
         "../scripts/early_stopping_simulation.py"

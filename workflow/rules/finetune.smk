@@ -19,15 +19,15 @@ rule finetune:
     output:
         trial=f"results/trials/{{task}}/{TRIAL_STEM}.json",
         run=f"results/trials/{{task}}/{TRIAL_STEM}.run.json",
-    params:
-        trial=trial_config,
-        checkpoint=checkpoint_path,
     log:
         f"results/logs/finetune/{{task}}/{TRIAL_STEM}.log",
     benchmark:
         f"results/benchmarks/finetune/{{task}}/{TRIAL_STEM}.tsv"
-    threads: config["runtime"]["threads"]
     # a preempted trial (SIGTERM/SIGUSR1) checkpoints and exits 75; the retry resumes it exactly
     retries: TRIAL_RETRIES
+    threads: config["runtime"]["threads"]
+    params:
+        trial=trial_config,
+        checkpoint=checkpoint_path,
     script:
         "../scripts/finetune.py"

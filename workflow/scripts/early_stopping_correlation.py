@@ -1,7 +1,7 @@
 """early_stopping_correlation: Spearman rank correlation between evaluation points (Fig. 5)."""
 import json
-from pathlib import Path
 import logging
+from pathlib import Path
 
 import pandas as pd
 

@@ -1,8 +1,8 @@
 """early_stopping_simulation: the paper's Algorithm 1 at equal budgets (Figs. 6 and 7)."""
 import json
-from pathlib import Path
 import logging
 import time
+from pathlib import Path
 
 import pandas as pd
 

@@ -5,13 +5,14 @@ from pathlib import Path
 import pandas as pd
 
 from seedstudy import figures, seed_effects
+from seedstudy.aggregate import finished_trials
 from seedstudy.figures import paper
 from seedstudy.logs import log_to
 
 log_to(snakemake.log[0])
 REPORT = Path(__file__).resolve().parents[1] / "report"  # captions, shared with the report
 study = json.load(open(snakemake.input.study))
-trials = pd.read_parquet(snakemake.input.trials)
+trials = finished_trials(pd.read_parquet(snakemake.input.trials))  # Fig. 3 too
 
 matrices = {task: seed_effects.seed_matrix(group) for task, group in trials.groupby("task", sort=True)}
 seed_effects.seed_grid_table(matrices).to_csv(snakemake.output.grid, index=False)

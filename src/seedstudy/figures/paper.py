@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import seaborn as sns
 
-from . import panels, task_label
 from ..seed_effects import FACTORS, best_worst_seeds
+from . import panels, task_label
 
 
 def best_found(table: pd.DataFrame):

@@ -7,8 +7,8 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from . import panels, task_label
 from ..seed_transfer import FACTORS, correlation_matrix
+from . import panels, task_label
 from .tables import fmt, table_page
 
 

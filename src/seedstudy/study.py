@@ -18,13 +18,15 @@ import hashlib
 import json
 import os
 import re
+from importlib import resources
 from pathlib import Path
 
 import yaml
 
 from .tasks import TASKS, get_task
 
-SCHEMA_PATH = Path(__file__).with_name("config.schema.yaml")
+# the schema of a study config: package data (workflow/schemas/ links to it for the workflow's readers)
+SCHEMA = resources.files("seedstudy") / "config.schema.yaml"
 _NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 _RANGE = re.compile(r"^(\d+)\.\.(\d+)$")
 
@@ -114,8 +116,7 @@ def load(path: str | os.PathLike, check_files: bool = True) -> dict:
 
 
 def _schema() -> dict:
-    with open(SCHEMA_PATH) as handle:
-        return yaml.safe_load(handle)
+    return yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))
 
 
 def _key(path) -> str:
@@ -131,7 +132,8 @@ def validate(config: dict, source: str | None = None, check_files: bool = True) 
     from snakemake.utils import validate as snakemake_validate
 
     precheck(config, source)
-    snakemake_validate(config, str(SCHEMA_PATH))  # fills in the defaults
+    with resources.as_file(SCHEMA) as schema_path:
+        snakemake_validate(config, str(schema_path))  # fills in the defaults
     check(config, where=f"{source}: " if source else "", check_files=check_files)
     return config
 
