@@ -10,8 +10,9 @@ from synthetic_trials import make_curves, make_trials, study
 
 from seedstudy import divergence, expected_max, figures, seed_transfer, variance_components
 from seedstudy.figures import divergence as divergence_figures
+from seedstudy.figures import expected_max as tuning_curves
 from seedstudy.figures import seed_transfer as transfer_figures
-from seedstudy.figures import tuning_curves, variance
+from seedstudy.figures import variance_components as variance
 
 KEY = ["init_seed", "order_seed", "dropout_seed"]
 

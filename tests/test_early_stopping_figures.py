@@ -6,8 +6,9 @@ import pytest
 from pypdf import PdfReader
 
 from seedstudy import figures
-from seedstudy.early_stopping_simulation import correlation_table, load_task_curves, simulation_tables
-from seedstudy.figures import early_stopping
+from seedstudy.early_stopping_correlation import correlation_table
+from seedstudy.early_stopping_simulation import load_task_curves, simulation_tables
+from seedstudy.figures import early_stopping_correlation, early_stopping_simulation
 
 
 def curves_frame(task: str, n_trials: int, n_points: int, seed: int) -> pd.DataFrame:
@@ -37,7 +38,7 @@ def tables():
 def test_rank_correlation_figure_shows_the_matrix_and_the_final_line(tables, tmp_path):
     correlation, _, skipped = tables
     assert list(skipped) == ["cola"]
-    fig = early_stopping.rank_correlation(correlation, skipped)
+    fig = early_stopping_correlation.rank_correlation(correlation, skipped)
     images = [ax.images[0] for ax in fig.axes if ax.images]
     assert len(images) == 4  # mrpc and rte, each a Spearman and a Pearson matrix
     for image in images:
@@ -62,13 +63,13 @@ def test_rank_correlation_figure_shows_the_matrix_and_the_final_line(tables, tmp
 
 def test_settings_and_error_reduction_figures(tables, tmp_path):
     _, budgets, skipped = tables
-    fig = early_stopping.best_settings(budgets, skipped)
+    fig = early_stopping_simulation.best_settings(budgets, skipped)
     mrpc = budgets[budgets["task"] == "mrpc"].sort_values("budget")
     plotted = {tuple(line.get_ydata()) for ax in fig.axes for line in ax.lines}
     for column in ("started", "continued", "stop_fraction"):
         assert tuple(mrpc[column]) in plotted
     figures.save(fig, tmp_path / "fig6.pdf", "Fig. 6", "caption")
-    fig = early_stopping.error_reduction(budgets, skipped)
+    fig = early_stopping_simulation.error_reduction(budgets, skipped)
     plotted = {tuple(line.get_ydata()) for ax in fig.axes for line in ax.lines}
     assert tuple(mrpc["error_reduction"]) in plotted
     assert tuple(mrpc["baseline_expected_best"]) in plotted
@@ -80,8 +81,8 @@ def test_settings_and_error_reduction_figures(tables, tmp_path):
 def test_figures_of_an_empty_study(tmp_path):
     correlation = correlation_table([])
     _, budgets = simulation_tables([])
-    for number, fig in enumerate([early_stopping.rank_correlation(correlation, {}),
-                                  early_stopping.best_settings(budgets, {}),
-                                  early_stopping.error_reduction(budgets, {"sst2": "no completed trial"})]):
+    for number, fig in enumerate([early_stopping_correlation.rank_correlation(correlation, {}),
+                                  early_stopping_simulation.best_settings(budgets, {}),
+                                  early_stopping_simulation.error_reduction(budgets, {"sst2": "no completed trial"})]):
         figures.save(fig, tmp_path / f"{number}.pdf", "empty", "caption")
         assert len(PdfReader(tmp_path / f"{number}.pdf").pages) == 1

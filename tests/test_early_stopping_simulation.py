@@ -12,18 +12,17 @@ import pandas as pd
 import pytest
 from scipy import stats
 
+from seedstudy.early_stopping_correlation import correlation_table, rank_correlation_matrix
 from seedstudy.early_stopping_simulation import (
     TaskCurves,
     best_per_budget,
     candidate_means,
     candidate_outcomes,
     candidates,
-    correlation_table,
     draw_resamples,
     error_reduction,
     load_task_curves,
     outcomes,
-    rank_correlation_matrix,
     simulate,
     simulation_note,
     simulation_tables,

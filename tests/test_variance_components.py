@@ -358,7 +358,7 @@ def test_disconnected_grid_is_not_enough_data():
 
 def test_a_study_too_small_for_any_estimate_still_gives_tables_and_figures():
     """Two completed trials of one init seed (live early stopping stopped the others)."""
-    from seedstudy.figures import variance
+    from seedstudy.figures import variance_components as variance
 
     trials = pd.DataFrame({
         "task": "sst2", "init_seed": [1, 1, 2, 2], "order_seed": [1, 2, 1, 2],

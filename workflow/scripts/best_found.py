@@ -6,7 +6,7 @@ import pandas as pd
 
 from seedstudy import figures
 from seedstudy.best_found import best_found_table
-from seedstudy.figures import paper
+from seedstudy.figures import best_found as plots
 from seedstudy.logs import log_to
 
 log_to(snakemake.log[0])
@@ -15,7 +15,7 @@ study = json.load(open(snakemake.input.study))
 table = best_found_table(pd.read_parquet(snakemake.input.trials), study["model"])
 table.to_csv(snakemake.output.table, index=False)
 figures.save(
-    paper.best_found(table),
+    plots.best_found(table),
     snakemake.output.figure,
     *figures.captioned(REPORT, "best_found", snakemake.config, study),
 )

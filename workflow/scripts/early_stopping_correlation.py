@@ -6,8 +6,9 @@ from pathlib import Path
 import pandas as pd
 
 from seedstudy import figures
-from seedstudy.early_stopping_simulation import correlation_table, load_task_curves
-from seedstudy.figures import early_stopping
+from seedstudy.early_stopping_correlation import correlation_table
+from seedstudy.early_stopping_simulation import load_task_curves
+from seedstudy.figures import early_stopping_correlation as plots
 from seedstudy.logs import log_to
 
 log_to(snakemake.log[0])
@@ -20,7 +21,7 @@ table = correlation_table(task_curves, sigma=snakemake.params.sigma)
 table.to_csv(snakemake.output.table, index=False)
 counts = "; ".join(f"{c.task}: {c.n_completed} completed trials, K = {c.n_points}" for c in task_curves)
 figures.save(
-    early_stopping.rank_correlation(table, skipped),
+    plots.rank_correlation(table, skipped),
     snakemake.output.figure,
     *figures.captioned(REPORT, "early_stopping_correlation", snakemake.config, study, f"Trials: {counts}."),
 )

@@ -1,7 +1,7 @@
 """early_stopping_live: compute spent by live early stopping vs training every trial fully."""
 import json
 
-from seedstudy.early_stopping import live_compute
+from seedstudy.early_stopping_live import live_compute
 from seedstudy.logs import log_to
 from seedstudy.store import write_json_atomic
 

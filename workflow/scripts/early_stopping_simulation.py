@@ -8,7 +8,7 @@ import pandas as pd
 
 from seedstudy import figures
 from seedstudy.early_stopping_simulation import load_task_curves, simulation_note, simulation_tables
-from seedstudy.figures import early_stopping
+from seedstudy.figures import early_stopping_simulation as plots
 from seedstudy.logs import log_to
 
 log_to(snakemake.log[0])
@@ -28,12 +28,12 @@ candidates.to_csv(snakemake.output.candidates, index=False)
 budgets.to_csv(snakemake.output.budgets, index=False)
 note = simulation_note(task_curves, **settings)
 figures.save(
-    early_stopping.best_settings(budgets, skipped),
+    plots.best_settings(budgets, skipped),
     snakemake.output.settings_figure,
     *figures.captioned(REPORT, "early_stopping_settings", snakemake.config, study, note),
 )
 figures.save(
-    early_stopping.error_reduction(budgets, skipped),
+    plots.error_reduction(budgets, skipped),
     snakemake.output.error_reduction_figure,
     *figures.captioned(REPORT, "early_stopping_error_reduction", snakemake.config, study, note),
 )

@@ -6,7 +6,7 @@ import pandas as pd
 
 from seedstudy import figures
 from seedstudy.expected_max import expected_max_table, trials_needed_table
-from seedstudy.figures import paper, tuning_curves
+from seedstudy.figures import expected_max as plots
 from seedstudy.logs import log_to
 
 log_to(snakemake.log[0])
@@ -21,17 +21,17 @@ needed = trials_needed_table(trials, snakemake.params.probability, level, method
 needed.to_csv(snakemake.output.trials_needed, index=False)
 
 figures.save(
-    paper.expected_max(table),
+    plots.expected_max(table),
     snakemake.output.figure,
     *figures.captioned(REPORT, "expected_max", snakemake.config, study),
 )
 figures.save(
-    tuning_curves.tuning_curves(table),
+    plots.tuning_curves(table),
     snakemake.output.tuning_figure,
     *figures.captioned(REPORT, "tuning_curves", snakemake.config, study),
 )
 figures.save(
-    tuning_curves.trials_needed_page(needed),
+    plots.trials_needed_page(needed),
     snakemake.output.trials_needed_figure,
     *figures.captioned(REPORT, "trials_needed", snakemake.config, study),
 )

@@ -6,7 +6,7 @@ import pandas as pd
 
 from seedstudy import figures, seed_effects
 from seedstudy.aggregate import finished_trials
-from seedstudy.figures import paper
+from seedstudy.figures import seed_effects as plots
 from seedstudy.logs import log_to
 
 log_to(snakemake.log[0])
@@ -21,14 +21,14 @@ within_sd.to_csv(snakemake.output.within_sd, index=False)
 best_worst = pd.concat([seed_effects.best_worst_anova(trials, score) for score in ("best", "final")])
 best_worst.to_csv(snakemake.output.best_worst, index=False)
 figures.save(
-    paper.seed_grid(matrices), snakemake.output.grid_figure,
+    plots.seed_grid(matrices), snakemake.output.grid_figure,
     *figures.captioned(REPORT, "seed_grid", snakemake.config, study),
 )
 figures.save(
-    paper.seed_densities(trials), snakemake.output.densities_figure,
+    plots.seed_densities(trials), snakemake.output.densities_figure,
     *figures.captioned(REPORT, "seed_densities", snakemake.config, study),
 )
 figures.save(
-    paper.seed_tables(within_sd, best_worst), snakemake.output.tables_figure,
+    plots.seed_tables(within_sd, best_worst), snakemake.output.tables_figure,
     *figures.captioned(REPORT, "seed_tables", snakemake.config, study),
 )

@@ -1,5 +1,5 @@
 """select_survivors: rank the partially trained trials, keep the best (live early stopping)."""
-from seedstudy.early_stopping import select_survivors
+from seedstudy.early_stopping_live import select_survivors
 from seedstudy.logs import log_to
 from seedstudy.store import write_json_atomic
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import pandas as pd
 
 from seedstudy import figures
-from seedstudy.figures import variance
+from seedstudy.figures import variance_components as plots
 from seedstudy.logs import log_to
 from seedstudy.variance_components import anova_table, variance_components_table
 
@@ -21,10 +21,10 @@ table = variance_components_table(trials, level=level, samples=samples, seed=sna
 table.to_csv(snakemake.output.table, index=False)
 
 figures.save(
-    variance.variance_shares(table), snakemake.output.figure,
+    plots.variance_shares(table), snakemake.output.figure,
     *figures.captioned(REPORT, "variance_components", snakemake.config, study),
 )
 figures.save(
-    variance.variance_table_page(table, anova), snakemake.output.table_figure,
+    plots.variance_table_page(table, anova), snakemake.output.table_figure,
     *figures.captioned(REPORT, "variance_components_table", snakemake.config, study),
 )

@@ -1,4 +1,5 @@
-"""Figures: one PDF page each, with a title and a one-line caption saying what was run.
+"""Figures: one PDF page each, with a title and a one-line caption saying what was run. Each module
+of figures/ draws the analysis module of the same name.
 
 `save()` writes a figure; `merge()` puts every figure into `results/figures/all.pdf`.
 """
@@ -51,6 +52,18 @@ def captioned(report_dir, figure: str, config: dict, study: dict, extra: str = "
     caption (`<report_dir>/<figure>.rst`), then what this run adds (`extra`)."""
     title, text = report_caption(Path(report_dir) / f"{figure}.rst", config)
     return title, " ".join(part for part in (study_caption(study) + ".", text, extra) if part)
+
+
+def empty_panel(ax, text: str) -> None:
+    """A panel that says why it is empty."""
+    ax.text(0.5, 0.5, text, ha="center", va="center", fontsize=8, transform=ax.transAxes, wrap=True)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def drawn_tasks(table, skipped: dict) -> list[str]:
+    """The tasks of a figure: those in its table and those it says were skipped."""
+    return sorted(set(table["task"]) | set(skipped))
 
 
 def panels(n: int, width: float = 4.2, height: float = 3.4, **kwargs):

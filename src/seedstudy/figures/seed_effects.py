@@ -1,46 +1,13 @@
-"""The paper's core figures: best found (Table 1), expected max (Fig. 1), seed grid (Fig. 2) and
-best/worst seed densities (Fig. 3). The variance decomposition is in `figures.variance`."""
+"""Fig. 2, Fig. 3 and Tables 3-4 (`seedstudy.seed_effects`)."""
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
-import numpy as np
 import pandas as pd
 import seaborn as sns
 
 from ..seed_effects import FACTORS, best_worst_seeds
 from . import panels, task_label
-
-
-def best_found(table: pd.DataFrame):
-    reported = [c for c in table.columns if c.startswith("reported")]
-    fig, ax = plt.subplots(figsize=(9, 4))
-    x = np.arange(len(table))
-    width = 0.8 / (2 + len(reported))
-    bars = [("best_found", f"ours: best found ({table['model'].iloc[0]})"), ("mean_best_found", "ours: mean best found")]
-    bars += [(c, c) for c in reported]
-    for k, (column, label) in enumerate(bars):
-        ax.bar(x + (k - (len(bars) - 1) / 2) * width, table[column], width, label=label)
-    ax.scatter(x, table["majority_baseline"], marker="_", s=600, color="black", zorder=3, label="majority class")
-    ax.set_xticks(x, [f"{task_label(t)}\n({m})" for t, m in zip(table["task"], table["metric"])])
-    ax.set_ylabel("dev score (%)")
-    ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
-    return fig
-
-
-def expected_max(table: pd.DataFrame):
-    tasks = list(dict.fromkeys(table["task"]))
-    fig, axes = panels(len(tasks))
-    for ax, task in zip(axes, tasks):
-        for frequency, curve in table[table["task"] == task].groupby("frequency", sort=False):
-            ax.plot(curve["n"], curve["expected_max"], label=frequency)
-            ax.fill_between(curve["n"], curve["lower"], curve["upper"], alpha=0.2)
-        ax.set_xscale("log")
-        ax.set_xlabel("number of trials n")
-        ax.set_ylabel("expected best dev score")
-        ax.set_title(task_label(task))
-    axes[0].legend(fontsize=7, title="evaluated", title_fontsize=7)
-    return fig
 
 
 def seed_grid(matrices: dict[str, pd.DataFrame]):
@@ -70,7 +37,6 @@ def seed_densities(trials: pd.DataFrame, score: str = "best"):
             ax.set_xlabel(f"{score} dev score")
             ax.legend(fontsize=6)
     return fig
-
 
 
 def seed_tables(within_sd: pd.DataFrame, best_worst: pd.DataFrame):

@@ -1,5 +1,4 @@
-"""Tuning curves done right (with replacement, unbiased, median with simultaneous bands) and the
-table of trials needed to beat a score."""
+"""Fig. 1, tuning curves and trials needed (`seedstudy.expected_max`)."""
 
 from __future__ import annotations
 
@@ -7,6 +6,21 @@ import pandas as pd
 
 from . import panels, task_label
 from .tables import fmt, table_page
+
+
+def expected_max(table: pd.DataFrame):
+    tasks = list(dict.fromkeys(table["task"]))
+    fig, axes = panels(len(tasks))
+    for ax, task in zip(axes, tasks):
+        for frequency, curve in table[table["task"] == task].groupby("frequency", sort=False):
+            ax.plot(curve["n"], curve["expected_max"], label=frequency)
+            ax.fill_between(curve["n"], curve["lower"], curve["upper"], alpha=0.2)
+        ax.set_xscale("log")
+        ax.set_xlabel("number of trials n")
+        ax.set_ylabel("expected best dev score")
+        ax.set_title(task_label(task))
+    axes[0].legend(fontsize=7, title="evaluated", title_fontsize=7)
+    return fig
 
 
 def tuning_curves(table: pd.DataFrame, frequency: str = "every evaluation"):
