@@ -93,6 +93,19 @@ def brute_force_candidates(K, budgets, max_start):
     return sorted(rows)
 
 
+def assert_candidates_match_reference(task_curves, curves, table, draws, budgets, threads, chunk):
+    """Every candidate's fast mean and outcomes equal the reference's on the same draws; returns
+    the fast baseline means and outcomes."""
+    means, baseline_means = candidate_means(task_curves, table, draws, budgets, threads=threads, chunk=chunk)
+    found, baseline_found = candidate_outcomes(task_curves, table, draws, budgets, threads=threads, chunk=chunk)
+    for index, row in table.iterrows():
+        expected = [reference_best(curves, list(draws[r, : row.t]), row.k, row.p) for r in range(len(draws))]
+        assert means[index] == pytest.approx(np.mean(expected), rel=1e-12, abs=1e-12)
+        np.testing.assert_array_equal(found[index], expected)
+        np.testing.assert_array_equal(outcomes(task_curves, draws, row.t, row.k, row.p), expected)
+    return baseline_means, baseline_found
+
+
 @pytest.mark.parametrize("K,budgets,max_start", [(1, 4, 10), (2, 3, 8), (3, 5, 12), (6, 6, 20), (10, 8, 30)])
 def test_candidates_are_every_integer_solution_of_equal_cost(K, budgets, max_start):
     table = candidates(K, budgets, max_start)
@@ -139,13 +152,8 @@ def test_fast_simulation_equals_reference_on_the_same_draws(seed, n_trials, K, d
     draws = draw_resamples(len(curves), resamples, max_start, seed)
     table = candidates(K, budgets, max_start)
     for threads, chunk in ((1, 1000), (2, 16)):
-        means, baseline_means = candidate_means(task_curves, table, draws, budgets, threads=threads, chunk=chunk)
-        found, baseline_found = candidate_outcomes(task_curves, table, draws, budgets, threads=threads, chunk=chunk)
-        for index, row in table.iterrows():
-            expected = [reference_best(curves, list(draws[r, : row.t]), row.k, row.p) for r in range(resamples)]
-            assert means[index] == pytest.approx(np.mean(expected), rel=1e-12, abs=1e-12)
-            np.testing.assert_array_equal(found[index], expected)
-            np.testing.assert_array_equal(outcomes(task_curves, draws, row.t, row.k, row.p), expected)
+        baseline_means, baseline_found = assert_candidates_match_reference(
+            task_curves, curves, table, draws, budgets, threads, chunk)
         for x in range(1, budgets + 1):
             expected = [reference_baseline(curves, draws[r, :x]) for r in range(resamples)]
             assert baseline_means[x - 1] == pytest.approx(np.mean(expected), rel=1e-12, abs=1e-12)
@@ -495,10 +503,4 @@ def test_fast_simulation_equals_reference_under_both_accountings(seed, n_trials,
     if accounting == "paper":
         assert (table["p"] == 0).any() or K < 2
     for threads, chunk in ((1, 1000), (2, 16)):
-        means, _ = candidate_means(task_curves, table, draws, budgets, threads=threads, chunk=chunk)
-        found, _ = candidate_outcomes(task_curves, table, draws, budgets, threads=threads, chunk=chunk)
-        for index, row in table.iterrows():
-            expected = [reference_best(curves, list(draws[r, : row.t]), row.k, row.p) for r in range(resamples)]
-            assert means[index] == pytest.approx(np.mean(expected), rel=1e-12, abs=1e-12)
-            np.testing.assert_array_equal(found[index], expected)
-            np.testing.assert_array_equal(outcomes(task_curves, draws, row.t, row.k, row.p), expected)
+        assert_candidates_match_reference(task_curves, curves, table, draws, budgets, threads, chunk)
