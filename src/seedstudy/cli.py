@@ -82,18 +82,12 @@ def train_size(cfg: dict, task: str, data: Path | None = None) -> int:
     """The number of training examples of a task: from prepared data when given, else from the
     GLUE train TSV (data.glue_dir or $GLUE_DIR; the Hub otherwise), after the task's subsample."""
     from . import study
-    from .data import glue_file, load_prepared, read_glue_tsv, read_hub_split, resolve_glue_dir, subsample_indices
-    from .tasks import get_task
+    from .data import load_prepared, split_size
 
     if data is not None:
         return len(load_prepared(data).train)
     spec = study.data_spec(cfg, task)
-    glue_dir = resolve_glue_dir(cfg["data"]["glue_dir"]) if spec["source"] != "hub" else None
-    columns = read_glue_tsv(glue_file(glue_dir, get_task(task), "train"), get_task(task)) if glue_dir \
-        else read_hub_split(get_task(task), "train")
-    n_total = len(columns["label"])
-    indices = subsample_indices(n_total, spec["train_size"], spec["subsample_seed"])
-    return n_total if indices is None else len(indices)
+    return split_size(task, "train", cfg["data"]["glue_dir"], spec["source"], spec["train_size"])
 
 
 def cmd_schedule(args) -> int:

@@ -181,6 +181,24 @@ def majority_scores(task: Task, labels) -> dict[str, float]:
     return metrics.compute(task.metrics, labels, metrics.majority_predictions(labels))
 
 
+def _local_dir(glue_dir, source: str) -> Path | None:
+    """The GLUE folder to read (None: the Hub); 'local' without one is an error."""
+    local_dir = resolve_glue_dir(glue_dir) if source in ("auto", "local") else None
+    if source == "local" and local_dir is None:
+        raise DataError("data source is 'local' but neither `data: glue_dir:` nor GLUE_DIR is set")
+    return local_dir
+
+
+def split_size(task_name: str, split: str, glue_dir=None, source: str = "auto", size: int | None = None) -> int:
+    """How many examples of a split `prepare` keeps (all, or its subsample of `size`), read from
+    the same source without tokenizing anything."""
+    task = get_task(task_name)
+    local_dir = _local_dir(glue_dir, source)
+    columns = read_glue_tsv(glue_file(local_dir, task, split), task) if local_dir else read_hub_split(task, split)
+    n_total = len(columns["label"])
+    return n_total if size is None else min(n_total, size)
+
+
 def prepare(
     task_name: str,
     model: str,
@@ -200,9 +218,7 @@ def prepare(
     datasets.disable_progress_bars()
 
     task = get_task(task_name)
-    local_dir = resolve_glue_dir(glue_dir) if source in ("auto", "local") else None
-    if source == "local" and local_dir is None:
-        raise DataError("data source is 'local' but neither `data: glue_dir:` nor GLUE_DIR is set")
+    local_dir = _local_dir(glue_dir, source)
     raw, files = {}, {}
     for split in SPLITS:
         if local_dir is not None:

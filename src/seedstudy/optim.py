@@ -20,6 +20,8 @@ import time
 import torch
 from torch.optim.lr_scheduler import LambdaLR
 
+from .schedule import steps_per_epoch
+
 OPTIMIZERS = ("adamw", "bertadam")
 NO_DECAY = ("bias", "LayerNorm.weight", "LayerNorm.bias", "layer_norm.weight", "layer_norm.bias")
 
@@ -157,8 +159,6 @@ def paper_schedule(optimizer, steps_per_epoch: int, t_total: int, warmup_fractio
 
 def build_schedule(optimizer, training: dict, n_train: int) -> LambdaLR:
     """The scheduler of `training["schedule"]` (linear when absent, as in old trial configs)."""
-    from .schedule import steps_per_epoch
-
     per_epoch = steps_per_epoch(n_train, training["batch_size"])
     name = training.get("schedule", "linear")
     if name == "linear":
@@ -171,8 +171,6 @@ def build_schedule(optimizer, training: dict, n_train: int) -> LambdaLR:
 
 def lr_factors(training: dict, n_train: int) -> list[float]:
     """The lr factor of every optimizer step of a trial (step 0 first), without a model."""
-    from .schedule import steps_per_epoch
-
     per_epoch = steps_per_epoch(n_train, training["batch_size"])
     total = per_epoch * training["epochs"]
     parameter = torch.nn.Parameter(torch.zeros(1))

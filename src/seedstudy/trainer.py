@@ -571,7 +571,7 @@ def run_trial(
         environment=environment(device, runtime.threads, nondeterminism),
     )
     record = run_record(name, runtime, timer, started, wall_started, resumed_from, step,
-                        getattr(optimizer, "first_step_at", None))
+                        optimizer.first_step_at)
     if runtime.save_weights:
         _save({k: v.detach().cpu() for k, v in model.state_dict().items()}, runtime.save_weights)
     if board is not None:
