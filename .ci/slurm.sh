@@ -6,7 +6,8 @@
 #                             each GPU SHARDS_PER_GPU (4) shards (gres shard, slurm/shared-gpu/)
 #                             and restart the daemons on that config; idempotent
 #   bash .ci/slurm.sh test    run the SLURM tests against it (the profile checks, then the tiny
-#                             study through sbatch, scancel, an injected fault, packs and arrays)
+#                             study through sbatch, scancel, an injected fault, packs, arrays
+#                             and two trials at once on one GPU's shards)
 #   bash .ci/slurm.sh stop    stop the daemons (jobs still running keep going until they end)
 #
 # Start the cluster before any snakemake call: once slurm-client is installed, every snakemake

@@ -25,6 +25,8 @@ def main():
     parser.add_argument("--eval-batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=2e-5)
     parser.add_argument("--evals-per-epoch", type=int, default=10)
+    parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
+                        help="bf16: the Trainer's bf16 mixed precision (autocast), as seedstudy's")
     args = parser.parse_args()
 
     import datasets
@@ -78,6 +80,7 @@ def main():
         report_to=[],
         dataloader_num_workers=0,
         use_cpu=not torch.cuda.is_available(),
+        bf16=args.precision == "bf16",
         disable_tqdm=True,
     )
     trainer = Trainer(
@@ -104,6 +107,8 @@ def main():
     eval_seconds = curve[0]["eval_runtime"] + sum(m["eval_runtime"] for m in evaluations)
     print(json.dumps({
         "runner": "hf_trainer",
+        "device": str(trainer.args.device),
+        "precision": args.precision,
         "optimizer": str(training_args.optim),
         "threads": torch.get_num_threads(),
         "process_s": finished - PROCESS_START,

@@ -69,17 +69,19 @@ def run_seedstudy(config: Path, data: Path, workdir: Path, init: int, order: int
         "wall_s": wall, "train_s": run["seconds"]["train"], "eval_s": run["seconds"]["eval"],
         "startup_s": wall - run["seconds"]["train"] - run["seconds"]["eval"],
         "n_evals": len(trial["evaluations"]), "final": trial["evaluations"][-1],
+        "environment": trial["environment"],
     }
 
 
-def run_hf(data: Path, init: int, order: int, threads: int | None) -> dict:
+def run_hf(data: Path, init: int, order: int, threads: int | None, *extra: str) -> dict:
+    """One HF Trainer trial in a fresh process; `extra`: more hf_trainer_trial.py options."""
     env = dict(os.environ)
     if threads:
         env["OMP_NUM_THREADS"] = str(threads)
     start = time.perf_counter()
     result = subprocess.run(
         [sys.executable, str(HERE / "hf_trainer_trial.py"), "--data", str(data), "--init-seed", str(init),
-         "--order-seed", str(order)],
+         "--order-seed", str(order), *extra],
         check=True, capture_output=True, text=True, env=env,
     )
     wall = time.perf_counter() - start

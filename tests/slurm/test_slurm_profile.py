@@ -50,6 +50,21 @@ def test_packed_and_array_options_stack_on_the_profile():
     assert array["slurm_array_jobs"] == "finetune" and array["executor"] == "slurm"
 
 
+def test_shared_gpu_asks_for_a_shard_instead_of_a_gpu():
+    shared = yaml.safe_load((REPO / "slurm" / "shared-gpu" / "config.yaml").read_text())
+    overlay = yaml.safe_load((REPO / "tests" / "slurm" / "shared-gpu" / "config.yaml").read_text())
+    assert set(shared) == {"set-resources"} and set(shared["set-resources"]) == set(MAIN["set-resources"])
+    for rule, resources in shared["set-resources"].items():
+        assert resources["gres"] == "shard:1" and "gpu" not in resources and "cpus_per_gpu" not in resources
+        assert resources["cpus_per_task"] == "threads"
+        # the rest as in the main profile; the test overlay names the same resources
+        assert {k: v for k, v in resources.items() if k not in {"gres", "cpus_per_task"}} == {
+            k: v for k, v in MAIN["set-resources"][rule].items() if k not in {"gpu", "cpus_per_gpu"}}
+        assert set(overlay["set-resources"][rule]) == set(resources) and overlay["set-resources"][rule]["gres"] == "shard:1"
+    args = parsed_args("--profile", "slurm", "--profile", "slurm/shared-gpu")
+    assert args["executor"] == "slurm" and args["configfile"] == parsed_args("--profile", "slurm")["configfile"]
+
+
 def test_test_cluster_overlay_asks_for_the_same_kinds_of_resources():
     # a later profile replaces whole top-level keys: the overlay restates the resource blocks
     assert set(OVERLAY["set-resources"]) == set(MAIN["set-resources"])
