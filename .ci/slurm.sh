@@ -4,7 +4,8 @@
 #   bash .ci/slurm.sh start   install slurm-wlm 22.05 + munge (apt) and start slurmctld/slurmd with
 #                             4 fake GPUs, using ../shared/slurm/start-local-slurm.sh, then give
 #                             each GPU SHARDS_PER_GPU (4) shards (gres shard, slurm/shared-gpu/)
-#                             and restart the daemons on that config; idempotent
+#                             and restart the daemons on that config; idempotent (when the
+#                             cluster is up it still restarts them twice: ~9 s)
 #   bash .ci/slurm.sh test    run the SLURM tests against it (the profile checks, then the tiny
 #                             study through sbatch, scancel, an injected fault, packs, arrays
 #                             and two trials at once on one GPU's shards)
