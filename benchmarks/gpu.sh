@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The GPU benchmark in one command, on one GPU, in about 5-8 minutes; prints one table:
+# The GPU benchmark in one command, on one GPU (meant to finish within 8 minutes; the table's last
+# row says whether it did); prints one table:
 #
 #   GLUE_DIR=../shared/data/glue bash benchmarks/gpu.sh            # measure
 #   bash benchmarks/gpu.sh --dry-run                               # print the plan, measure nothing
