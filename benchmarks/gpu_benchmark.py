@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import json
 import os
 import subprocess
 import sys
@@ -149,9 +148,16 @@ def concurrent(config: Path, data: Path, workdir: Path, k: int, threads: int) ->
     return {"k": k, "wall_s": wall, "per_hour": k / wall * 3600, "trial_wall_s": max(r["wall_s"] for r in runs)}
 
 
+def scores(ours: dict, theirs: dict) -> str:
+    """The final dev scores side by side: `metric ours / Trainer's` (the Trainer prefixes `eval_`)."""
+    names = [name for name in ours if name not in {"step", "epoch"}]
+    return ", ".join(f"{name} {ours[name]:.4f} / {theirs.get('eval_' + name.replace('dev_', ''), float('nan')):.4f}"
+                     for name in names)
+
+
 def table(rows: list[tuple[str, str]]) -> str:
     width = max(len(name) for name, _ in rows)
-    line = "-" * (width + 3 + max(len(value) for _, value in rows))
+    line = "-" * min(120, width + 3 + max(len(value) for _, value in rows))
     return "\n".join([line, *(f"{name:<{width}}   {value}" for name, value in rows), line])
 
 
@@ -220,8 +226,8 @@ def main() -> None:
                          f"{walls[precision][0]:.1f} / {walls[precision][1]:.1f} = {walls[precision][0] / walls[precision][1]:.2f}x"
                          f" (seedstudy train {ours[-1]['train_s']:.1f} s, eval {ours[-1]['eval_s']:.1f} s; "
                          f"Trainer train {theirs[-1]['train_s']:.1f} s, eval {theirs[-1]['eval_s']:.1f} s)"))
-            rows.append((f"trial {precision}: final dev scores", f"seedstudy {json.dumps(final)}; "
-                         f"Trainer {json.dumps(theirs[-1]['final'])}"))
+            rows.append((f"trial {precision}: final dev scores, seedstudy / Trainer",
+                         scores(final, theirs[-1]["final"])))
             print(f"trial {precision}: seedstudy {walls[precision][0]:.1f} s, Trainer {walls[precision][1]:.1f} s", flush=True)
         environment = first_fp32["environment"]
         determinism = f"{environment['device']}: " + ("; ".join(environment["nondeterminism"]) or "none recorded")
