@@ -69,12 +69,18 @@ def to_bytes(array: np.ndarray) -> bytes:
     return buffer.getvalue()
 
 
-def write(path: str | os.PathLike, array: np.ndarray) -> dict:
+def describe(array: np.ndarray, data: bytes, kind: str) -> dict:
+    """What the trial result records about its predictions file (kind, shape, hash; not its name,
+    which is the result's own with SUFFIX: a result is a function of the trial config only)."""
+    return {"kind": kind, "shape": list(array.shape), "dtype": str(array.dtype),
+            "sha256": hashlib.sha256(data).hexdigest()}
+
+
+def write(path: str | os.PathLike, array: np.ndarray, kind: str = "labels") -> dict:
     """Write the array atomically; return what the trial result records about it."""
     data = to_bytes(array)
     write_bytes_atomic(path, data)
-    return {"file": Path(path).name, "shape": list(array.shape), "dtype": str(array.dtype),
-            "sha256": hashlib.sha256(data).hexdigest()}
+    return describe(array, data, kind)
 
 
 def read(path: str | os.PathLike, mmap: bool = True) -> np.ndarray:
