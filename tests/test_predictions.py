@@ -9,7 +9,6 @@ from sklearn.metrics import f1_score, matthews_corrcoef
 
 from seedstudy import evaluation_noise, flipping, held_out, metrics, predictions
 
-
 # --------------------------------------------------------------------------- the stored file
 
 

@@ -99,12 +99,19 @@ def as_labels(array: np.ndarray) -> np.ndarray:
 def _confusion_counts(predictions: np.ndarray, labels: np.ndarray, weights: np.ndarray, n_classes: int) -> np.ndarray:
     """Weighted confusion matrices: [..., weight rows, n_classes (true), n_classes (predicted)].
 
-    predictions: [..., examples] class ids; labels: [examples]; weights: [rows, examples]."""
-    joint = labels.astype(np.int64) * n_classes + predictions.astype(np.int64)  # [..., examples]
-    onehot = np.zeros(joint.shape + (n_classes * n_classes,), dtype=np.float64)
-    np.put_along_axis(onehot, joint[..., None], 1.0, axis=-1)
-    counts = np.einsum("be,...ek->...bk", weights.astype(np.float64), onehot)
-    return counts.reshape(counts.shape[:-1] + (n_classes, n_classes))
+    predictions: [..., examples] class ids; labels: [examples]; weights: [rows, examples].
+    One matrix product per cell of the confusion matrix, in chunks of prediction rows (a paper-size
+    task, 625 trials x 31 evaluations x 1,043 examples, stays within tens of MB)."""
+    lead = predictions.shape[:-1]
+    joint = (labels.astype(np.int64) * n_classes + predictions.astype(np.int64)).reshape(-1, predictions.shape[-1])
+    w = weights.astype(np.float64).T  # [examples, rows]
+    counts = np.empty((joint.shape[0], weights.shape[0], n_classes * n_classes))
+    chunk = max(1, 2**22 // max(1, joint.shape[1]))
+    for start in range(0, joint.shape[0], chunk):
+        part = joint[start : start + chunk]
+        for k in range(n_classes * n_classes):
+            counts[start : start + chunk, :, k] = (part == k).astype(np.float64) @ w
+    return counts.reshape(lead + (weights.shape[0], n_classes, n_classes))
 
 
 def _from_confusion(confusion: np.ndarray, metric: str) -> np.ndarray:
