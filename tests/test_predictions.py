@@ -236,3 +236,52 @@ def test_flipping_hand_computed():
     assert (s["always_right"], s["always_wrong"], s["unstable"]) == (1, 1, 3)
     assert s["unstable_share_of_disagreements"] == pytest.approx(1.0)
     assert s["unstable_share_of_dev"] == pytest.approx(0.6)
+
+
+# ------------------------------------------------------------------------------ the whole study
+
+
+def test_a_study_without_predictions_gets_empty_tables_with_a_reason(tmp_path):
+    from seedstudy import per_example
+    from seedstudy.figures import evaluation_noise as noise_plots
+    from seedstudy.figures import flipping as flipping_plots
+    from seedstudy.figures import held_out as held_out_plots
+
+    trials = pd.DataFrame({"task": "sst2", "init_seed": [1, 2], "order_seed": [1, 1], "dropout_seed": [1, 1],
+                           "status": "completed", "metric": "accuracy", "dev_size": 4, "best": 0.5, "final": 0.5,
+                           "path": [str(tmp_path / "init1_order1.json"), str(tmp_path / "init2_order1.json")]})
+    tables = per_example.analyse(trials, {"sst2": {"labels": np.array([0, 1, 0, 1]), "texts": list("abcd")}}, 0.5)
+    assert tables["coverage"]["with_predictions"].tolist() == [0]
+    assert "leave this task out" in tables["coverage"]["note"].iloc[0]
+    for name, columns in per_example.COLUMNS.items():
+        assert list(tables[name].columns) == columns and (name == "coverage" or tables[name].empty)
+    skipped = {"sst2": "no predictions here"}
+    for fig in (held_out_plots.table_1_page(tables["held_out"]), held_out_plots.curves_page(tables["held_out_curves"], ["sst2"], skipped),
+                noise_plots.decomposition_page(tables["evaluation_noise"], ["sst2"], skipped),
+                flipping_plots.histogram_page(tables["flipping_examples"], tables["flipping_summary"], ["sst2"], skipped),
+                flipping_plots.most_flipping_page(tables["flipping_examples"])):
+        assert fig is not None
+
+
+def test_a_study_with_predictions_end_to_end(tmp_path):
+    """Two seeds x two seeds of synthetic trials with prediction files: every table filled."""
+    from seedstudy import per_example
+
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 2, 40)
+    rows = []
+    for i in (1, 2):
+        for o in (1, 2):
+            path = tmp_path / f"init{i}_order{o}.json"
+            preds = np.where(rng.random((3, 40)) < 0.7, labels, 1 - labels).astype(np.int8)
+            predictions.write(predictions.path_for(path), preds)
+            rows.append({"task": "sst2", "init_seed": i, "order_seed": o, "dropout_seed": o, "status": "completed",
+                         "metric": "accuracy", "dev_size": 40, "path": str(path),
+                         "best": (preds == labels).mean(1).max(), "final": (preds == labels).mean(1)[-1]})
+    trials = pd.DataFrame(rows)
+    tables = per_example.analyse(trials, {"sst2": {"labels": labels, "texts": [str(k) for k in range(40)]}}, 0.5, samples=50)
+    assert tables["coverage"]["with_predictions"].tolist() == [4]
+    assert np.allclose(tables["trial_noise"]["best"], trials["best"]) and np.allclose(tables["trial_noise"]["final"], trials["final"])
+    assert tables["held_out"]["best_paper"].iloc[0] == pytest.approx(trials["best"].max())
+    assert len(tables["held_out_curves"]) == 4 and len(tables["flipping_examples"]) == 40
+    assert set(tables["evaluation_noise"]["score"]) == {"final", "best"}

@@ -21,6 +21,21 @@ from .aggregate import finished_trials
 from .data import _read_saved_split
 from .predictions import REGRESSION_METRICS, weighted_scores
 
+# the columns of every table, also when no task has predictions
+COLUMNS = {
+    "coverage": ["task", "finished_trials", "with_predictions", "without_predictions", "note"],
+    "held_out": ["task", "metric", "trials", "selection_split", "selection_examples", "report_examples", "best_paper",
+                 "best_same_data", "best_held_out", "optimism"],
+    "held_out_curves": ["task", "n", "paper", "same_data", "held_out", "optimism"],
+    "trial_noise": ["task", "init_seed", "order_seed", "dropout_seed", "dev_size", "final", "best", "final_eval_sd",
+                    "best_eval_sd"],
+    "evaluation_noise": ["task", "score", "component", "variance", "lower", "upper", "note", "share", "sd", "n_trials",
+                         "dev_size"],
+    "flipping_examples": ["task", "example", "share_right", "kind", "flip", "label", "text"],
+    "flipping_summary": ["task", "trials", "examples", "always_right", "always_wrong", "unstable",
+                         "unstable_share_of_dev", "unstable_share_of_disagreements"],
+}
+
 
 @dataclass
 class TaskPredictions:
@@ -119,9 +134,10 @@ def analyse(trials: pd.DataFrame, dev: dict[str, dict], selection_split: float |
             tables["flipping_examples"].append(examples)
             tables["flipping_summary"].append(pd.DataFrame([{"task": task, **flipping.summary(correct)}]))
 
-    out = {name: pd.concat(frames, ignore_index=True) if frames else pd.DataFrame() for name, frames in tables.items()}
+    out = {name: pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS[name])
+           for name, frames in tables.items()}
     out["evaluation_noise"] = (evaluation_noise.decomposition_table(out["trial_noise"], ("final", "best"), level, samples, seed)
-                               if len(out["trial_noise"]) else pd.DataFrame())
+                               if len(out["trial_noise"]) else pd.DataFrame(columns=COLUMNS["evaluation_noise"]))
     if len(out["evaluation_noise"]):
         out["evaluation_noise_sentences"] = pd.DataFrame(
             [{"task": task, "score": score, "sentence": evaluation_noise.sentence(out["evaluation_noise"], task, score)}
