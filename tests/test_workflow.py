@@ -67,6 +67,43 @@ def test_tiny_study_runs_from_data_to_figures(study):
     assert planned(study) == {}  # nothing left to do
 
 
+def test_per_example_tables_and_pages(study):
+    """Predictions of every trial feed the held-out Table 1, the evaluation noise and the flipping
+    examples; without predictions (trials from before they were kept) those pages say so and every
+    other page is still drawn."""
+    results = Path(study) / "results"
+    coverage = pd.read_csv(results / "tables" / "predictions_coverage.csv")
+    assert coverage[["task", "with_predictions", "without_predictions"]].values.tolist() == [["sst2", 4, 0]]
+    held = pd.read_csv(results / "tables" / "held_out.csv")
+    assert held["selection_examples"].tolist() == [16] and held["report_examples"].tolist() == [16]
+    assert held["best_paper"].iloc[0] == pd.read_parquet(results / "aggregate" / "trials.parquet")["best"].max()
+    noise = pd.read_csv(results / "tables" / "evaluation_noise.csv")
+    assert {"init", "order", "dev-set sampling", "total"} <= set(noise["component"])
+    assert len(pd.read_csv(results / "tables" / "flipping_examples.csv")) == 32
+    text = "".join(page.extract_text() for page in PdfReader(results / "figures" / "all.pdf").pages)
+    for title in ("chosen on the same dev examples vs held out", "Seed noise against evaluation noise",
+                  "Dev examples that flip with the seed"):
+        assert title in text
+
+    kept = {p: p.read_bytes() for p in (results / "trials" / "sst2").glob("*.predictions.npy")}
+    assert len(kept) == 4
+    try:
+        for path in kept:
+            path.unlink()
+        jobs = planned(study, "results/figures/all.pdf", "--forcerun", "per_example")
+        assert jobs["finetune"] == 0  # a trial without predictions is not rerun for them
+        snakemake(study, "results/figures/all.pdf", "--forcerun", "per_example")
+        coverage = pd.read_csv(results / "tables" / "predictions_coverage.csv")
+        assert coverage["with_predictions"].tolist() == [0] and "leave this task out" in coverage["note"].iloc[0]
+        text = "".join(page.extract_text() for page in PdfReader(results / "figures" / "all.pdf").pages)
+        assert "Left out: sst2: no finished trial has predictions" in " ".join(text.split())
+        assert "Table 1" in text
+    finally:
+        for path, data in kept.items():
+            path.write_bytes(data)
+        snakemake(study, "results/figures/all.pdf", "--forcerun", "per_example")
+
+
 def test_deleted_trials_are_recomputed_alone(study):
     import random
 

@@ -267,7 +267,7 @@ TRIAL_TRAINING_KEYS = (
 )
 # Keys added after trials were run: in the trial config (and its hash) only when they differ from
 # these defaults, so that the trials of a study that does not use them keep their hashes.
-TRIAL_TRAINING_OPTIONAL = {"schedule": "linear", "eval_every_steps": None}
+TRIAL_TRAINING_OPTIONAL = {"schedule": "linear", "eval_every_steps": None, "store_predictions": "labels"}
 
 
 def trial_config(config: dict, task: str, init_seed: int, order_seed: int, dropout_seed: int | None = None) -> dict:

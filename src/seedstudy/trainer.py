@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from . import __version__, faults, metrics, optim, packed, schedule, seeds
+from . import __version__, faults, metrics, optim, packed, predictions, schedule, seeds
 from .data import PreparedData, Split, load_prepared
 from .models import load_classifier
 from .store import (
@@ -172,9 +172,11 @@ def autocast(device_type: str, precision: str):
 
 
 @torch.inference_mode()
-def evaluate(model, batches, order, labels, metric_names, precision, device_type) -> dict[str, float]:
+def evaluate(model, batches, order, labels, metric_names, precision, device_type) -> tuple[dict[str, float], np.ndarray]:
+    """The dev scores, and the logits of every dev example (in the prepared data's order)."""
     model.eval()
     predictions = np.empty(len(order), dtype=np.int64)
+    outputs = None
     loss_sum = 0.0
     position = 0
     for batch in batches:
@@ -184,11 +186,14 @@ def evaluate(model, batches, order, labels, metric_names, precision, device_type
         rows = order[position : position + n]
         loss_sum += torch.nn.functional.cross_entropy(logits, batch_labels(batch), reduction="sum").item()
         predictions[rows] = logits.argmax(-1).cpu().numpy()
+        if outputs is None:
+            outputs = np.empty((len(order), logits.shape[-1]), dtype=np.float32)
+        outputs[rows] = logits.cpu().numpy()
         position += n
     model.train()
     scores = metrics.compute(metric_names, labels, predictions)
     scores["dev_loss"] = loss_sum / len(order)
-    return scores
+    return scores, outputs
 
 
 def tensorboard_writer(folder):
@@ -267,7 +272,7 @@ def _save(obj, path) -> None:
     write_bytes_atomic(path, buffer.getvalue())
 
 
-def save_checkpoint(path, trial_config_hash, step, model, optimizer, scheduler, curve, losses) -> None:
+def save_checkpoint(path, trial_config_hash, step, model, optimizer, scheduler, curve, losses, outputs=()) -> None:
     state = {
         "format": CHECKPOINT_FORMAT,
         "config_hash": trial_config_hash,
@@ -279,6 +284,7 @@ def save_checkpoint(path, trial_config_hash, step, model, optimizer, scheduler, 
         "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
         "evaluations": curve,
         "train_loss": losses,
+        "outputs": [torch.from_numpy(o) for o in outputs],  # dev logits of every evaluation so far
     }
     _save(state, path)
 
@@ -344,21 +350,24 @@ def restore_completed(runtime: Runtime, trial_hash: str, name: str, out_path, ru
         log.info("%s completed in an earlier attempt: outputs restored from %s", name,
                  done_record_path(runtime.checkpoint_path))
         faults.ledger("restore", name)
+        kept = predictions.path_for(done_record_path(runtime.checkpoint_path))
+        if out_path is not None and done["result"].get("predictions") and kept.exists():
+            write_bytes_atomic(predictions.path_for(out_path), kept.read_bytes())
         _write_outputs(out_path, run_path, done["result"], {**done["run"], "restored": True})
         return {**done["result"], "_run": done["run"]}
     return None
 
 
-def resume(state: dict, model, optimizer, scheduler, device) -> tuple[int, list, list]:
+def resume(state: dict, model, optimizer, scheduler, device) -> tuple[int, list, list, list]:
     """Put model, optimizer, schedule and RNG back as the checkpoint has them; return the step,
-    the curve so far and the losses so far."""
+    the curve so far, the losses so far and the dev logits of the evaluations so far."""
     model.load_state_dict(state["model"])
     optimizer.load_state_dict(state["optimizer"])
     scheduler.load_state_dict(state["scheduler"])
     torch.set_rng_state(state["rng_cpu"])
     if state["rng_cuda"] and device.type == "cuda":
         torch.cuda.set_rng_state_all(state["rng_cuda"])
-    return state["step"], state["evaluations"], state["train_loss"]
+    return state["step"], state["evaluations"], state["train_loss"], [t.numpy() for t in state.get("outputs", [])]
 
 
 def trial_result(trial: dict, trial_hash: str, status: str, prepared: PreparedData, curve: list, losses: list,
@@ -409,11 +418,15 @@ def run_record(name: str, runtime: Runtime, timer: Timer, started: float, wall_s
 
 
 def write_outputs(runtime: Runtime, trial_hash: str, result: dict, record: dict, out_path, run_path,
-                  keep_checkpoint: bool) -> None:
-    """First the completion record, then the outputs, then the resumable checkpoint goes (a
-    stopped trial keeps it: live early stopping may continue it)."""
+                  keep_checkpoint: bool, predicted: bytes | None = None) -> None:
+    """First the completion record, then the outputs (the predictions before the result), then the
+    resumable checkpoint goes (a stopped trial keeps it: live early stopping may continue it)."""
     if runtime.checkpoint_path and not keep_checkpoint:
+        if predicted is not None:
+            write_bytes_atomic(predictions.path_for(done_record_path(runtime.checkpoint_path)), predicted)
         write_done_record(runtime.checkpoint_path, trial_hash, result, record)
+    if predicted is not None and out_path is not None:
+        write_bytes_atomic(predictions.path_for(out_path), predicted)
     _write_outputs(out_path, run_path, result, record)
     if runtime.checkpoint_path and not keep_checkpoint:
         Path(runtime.checkpoint_path).unlink(missing_ok=True)
@@ -481,10 +494,14 @@ def run_trial(
     parameters = [p for p in model.parameters() if p.requires_grad]
     metric_names = task.metrics
 
+    store = training.get("store_predictions", "labels")
+
     def run_eval(step):
         start = time.perf_counter()
-        scores = evaluate(model, batches_dev, dev_order, prepared.dev.labels, metric_names,
-                          training["precision"], device.type)
+        scores, logits = evaluate(model, batches_dev, dev_order, prepared.dev.labels, metric_names,
+                                  training["precision"], device.type)
+        if store != "none":
+            outputs.append(logits)
         timer.add("eval", start)
         previous = curve[-1]["step"] if curve else 0
         log.info(progress_line(name, step, total_steps, per_epoch, trial["metric"], scores[trial["metric"]],
@@ -498,12 +515,12 @@ def run_trial(
     board = tensorboard_writer(runtime.tensorboard_dir)
 
     # 3. resume or start -------------------------------------------------------------------------
-    step, curve, losses = 0, [], []
+    step, curve, losses, outputs = 0, [], [], []
     resumed_from = None
     resumed_at = 0  # the step this process started training from (for the time-left estimate)
     state = load_checkpoint(runtime.checkpoint_path, trial_hash) if runtime.checkpoint_path else None
     if state is not None:
-        step, curve, losses = resume(state, model, optimizer, scheduler, device)
+        step, curve, losses, outputs = resume(state, model, optimizer, scheduler, device)
         resumed_from = resumed_at = step
         log.info("resumed %s from checkpoint at step %d", runtime.checkpoint_path, step)
         del state
@@ -518,7 +535,7 @@ def run_trial(
 
     def checkpoint():
         start = time.perf_counter()
-        save_checkpoint(runtime.checkpoint_path, trial_hash, step, model, optimizer, scheduler, curve, losses)
+        save_checkpoint(runtime.checkpoint_path, trial_hash, step, model, optimizer, scheduler, curve, losses, outputs)
         timer.add("checkpoint", start)
 
     with StopSignals() as signals:
@@ -562,7 +579,11 @@ def run_trial(
                                 step, runtime.checkpoint_path, EXIT_PREEMPTED)
                     raise Preempted(step)
 
-    # 5. result ---------------------------------------------------------------------------------
+    # 5. result: the per-example predictions of every evaluation, then the scores -----------
+    predicted = None
+    if store != "none" and outputs:
+        array = predictions.encode(outputs, store, regression=outputs[0].shape[-1] == 1)
+        predicted = predictions.to_bytes(array)
     result = trial_result(
         trial, trial_hash, status, prepared, curve, losses,
         steps={"steps_per_epoch": per_epoch, "total_steps": total_steps, "eval_steps": eval_steps,
@@ -570,13 +591,16 @@ def run_trial(
                "stopped_at_step": step if status != "completed" else None},
         environment=environment(device, runtime.threads, nondeterminism),
     )
+    if predicted is not None:
+        result["predictions"] = predictions.describe(array, predicted, store)
     record = run_record(name, runtime, timer, started, wall_started, resumed_from, step,
                         optimizer.first_step_at)
     if runtime.save_weights:
         _save({k: v.detach().cpu() for k, v in model.state_dict().items()}, runtime.save_weights)
     if board is not None:
         board.close()
-    write_outputs(runtime, trial_hash, result, record, out_path, run_path, keep_checkpoint=status == "stopped")
+    write_outputs(runtime, trial_hash, result, record, out_path, run_path, keep_checkpoint=status == "stopped",
+                  predicted=predicted)
     faults.ledger("done", name)
     return {**result, "_run": record}  # `_run` for callers in this process; never in the file
 
