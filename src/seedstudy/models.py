@@ -111,6 +111,8 @@ def check_model(name: str) -> None:
     )
 
     path = resolve_model(name)
+    if name in PACKAGED_MODELS:
+        return  # a BERT with its tokenizer: runs (and the check would cost a torch import per parse)
     try:
         config = AutoConfig.from_pretrained(path)
     except (OSError, ValueError, KeyError) as error:
@@ -130,7 +132,7 @@ def check_model(name: str) -> None:
             f"model {name!r} ({model_type}) is a decoder without a pad token (config pad_token_id is "
             f"null): its classifier cannot find the last token of a padded batch"
         )
-    if looks_like_path(name) or name in PACKAGED_MODELS:
+    if looks_like_path(name):
         folder = Path(path)
         if not any((folder / file).is_file() for file in TOKENIZER_FILES):
             raise ModelError(
@@ -138,15 +140,20 @@ def check_model(name: str) -> None:
             )
 
 
-def layer_count(name: str) -> int:
-    """The number of encoder layers of a model, from its config."""
-    from transformers import AutoConfig
+def check_reinit(name: str, layers: int, pooler: bool) -> None:
+    """Refuse re-initialisation settings the model's structure does not allow (more layers than
+    it has, a pooler it lacks): the model is built from its config on the meta device (no
+    weights, no memory)."""
+    import torch
+    from transformers import AutoConfig, AutoModelForSequenceClassification
 
     config = AutoConfig.from_pretrained(resolve_model(name))
-    for key in ("num_hidden_layers", "n_layers", "num_layers"):
-        if getattr(config, key, None) is not None:
-            return int(getattr(config, key))
-    raise ModelError(f"model {name!r} ({config.model_type}): its config gives no layer count")
+    with torch.device("meta"):
+        model = AutoModelForSequenceClassification.from_config(config)
+    try:
+        reinit_names(model, layers, pooler)
+    except ModelError as error:
+        raise ModelError(f"model {name!r}: {error}") from None
 
 
 def encoder_layers(model):
@@ -188,13 +195,13 @@ def reinit_names(model, layers: int = 0, pooler: bool = False) -> list[str]:
     if layers:
         stack_name, stack = encoder_layers(model)
         if layers > len(stack):
-            raise ModelError(f"{kind}: reinit_layers {layers} exceeds its {len(stack)} encoder layers")
+            raise ModelError(f"{kind} has {len(stack)} encoder layers, fewer than reinit_layers {layers}")
         for index in range(len(stack) - layers, len(stack)):
             names.update(f"{stack_name}.{index}.{n}" for n, _ in stack[index].named_parameters())
     if pooler:
         found = pooler_name(model)
         if found is None:
-            raise ModelError(f"{kind}: has no pooler to re-draw (its classification head's layers are new "
+            raise ModelError(f"{kind} has no pooler to re-draw (its classification head's layers are new "
                              f"and drawn from the init seed anyway); set training.reinit_pooler: false")
         names.update(f"{found}.{n}" for n, _ in dict(model.named_modules())[found].named_parameters())
     return sorted(names)
