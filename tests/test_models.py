@@ -272,3 +272,29 @@ def test_trial_matrix(checkpoints, prepared, tmp_path, family):
     assert other_init["init"]["hash"] != result["init"]["hash"]
     assert other_order["init"]["hash"] == result["init"]["hash"]
     assert other_order["train_loss"][0] != result["train_loss"][0]  # another first batch
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("family", ["roberta", "distilbert", "modernbert"])
+def test_resume_is_exact_with_reinit(checkpoints, prepared, tmp_path, family):
+    """A trial of a padded model with its top layer re-drawn, interrupted after step 2 and
+    resumed from its checkpoint, writes the file of the uninterrupted trial."""
+    from conftest import tiny_config
+
+    from seedstudy import study, trainer
+
+    cfg = tiny_config(epochs=1, batch_size=8, evals_per_epoch=1, reinit_layers=1)
+    cfg["model"] = folder_of(checkpoints, family)
+    trial = study.trial_config(cfg, "sst2", 3, 4)
+    data = prepared(family)
+    whole = tmp_path / "whole.json"
+    reference = trainer.run_trial(trial, data, out_path=whole, runtime=trainer.Runtime(device="cpu"))
+    assert reference["init"]["reinit"] and all(".1." in name for name in reference["init"]["reinit"])
+    checkpoint = str(tmp_path / "ckpt.pt")
+    out = tmp_path / "resumed.json"
+    with pytest.raises(trainer.Preempted):
+        trainer.run_trial(trial, data, out_path=out,
+                          runtime=trainer.Runtime(device="cpu", checkpoint_path=checkpoint, interrupt_after_step=2))
+    resumed = trainer.run_trial(trial, data, out_path=out, runtime=trainer.Runtime(device="cpu", checkpoint_path=checkpoint))
+    assert resumed["_run"]["resumed_from_step"] == 2
+    assert out.read_bytes() == whole.read_bytes()
