@@ -266,7 +266,7 @@ def test_trial_matrix(checkpoints, prepared, tmp_path, family):
     assert first == again
     assert result["status"] == "completed" and len(result["train_loss"]) == 3
     assert result["init"]["drawn"] == EXPECTED_DRAWN[family] and result["init"]["reinit"] == []
-    assert result["batching"] == ("packed" if family == "bert" else "padded")
+    assert result["batching"] == ("packed" if family in ("bert", "roberta", "electra") else "padded")
     other_init, _ = run(2, 1, "c")
     other_order, _ = run(1, 2, "d")
     assert other_init["init"]["hash"] != result["init"]["hash"]
