@@ -298,3 +298,13 @@ def test_resume_is_exact_with_reinit(checkpoints, prepared, tmp_path, family):
     resumed = trainer.run_trial(trial, data, out_path=out, runtime=trainer.Runtime(device="cpu", checkpoint_path=checkpoint))
     assert resumed["_run"]["resumed_from_step"] == 2
     assert out.read_bytes() == whole.read_bytes()
+
+
+def test_a_head_of_another_label_count_is_drawn_anew(checkpoints, tmp_path):
+    from transformers import AutoModelForSequenceClassification
+
+    AutoModelForSequenceClassification.from_pretrained(folder_of(checkpoints, "bert"), num_labels=3).save_pretrained(tmp_path)
+    _, not_provided = load_for_trial(str(tmp_path), 2)
+    assert not_provided == ["classifier.bias", "classifier.weight"]
+    _, not_provided = load_for_trial(str(tmp_path), 3)  # a head that fits is the checkpoint's
+    assert not_provided == []

@@ -67,7 +67,8 @@ def load_for_trial(name: str, num_labels: int):
     transformers.logging.set_verbosity_error()  # the "newly initialized head" notice is expected
     try:
         model, info = AutoModelForSequenceClassification.from_pretrained(
-            resolve_model(name), num_labels=num_labels, output_loading_info=True
+            resolve_model(name), num_labels=num_labels, output_loading_info=True,
+            ignore_mismatched_sizes=True,  # a fine-tuned head of another label count: drawn anew
         )
     finally:
         transformers.logging.set_verbosity(verbosity)

@@ -460,6 +460,9 @@ def run_trial(
     model, not_provided = load_for_trial(trial["model"], task.num_labels)
     reinit = reinit_names(model, training.get("reinit_layers", 0), training.get("reinit_pooler", False))
     init = seeds.set_init(model, not_provided, trial["seeds"]["init"], reinit)
+    if not init["drawn"]:
+        log.warning("%s: %s provides every parameter (a fine-tuned head): the init seed draws nothing",
+                    name, trial["model"])
     model.to(device)
     model.train()
     pad_id = model.config.pad_token_id or 0
