@@ -308,3 +308,14 @@ def test_a_head_of_another_label_count_is_drawn_anew(checkpoints, tmp_path):
     assert not_provided == ["classifier.bias", "classifier.weight"]
     _, not_provided = load_for_trial(str(tmp_path), 3)  # a head that fits is the checkpoint's
     assert not_provided == []
+
+
+def test_a_hub_id_outside_the_cache_is_left_to_prepare_without_the_network():
+    import time
+
+    from seedstudy.models import check_model, check_reinit
+
+    start = time.perf_counter()
+    check_model("no-such-owner/no-such-model")  # offline: no retries against the Hub
+    check_reinit("no-such-owner/no-such-model", 1, True)
+    assert time.perf_counter() - start < 5

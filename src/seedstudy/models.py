@@ -101,24 +101,44 @@ TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "spiece.model", 
                    "sentencepiece.bpe.model", "spm.model")
 
 
+def cached_hub_config(name: str) -> bool:
+    """Whether the config of Hub id `name` is in the local Hugging Face cache (no network)."""
+    from huggingface_hub import try_to_load_from_cache
+
+    return isinstance(try_to_load_from_cache(name, "config.json"), str)
+
+
+def _config(name: str):
+    """The model's config, or None for a Hub id not in the local cache: without the network its
+    architecture is unknown until `prepare_data` downloads it (or fails, naming the model)."""
+    path = resolve_model(name)
+    local = looks_like_path(name) or name in PACKAGED_MODELS
+    if not local and not cached_hub_config(name):
+        return None
+    from transformers import AutoConfig
+
+    try:
+        return AutoConfig.from_pretrained(path, local_files_only=not local)
+    except (OSError, ValueError, KeyError) as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ModelError(f"model {name!r}: its config cannot be loaded ({reason})") from None
+
+
 def check_model(name: str) -> None:
     """Refuse, naming the model and the reason, a model that cannot run as a sequence
-    classifier here; cheap (the config and the tokenizer files, no weights)."""
-    from transformers import AutoConfig
+    classifier here; cheap (the config and the tokenizer files, no weights, no network)."""
+    path = resolve_model(name)
+    if name in PACKAGED_MODELS:
+        return  # a BERT with its tokenizer: runs (and the check would cost a torch import per parse)
+    config = _config(name)
+    if config is None:
+        return
     from transformers.models.auto.modeling_auto import (
         MODEL_FOR_CAUSAL_LM_MAPPING_NAMES,
         MODEL_FOR_MASKED_LM_MAPPING_NAMES,
         MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES,
     )
 
-    path = resolve_model(name)
-    if name in PACKAGED_MODELS:
-        return  # a BERT with its tokenizer: runs (and the check would cost a torch import per parse)
-    try:
-        config = AutoConfig.from_pretrained(path)
-    except (OSError, ValueError, KeyError) as error:
-        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-        raise ModelError(f"model {name!r}: its config cannot be loaded ({reason})") from None
     model_type = config.model_type
     if model_type not in MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES:
         raise ModelError(
@@ -144,11 +164,13 @@ def check_model(name: str) -> None:
 def check_reinit(name: str, layers: int, pooler: bool) -> None:
     """Refuse re-initialisation settings the model's structure does not allow (more layers than
     it has, a pooler it lacks): the model is built from its config on the meta device (no
-    weights, no memory)."""
+    weights, no memory). A Hub id not in the local cache is checked when its trial loads it."""
+    config = _config(name)
+    if config is None:
+        return
     import torch
-    from transformers import AutoConfig, AutoModelForSequenceClassification
+    from transformers import AutoModelForSequenceClassification
 
-    config = AutoConfig.from_pretrained(resolve_model(name))
     with torch.device("meta"):
         model = AutoModelForSequenceClassification.from_config(config)
     try:
