@@ -319,3 +319,16 @@ def test_a_hub_id_outside_the_cache_is_left_to_prepare_without_the_network():
     check_model("no-such-owner/no-such-model")  # offline: no retries against the Hub
     check_reinit("no-such-owner/no-such-model", 1, True)
     assert time.perf_counter() - start < 5
+
+
+def test_seedstudy_check_says_how_the_model_runs(glue, checkpoints, tmp_path, capsys):
+    import yaml
+
+    from seedstudy import cli
+
+    for family, batching in (("roberta", "padding-free"), ("distilbert", "padded")):
+        path = tmp_path / "study.yaml"
+        path.write_text(yaml.safe_dump(study_with(folder_of(checkpoints, family))))
+        assert cli.main(["check", "--config", str(path)]) == 0
+        out = capsys.readouterr().out
+        assert f"{family} (" in out and f"packing: true {batching}" in out

@@ -179,6 +179,23 @@ def check_reinit(name: str, layers: int, pooler: bool) -> None:
         raise ModelError(f"model {name!r}: {error}") from None
 
 
+def describe(name: str) -> str:
+    """One line on how trials of the model run: its architecture and the batches `packing: true`
+    gives it (built from its config on the meta device, no weights)."""
+    config = _config(name)
+    if config is None:
+        return "not in the local Hugging Face cache: checked when prepare_data downloads it"
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    from . import packed
+
+    with torch.device("meta"):
+        model = AutoModelForSequenceClassification.from_config(config)
+    batching = "padding-free" if packed.supports(model) else "padded (no padding-free forward)"
+    return f"{config.model_type} ({type(model).__name__}), batches with packing: true {batching}"
+
+
 def encoder_layers(model):
     """(qualified name, ModuleList) of the model's stack of encoder layers: the ModuleList of
     `layer_count` layers nearest the top (bert.encoder.layer, distilbert.transformer.layer,
