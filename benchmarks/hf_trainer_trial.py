@@ -34,7 +34,7 @@ def main():
     from transformers import DataCollatorWithPadding, Trainer, TrainerCallback, TrainingArguments
 
     from seedstudy import metrics, schedule, seeds
-    from seedstudy.models import load_classifier, load_tokenizer
+    from seedstudy.models import load_for_trial, load_tokenizer
     from seedstudy.tasks import get_task
 
     task = get_task(args.task)
@@ -42,8 +42,8 @@ def main():
     train = splits["train"].rename_column("label", "labels").select_columns(["input_ids", "token_type_ids", "labels"])
     dev = splits["dev"].rename_column("label", "labels").select_columns(["input_ids", "token_type_ids", "labels"])
     model_name = json.load(open(f"{args.data}/meta.json"))["model"]
-    model = load_classifier(model_name, task.num_labels)
-    seeds.set_head(model, args.init_seed)
+    model, not_provided = load_for_trial(model_name, task.num_labels)
+    seeds.set_init(model, not_provided, args.init_seed)
     tokenizer = load_tokenizer(model_name)
 
     per_epoch = schedule.steps_per_epoch(len(train), args.batch_size)

@@ -1,6 +1,7 @@
 """Packed (padding-free) batches compute the same BERT as padded batches."""
 
 import numpy as np
+import pytest
 import torch
 
 from seedstudy import packed, trainer
@@ -61,9 +62,78 @@ def test_gradients_equal_the_padded_model_without_dropout(tiny_sst2):
         torch.testing.assert_close(grads_b[name], grads_a[name], rtol=1e-4, atol=1e-6 * scale, msg=name)
 
 
-def test_only_bert_models_are_packed(tiny_model):
-    from transformers import RobertaConfig, RobertaForSequenceClassification
+def test_only_bert_shaped_models_are_packed(tiny_model):
+    from transformers import (
+        DistilBertConfig,
+        DistilBertForSequenceClassification,
+        RobertaConfig,
+        RobertaForSequenceClassification,
+        RobertaForTokenClassification,
+    )
 
     assert packed.supports(tiny_model)
-    roberta = RobertaForSequenceClassification(RobertaConfig(hidden_size=32, num_hidden_layers=1, num_attention_heads=2, intermediate_size=37))
-    assert not packed.supports(roberta)
+    shape = {"hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 37}
+    assert packed.supports(RobertaForSequenceClassification(RobertaConfig(**shape)))
+    assert not packed.supports(RobertaForSequenceClassification(RobertaConfig(**shape, position_embedding_type="relative_key")))
+    assert not packed.supports(RobertaForTokenClassification(RobertaConfig(**shape)))
+    assert not packed.supports(DistilBertForSequenceClassification(DistilBertConfig(dim=32, n_layers=1, n_heads=2)))
+
+
+# ------------------------------------------------- tiny RoBERTa and ELECTRA (and BERT) checkpoints
+
+PACKED_FAMILIES = ["bert", "roberta", "electra"]
+
+
+@pytest.fixture(scope="module")
+def tiny_models(tmp_path_factory):
+    """Tiny random checkpoints (2 layers, hidden 64, the MiniLM tokenizer: the data of
+    `tiny_sst2` fits them), each with the head drawn from init seed 1 and dropout off."""
+    from tiny_checkpoints import build
+
+    from seedstudy import seeds
+    from seedstudy.models import load_for_trial
+
+    models = {}
+    for family, folder in build(tmp_path_factory.mktemp("packed_models"), PACKED_FAMILIES).items():
+        model, not_provided = load_for_trial(str(folder), 2)
+        seeds.set_init(model, not_provided, 1)
+        model.config.attention_probs_dropout_prob = 0.0
+        for module in model.modules():
+            if isinstance(module, torch.nn.Dropout):
+                module.p = 0.0
+        models[family] = model
+    return models
+
+
+@pytest.mark.parametrize("family", PACKED_FAMILIES)
+def test_packed_logits_and_gradients_equal_the_padded_forward(tiny_models, tiny_sst2, family):
+    """The statement of the README's model table: for every packed family, the logits and every
+    parameter's gradient equal those of the padded forward (the trainer's `model_logits`)."""
+    model = tiny_models[family]
+    assert packed.supports(model)
+    padded, pack = batches(tiny_sst2, [3, 1, 4, 15, 9, 2, 6, 5, 11, 0])
+    assert padded["attention_mask"].min() == 0  # the batch does hold padding
+
+    def run(batch):
+        model.zero_grad()
+        logits = trainer.model_logits(model, batch)
+        torch.nn.functional.cross_entropy(logits, padded["labels"]).backward()
+        return logits.detach(), {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+
+    model.train()
+    logits_a, grads_a = run(padded)
+    logits_b, grads_b = run(pack)
+    torch.testing.assert_close(logits_b, logits_a, rtol=1e-5, atol=1e-6)
+    assert grads_a.keys() == grads_b.keys()
+    scale = max(g.abs().max().item() for g in grads_a.values())
+    for name in grads_a:
+        torch.testing.assert_close(grads_b[name], grads_a[name], rtol=1e-4, atol=1e-6 * scale, msg=name)
+
+
+def test_roberta_positions_count_from_after_the_pad_id(tiny_models):
+    model = tiny_models["roberta"]
+    batch = packed.pack([[101, 7, 8, 102], [101, 102]], [[0] * 4, [0] * 2])
+    pad = model.config.pad_token_id
+    assert packed._positions(model, batch).tolist() == [pad + 1, pad + 2, pad + 3, pad + 4, pad + 1, pad + 2]
+    reference = model.roberta.embeddings.create_position_ids_from_input_ids(torch.tensor([[101, 7, 8, 102]]), pad)
+    assert reference.tolist()[0] == [pad + 1, pad + 2, pad + 3, pad + 4]

@@ -112,7 +112,9 @@ def cmd_check(args) -> int:
 
     cfg = _study(args)
     trials = study.trials(cfg)
-    print(f"{args.config}: valid; model {cfg['model']}; {len(trials)} trials")
+    from .models import describe
+
+    print(f"{args.config}: valid; model {cfg['model']}: {describe(cfg['model'])}; {len(trials)} trials")
     for task in cfg["tasks"]:
         grid = study.task_grid(cfg, task)
         print(f"  {task}: {len(grid)} trials, metric {study.task_metric(cfg, task)}, "

@@ -1,4 +1,5 @@
-"""Padding-free batches for BERT: every position-wise layer runs on the real tokens only.
+"""Padding-free batches for BERT-shaped encoders (BERT, RoBERTa, ELECTRA): every position-wise
+layer runs on the real tokens only.
 
 With dynamic padding a batch of 16 random MRPC pairs holds 1.4x as many positions as tokens, a
 batch of SST-2 phrases 2.6x; the embeddings, the attention projections, the feed-forward layers
@@ -6,7 +7,7 @@ and the LayerNorms (nearly all of a BERT's work) then compute on padding. Here t
 batch are concatenated into one [tokens, hidden] matrix; only self-attention, which mixes tokens
 within an example, sees a per-example layout (padded, masked), and its result is gathered back.
 
-The pretrained modules of a `BertForSequenceClassification` are used as they are (same
+The pretrained modules of a `BertForSequenceClassification` (RoBERTa's, ELECTRA's) are used as they are (same
 parameters, same dropout probabilities, same activation); only the order in which they are
 applied to the tokens changes. In eval mode the logits equal those of the padded model up to
 float rounding (tests/test_packed.py).
@@ -20,13 +21,22 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+# the sequence classifiers whose modules are BERT's (embeddings, encoder layers of the same
+# attention and feed-forward modules) and whose head reads the first token: packed batches give
+# their logits and gradients up to float rounding (tests/test_packed.py)
+PACKED_CLASSES = {
+    "bert": "BertForSequenceClassification",  # pooler (dense, tanh), dropout, classifier
+    "roberta": "RobertaForSequenceClassification",  # positions after the pad id; head on <s>
+    "electra": "ElectraForSequenceClassification",  # embeddings_project; head on [CLS]
+}
+
 
 def supports(model) -> bool:
-    """Packed batches are implemented for BERT encoders with absolute position embeddings."""
+    """Packed batches are implemented for BERT, RoBERTa and ELECTRA sequence classifiers with
+    absolute position embeddings (every other model runs on padded batches)."""
     config = model.config
     return (
-        getattr(model, "bert", None) is not None
-        and config.model_type == "bert"
+        PACKED_CLASSES.get(config.model_type) == type(model).__name__
         and getattr(config, "position_embedding_type", "absolute") == "absolute"
         and not config.is_decoder
     )
@@ -94,30 +104,50 @@ def _self_attention(attention, hidden: torch.Tensor, batch: PackedBatch, dropout
     return context.index_select(0, batch.scatter_index).view(tokens, n_heads * head_size)
 
 
-def forward(model, batch: PackedBatch) -> torch.Tensor:
-    """Logits [B, num_labels] of a `BertForSequenceClassification` on a packed batch.
+def _positions(model, batch: PackedBatch) -> torch.Tensor:
+    """Position ids of the tokens: their place in the example (BERT, ELECTRA), or as RoBERTa
+    numbers them, pad id + 1 + the count of non-pad tokens up to it (pad tokens: the pad id)."""
+    if model.config.model_type != "roberta":
+        return batch.position_ids
+    pad = model.base_model.embeddings.padding_idx
+    real = (batch.input_ids != pad).long()
+    counts = torch.cumsum(real, 0)
+    before = (counts - real).index_select(0, batch.starts)  # real tokens before each example
+    rows = torch.div(batch.scatter_index, batch.longest, rounding_mode="floor")
+    return (counts - before.index_select(0, rows)) * real + pad
 
-    The classifier reads only the [CLS] token of the last layer, so that layer computes keys and
-    values for every token but queries, attention output and feed-forward for [CLS] alone (the
-    other tokens' last-layer outputs never reach the loss: the same logits and gradients, a sixth
-    less work for a 6-layer model)."""
-    bert = model.bert
-    embeddings = bert.embeddings
+
+def forward(model, batch: PackedBatch) -> torch.Tensor:
+    """Logits [B, num_labels] of a BERT, RoBERTa or ELECTRA sequence classifier on a packed batch.
+
+    The classifier reads only the first ([CLS], <s>) token of the last layer, so that layer
+    computes keys and values for every token but queries, attention output and feed-forward
+    for that token alone (the other tokens' last-layer outputs never reach the loss: the same
+    logits and gradients, a sixth less work for a 6-layer model)."""
+    from .models import forward_inputs
+
+    encoder = model.base_model
+    embeddings = encoder.embeddings
+    token_types = batch.token_type_ids if "token_type_ids" in forward_inputs(model) else torch.zeros_like(batch.input_ids)
     hidden = (
         embeddings.word_embeddings(batch.input_ids)
-        + embeddings.position_embeddings(batch.position_ids)
-        + embeddings.token_type_embeddings(batch.token_type_ids)
+        + embeddings.position_embeddings(_positions(model, batch))
+        + embeddings.token_type_embeddings(token_types)
     )
     hidden = embeddings.dropout(embeddings.LayerNorm(hidden))
+    if getattr(encoder, "embeddings_project", None) is not None:  # ELECTRA: embedding size -> hidden size
+        hidden = encoder.embeddings_project(hidden)
     attention_dropout = model.config.attention_probs_dropout_prob if model.training else 0.0
-    *layers, last = bert.encoder.layer
+    *layers, last = encoder.encoder.layer
     for layer in layers:
         context = _self_attention(layer.attention.self, hidden, batch, attention_dropout)
         attended = layer.attention.output(context, hidden)  # dense, dropout, LayerNorm(+ residual)
         hidden = layer.output(layer.intermediate(attended), attended)  # feed-forward, LayerNorm(+ residual)
-    first = hidden.index_select(0, batch.starts)  # [CLS] rows, [B, H]
+    first = hidden.index_select(0, batch.starts)  # first-token rows, [B, H]
     context = _self_attention(last.attention.self, hidden, batch, attention_dropout, queries=first)
     attended = last.attention.output(context, first)
     first = last.output(last.intermediate(attended), attended)
-    pooled = bert.pooler(first.unsqueeze(1))  # [CLS] -> dense -> tanh
-    return model.classifier(model.dropout(pooled))
+    if model.config.model_type == "bert":
+        pooled = encoder.pooler(first.unsqueeze(1))  # [CLS] -> dense -> tanh
+        return model.classifier(model.dropout(pooled))
+    return model.classifier(first.unsqueeze(1))  # the head takes the first token of [B, L, H]

@@ -267,7 +267,8 @@ TRIAL_TRAINING_KEYS = (
 )
 # Keys added after trials were run: in the trial config (and its hash) only when they differ from
 # these defaults, so that the trials of a study that does not use them keep their hashes.
-TRIAL_TRAINING_OPTIONAL = {"schedule": "linear", "eval_every_steps": None, "store_predictions": "labels"}
+TRIAL_TRAINING_OPTIONAL = {"schedule": "linear", "eval_every_steps": None, "reinit_layers": 0, "reinit_pooler": False,
+                           "store_predictions": "labels"}
 
 
 def trial_config(config: dict, task: str, init_seed: int, order_seed: int, dropout_seed: int | None = None) -> dict:
@@ -341,15 +342,21 @@ def config_hash(trial: dict) -> str:
 
 def check(config: dict, where: str = "", check_files: bool = True) -> None:
     """What the schema cannot express; every message names the key."""
-    from .models import ModelError, resolve_model
+    from .models import ModelError, check_model, check_reinit
 
     if check_files:
         try:
-            resolve_model(config["model"])
-        except ModelError as error:
+            check_model(config["model"])  # the folder, the config, a classification head, a tokenizer
+        except (ModelError, ImportError) as error:
             raise ConfigError(f"{where}invalid config at `model`: {error}") from None
-        except ImportError as error:
-            raise ConfigError(f"{where}invalid config at `model`: {error}") from None
+        for task in config["tasks"]:
+            training = task_training(config, task)
+            if training["reinit_layers"] or training["reinit_pooler"]:
+                key = "training" if "training" not in config["tasks"][task] else f"tasks.{task}.training"
+                try:
+                    check_reinit(config["model"], training["reinit_layers"], training["reinit_pooler"])
+                except ModelError as error:
+                    raise ConfigError(f"{where}invalid config at `{key}`: {error}") from None
 
     for task in config["tasks"]:
         try:

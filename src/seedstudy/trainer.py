@@ -32,7 +32,7 @@ import torch
 
 from . import __version__, faults, metrics, optim, packed, predictions, schedule, seeds
 from .data import PreparedData, Split, load_prepared
-from .models import load_classifier
+from .models import forward_inputs, load_for_trial, reinit_names
 from .store import (
     TRIAL_FORMAT,
     done_record_path,
@@ -131,10 +131,10 @@ def make_batch(split: Split, indices, packing: bool, pad_id: int, device):
 
 
 def model_logits(model, batch) -> torch.Tensor:
+    """Logits of a batch; a padded batch passes the inputs the model's forward takes."""
     if isinstance(batch, packed.PackedBatch):
         return packed.forward(model, batch)
-    return model(input_ids=batch["input_ids"], token_type_ids=batch["token_type_ids"],
-                 attention_mask=batch["attention_mask"]).logits
+    return model(**{key: batch[key] for key in forward_inputs(model)}).logits
 
 
 def batch_labels(batch) -> torch.Tensor:
@@ -371,7 +371,7 @@ def resume(state: dict, model, optimizer, scheduler, device) -> tuple[int, list,
 
 
 def trial_result(trial: dict, trial_hash: str, status: str, prepared: PreparedData, curve: list, losses: list,
-                 steps: dict, environment: dict) -> dict:
+                 steps: dict, environment: dict, model_record: dict | None = None) -> dict:
     """The trial's result file: a pure function of the trial config, the data and the software."""
     return {
         "format": TRIAL_FORMAT,
@@ -390,6 +390,7 @@ def trial_result(trial: dict, trial_hash: str, status: str, prepared: PreparedDa
             "train_size": len(prepared.train),
             "dev_size": len(prepared.dev),
         },
+        **(model_record or {}),  # init: what the init seed drew; batching: packed | padded
         **steps,
         "evaluations": curve,
         "train_loss": losses,
@@ -467,19 +468,21 @@ def run_trial(
     device = pick_device(runtime.device)
     nondeterminism = configure_numerics(device, training["precision"], runtime.deterministic)
 
-    # 1. data, model, head drawn from the init seed ---------------------------------------
+    # 1. data, model, every parameter the checkpoint lacks drawn from the init seed ----------
     prepared = data if isinstance(data, PreparedData) else load_prepared(data)
-    model = load_classifier(trial["model"], task.num_labels)
-    seeds.set_head(model, trial["seeds"]["init"])
+    model, not_provided = load_for_trial(trial["model"], task.num_labels)
+    reinit = reinit_names(model, training.get("reinit_layers", 0), training.get("reinit_pooler", False))
+    init = seeds.set_init(model, not_provided, trial["seeds"]["init"], reinit)
+    if not init["drawn"]:
+        log.warning("%s: %s provides every parameter (a fine-tuned head): the init seed draws nothing",
+                    name, trial["model"])
     model.to(device)
     model.train()
     pad_id = model.config.pad_token_id or 0
-    packing = training["packing"]
-    if packing and not packed.supports(model):
-        raise ValueError(
-            f"model {trial['model']!r} ({model.config.model_type}) has no packed (padding-free) forward; "
-            f"set training.packing: false to pad each batch instead"
-        )
+    # packing: true runs padding-free where that is exact for the architecture, padded elsewhere
+    packing = training["packing"] and packed.supports(model)
+    if training["packing"] and not packing:
+        log.info("%s: %s has no padding-free forward; batches are padded", name, model.config.model_type)
     batches_dev, dev_order = dev_batches(prepared.dev, training["eval_batch_size"], packing, pad_id, device)
 
     # 2. optimizer, schedule, evaluation steps -----------------------------------------------
@@ -590,6 +593,7 @@ def run_trial(
                "epoch_end_steps": schedule.epoch_end_steps(per_epoch, training["epochs"]),
                "stopped_at_step": step if status != "completed" else None},
         environment=environment(device, runtime.threads, nondeterminism),
+        model_record={"init": init, "batching": "packed" if packing else "padded"},
     )
     if predicted is not None:
         result["predictions"] = predictions.describe(array, predicted, store)
