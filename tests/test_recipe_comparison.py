@@ -16,7 +16,7 @@ BENCHMARK = Path(__file__).resolve().parents[1] / "benchmarks" / "recipe_compari
 
 
 def recipe_trials(recipes=("base", "warmup"), shifts=(0.0, 0.01), n_init=5, n_order=5, tasks=("rte",), seed=0,
-                  failed=(0.0, 0.0)):
+                  failed=None):
     """The same seed grid trained with several recipes: shared seed effects (make_trials with one
     seed), a recipe shift and recipe-specific noise."""
     frames = []
@@ -25,7 +25,7 @@ def recipe_trials(recipes=("base", "warmup"), shifts=(0.0, 0.01), n_init=5, n_or
         rng = np.random.default_rng(100 + k)
         table["best"] = table["best"] + shift + rng.normal(0, 0.01, len(table))
         table["final"] = table["final"] + shift + rng.normal(0, 0.01, len(table))
-        table["failed"] = rng.random(len(table)) < failed[k]
+        table["failed"] = rng.random(len(table)) < (failed[k] if failed else 0.0)
         frames.append(table.assign(recipe=recipe))
     return pd.concat(frames, ignore_index=True)
 
@@ -216,3 +216,23 @@ def test_simulation_coverage_is_near_nominal():
     assert 85 <= row["diff_coverage_%"] <= 100
     assert 85 <= row["p_coverage_%"] <= 100
     assert row["familywise_holm_%"] <= 15
+
+
+def test_figure_pages(tmp_path):
+    from seedstudy.figures import recipe_comparison as figures
+    from seedstudy.figures import save
+
+    trials = recipe_trials(recipes=("base", "warmup", "llrd"), shifts=(0.0, 0.02, 0.0))
+    tables = rc.compare(trials, resamples=100)
+    page = figures.task_page(trials, tables, "rte")
+    # per score: cells, P(A > B), expected max; every recipe's curve on the expected-max axes
+    assert len(page.axes) == 6
+    labels = [line.get_label() for line in page.axes[2].get_lines() if not line.get_label().startswith("_")]
+    assert labels == ["base (N=25)", "warmup (N=25)", "llrd (N=25)"]
+    save(page, tmp_path / "task.pdf", "recipes", "caption")
+    decisions = figures.table_page(tables)
+    assert "Holm" in decisions.axes[0].get_title()
+    save(decisions, tmp_path / "table.pdf", "decisions", "caption")
+    assert (tmp_path / "task.pdf").stat().st_size > 0 and (tmp_path / "table.pdf").stat().st_size > 0
+    empty = figures.table_page(rc.compare(recipe_trials(recipes=("base",), shifts=(0.0,)), resamples=50))
+    assert empty.axes[0].texts

@@ -355,7 +355,7 @@ def _check(trials: pd.DataFrame) -> None:
         raise ValueError(f"recipe comparison: the trials table has no column(s) {missing} (needs {REQUIRED})")
 
 
-def _paired(group: pd.DataFrame, recipe_a: str, recipe_b: str) -> pd.DataFrame:
+def paired_cells(group: pd.DataFrame, recipe_a: str, recipe_b: str) -> pd.DataFrame:
     """The cells run with both recipes: columns of A with suffix _a, of B with _b."""
     keys = [key for key in PAIR_KEYS if key in group.columns]
     a = group[group["recipe"] == recipe_a]
@@ -378,7 +378,7 @@ def _task_tables(group: pd.DataFrame, task: str, recipes: list[str], level: floa
     rng = np.random.default_rng([seed, zlib.crc32(str(task).encode())])
     counts = seed_counts(int(init_codes.max()) + 1, int(order_codes.max()) + 1, resamples, rng)
     pairs = list(itertools.combinations(recipes, 2))
-    paired = {pair: _paired(group, *pair) for pair in pairs}
+    paired = {pair: paired_cells(group, *pair) for pair in pairs}
 
     for recipe in recipes:
         own = group[group["recipe"] == recipe]
