@@ -401,7 +401,7 @@ def _task_tables(group: pd.DataFrame, task: str, recipes: list[str], level: floa
             ns = budget_ns(budgets, len(own))
             point = expected_max(own[score]).set_index("n")["expected_max"]
             boot = weighted_expected_max(own[score], cell_weights(own["_init"], own["_order"], counts), ns)
-            boot_max[recipe, tuple(own.index)] = (ns, boot)
+            boot_max[recipe, tuple(own["index"])] = (ns, boot)
             for index, n in enumerate(ns):
                 low, high = percentile_interval(boot[:, index], level)
                 rows["expected_max"].append({"task": task, "score": score, "recipe": recipe, "n": n,
