@@ -126,8 +126,13 @@ def test_wilson_and_mcnemar_by_hand():
     assert p_value == pytest.approx(stats.binomtest(1, 5, 0.5).pvalue)
 
 
-def test_holm_by_hand():
+def test_holm_by_hand_and_as_statsmodels():
+    from statsmodels.stats.multitest import multipletests
+
     assert rc.holm([0.01, 0.04, 0.03, np.nan]) == pytest.approx([0.03, 0.06, 0.06, np.nan], nan_ok=True)
+    p = np.random.default_rng(8).uniform(0, 0.2, 15) ** 2
+    assert rc.holm(p) == pytest.approx(multipletests(p, method="holm")[1])
+    assert rc.holm([]).size == 0
 
 
 def test_compare_tables_have_the_agreed_columns():
@@ -204,7 +209,6 @@ def load_benchmark():
     return module
 
 
-@pytest.mark.slow
 def test_simulation_coverage_is_near_nominal():
     """A fast setting of the benchmark: 60 data sets on a 10 x 10 grid with recipe-by-seed
     effects; the two-way bootstrap intervals cover the true difference and P(A > B) near 95 %

@@ -41,7 +41,6 @@ import statsmodels.formula.api as smf
 from scipy import stats
 from statsmodels.regression.mixed_linear_model import MixedLMParams
 from statsmodels.stats.contingency_tables import mcnemar
-from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import proportion_confint
 
 from .aggregate import finished_trials
@@ -330,12 +329,17 @@ def mcnemar_exact(failed_a, failed_b) -> tuple[int, int, float]:
 
 
 def holm(p_values) -> np.ndarray:
-    """Holm-adjusted p-values (NaN stays NaN and does not count)."""
+    """Holm's step-down adjusted p-values, max over j <= i of min(1, (m - j + 1) p_(j)) for the
+    i-th smallest (NaN stays NaN and does not count). The same numbers as statsmodels'
+    `multipletests(method="holm")`, which runs a full garbage collection on every call
+    (0.2 s here: the simulation benchmark calls it per data set)."""
     p = np.asarray(p_values, dtype=float)
     adjusted = np.full(p.shape, np.nan)
-    finite = np.isfinite(p)
-    if finite.any():
-        adjusted[finite] = multipletests(p[finite], method="holm")[1]
+    finite = np.flatnonzero(np.isfinite(p))
+    if finite.size:
+        order = finite[np.argsort(p[finite], kind="stable")]
+        steps = np.minimum(1.0, (finite.size - np.arange(finite.size)) * p[order])
+        adjusted[order] = np.maximum.accumulate(steps)
     return adjusted
 
 
