@@ -14,18 +14,24 @@ both scores), so the differences stay paired.
   bootstrap p-value (the difference over its bootstrap standard error), the paired t interval for
   reference (it treats cells as independent), and P(A > B) over the paired cells (ties count
   half; Bouthillier et al. 2021) with its interval.
-- `aso_eps_min`: Almost Stochastic Order (Dror et al. 2019), deepsig's eps_min at the
-  confidence level (deepsig's own violation-ratio and bootstrap routines, with a vectorised
-  copy of its quantile function: the same number as `deepsig.aso`, in milliseconds).
+- `aso_eps_min`: Almost Stochastic Order (Dror et al. 2019), eps_min at the confidence level:
+  the number `deepsig.aso` gives with the same seed (deepsig's violation ratio, its resampling
+  scheme and quantile function, vectorised over the resamples: milliseconds instead of seconds).
 - `weighted_expected_max`: the study's expected maximum of n trials (`expected_max`, with
-  replacement) of a weighted sample, for the bootstrap of the per-recipe curves and of their
-  differences.
-- `mixed_model`: score ~ recipe + (1 | init) + (1 | order) + (1 | recipe:init) + (1 | recipe:order)
-  (statsmodels MixedLM, REML), the recipe differences with Wald intervals, the seed variance
-  terms; and each recipe's own seed components (REML, `variance_components`).
-- failure rates with Wilson intervals and McNemar's exact test on the paired cells.
-- Holm's correction over every pair and task (one family per score), `DECISION_RULE`.
+  replacement) of a weighted sample, for the bootstrap of the per-recipe curves at the trial
+  budgets and of their differences.
+- `paired_mixed_model`: score ~ recipe + (1 | init) + (1 | order) + (1 | recipe:init) +
+  (1 | recipe:order), fitted (statsmodels MixedLM, REML) on what it implies for a pair's
+  differences, d ~ 1 + (1 | init) + (1 | order): the recipe effect with its Wald interval and the
+  recipe-by-seed variances; `recipe_components`: each recipe's own seed components (moments
+  with the random-effect bootstrap of `variance_components`), side by side.
+- failure rates with Wilson intervals, and McNemar's exact test on the paired cells.
+- Holm's correction over every pair and task (one family per score for the differences, one for
+  the failure tests); `DECISION_RULE` says what a decision is.
 
+Tasks with fewer than two recipes are left out of every table. The trials table's `complete`
+flag is not used: a diverged trial keeps the scores it had (as in the study's other analyses)
+and counts as failed.
 Stopped trials (live early stopping) are left out as in `aggregate.finished_trials`.
 """
 
