@@ -34,6 +34,12 @@ rule aggregate_study:
         "results/benchmarks/aggregate/study.tsv"
     localrule: True
     params:
-        study={"study": config["study"], "model": config["model"], "tasks": TASKS, "recipes": RECIPES},
+        study={
+            "study": config["study"],
+            "model": config["model"],
+            "tasks": TASKS,
+            "recipes": RECIPES,
+            "models": {recipe: variant["model"] for recipe, variant in RECIPE_CONFIGS.items()},
+        },
     script:
         "../scripts/aggregate_study.py"
