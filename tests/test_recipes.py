@@ -142,3 +142,68 @@ def test_the_file_of_a_config_names_it(tmp_path):
     path.write_text("tasks: {sst2: {init_seeds: [1], order_seeds: [1]}}\nrecipes: {a: {training: {lr: 1.0e-5}}, 'b c': {}}\n")
     with pytest.raises(study.ConfigError, match=str(path)):
         study.load(path, check_files=False)
+
+
+# ------------------------------------------------------------------ analyses per recipe
+
+
+def two_recipe_trials():
+    import pandas as pd
+
+    rows = [
+        {"recipe": recipe, "task": task, "init_seed": i, "order_seed": o, "best": shift + 0.1 * i + 0.01 * o}
+        for recipe, shift in (("paper", 0.5), ("debiased", 0.7))
+        for task in ("rte", "sst2")
+        for i in (1, 2)
+        for o in (1, 2)
+    ]
+    return pd.DataFrame(rows)
+
+
+def mean_best(trials, offset=0.0):
+    return trials.groupby("task", as_index=False)["best"].mean().assign(best=lambda t: t["best"] + offset)
+
+
+def test_per_recipe_runs_the_analysis_on_each_recipes_rows():
+    trials = two_recipe_trials()
+    table = recipes_module().per_recipe(mean_best, trials, offset=1.0)
+    assert list(table.columns) == ["recipe", "task", "best"]
+    assert table.to_dict("records") == [
+        {"recipe": "paper", "task": "rte", "best": pytest.approx(1.665)},
+        {"recipe": "paper", "task": "sst2", "best": pytest.approx(1.665)},
+        {"recipe": "debiased", "task": "rte", "best": pytest.approx(1.865)},
+        {"recipe": "debiased", "task": "sst2", "best": pytest.approx(1.865)},
+    ]
+
+
+def test_with_one_recipe_the_analysis_is_unchanged():
+    trials = two_recipe_trials()
+    one = trials[trials["recipe"] == "paper"]
+    recipes = recipes_module()
+    assert recipes.per_recipe(mean_best, one).equals(mean_best(one))
+    assert recipes.facets(one) is one
+    assert recipes.per_recipe(mean_best, one.drop(columns="recipe")).equals(mean_best(one))
+
+
+def test_per_recipe_combines_tuples_skipped_tasks_and_notes():
+    trials = two_recipe_trials()
+
+    def analysis(part, other):
+        assert set(other["recipe"]) == set(part["recipe"])  # every table is split alike
+        return mean_best(part), {"rte": "no data"}, f"{len(part)} trials"
+
+    table, skipped, note = recipes_module().per_recipe(analysis, trials, trials.copy())
+    assert len(table) == 4 and list(table["recipe"]) == ["paper", "paper", "debiased", "debiased"]
+    assert skipped == {"RTE · paper": "no data", "RTE · debiased": "no data"}
+    assert note == "paper: 8 trials; debiased: 8 trials"
+
+
+def test_facets_make_a_panel_per_task_and_recipe():
+    faceted = recipes_module().facets(two_recipe_trials())
+    assert sorted(faceted["task"].unique()) == ["RTE · debiased", "RTE · paper", "SST-2 · debiased", "SST-2 · paper"]
+
+
+def recipes_module():
+    from seedstudy import recipes
+
+    return recipes

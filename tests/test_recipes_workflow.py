@@ -2,6 +2,7 @@
 recipe recomputes, and the DAG of config/recipes.yaml (3 recipes x 2 tasks x 625 trials)."""
 
 import copy
+import importlib.util
 import re
 import subprocess
 import sys
@@ -141,3 +142,31 @@ def test_recipes_config_is_the_classic_comparison():
     if HAS_REINIT_LAYERS:
         validated = studies.validate(copy.deepcopy(config), check_files=False)
         assert len(studies.recipe_trials(validated)) == 3750
+
+
+# the comparison of recipes (seedstudy.recipe_comparison, workflow/rules/recipe_comparison.smk)
+HAS_COMPARISON = importlib.util.find_spec("seedstudy.recipe_comparison") is not None
+needs_comparison = pytest.mark.skipif(not HAS_COMPARISON, reason="needs seedstudy.recipe_comparison")
+
+
+@needs_comparison
+def test_the_comparison_runs_only_with_two_recipes_or_more(tmp_path, glue):
+    assert planned(tmp_path / "recipes", configfile=TINY_RECIPES)["recipe_comparison"] == 1
+    assert "recipe_comparison" not in planned(tmp_path / "plain")
+    one = variant(tmp_path, "one", lambda c: c["recipes"].pop("paper"))
+    assert "recipe_comparison" not in planned(tmp_path / "one", configfile=one)
+
+
+@pytest.mark.slow
+@needs_comparison
+def test_the_comparison_tables_and_pages_are_in_all_pdf(study):
+    results = study / "results"
+    differences = pd.read_csv(results / "tables" / "recipe_comparison_differences.csv")
+    assert set(differences["task"]) == {"sst2"} and set(differences["score"]) == {"best", "final"}
+    assert {frozenset(p) for p in differences[["recipe_a", "recipe_b"]].to_numpy()} == {frozenset({"paper", "debiased"})}
+    assert (differences["n_cells"] == 4).all()
+    for name in ("expected_max", "expected_max_differences", "mixed_model", "failures", "failure_tests"):
+        assert (results / "tables" / f"recipe_comparison_{name}.csv").exists(), name
+    pdf = PdfReader(results / "figures" / "all.pdf")
+    text = " ".join(page.extract_text() for page in pdf.pages)
+    assert "Recipes compared on the paired seed grid" in text and "Recipes compared: decisions" in text
