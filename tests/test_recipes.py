@@ -207,3 +207,16 @@ def recipes_module():
     from seedstudy import recipes
 
     return recipes
+
+
+def test_the_command_line_names_the_recipe(glue, capsys):
+    from conftest import REPO
+
+    from seedstudy.cli import main
+
+    config = str(REPO / "tests" / "config" / "tiny_recipes.yaml")
+    with pytest.raises(SystemExit, match="--recipe must be one of paper, debiased"):
+        main(["train", "--config", config, "--task", "sst2", "--init-seed", "1", "--order-seed", "1"])
+    assert main(["check", "--config", config]) == 0
+    out = capsys.readouterr().out
+    assert "recipes paper, debiased; 8 trials" in out and "  paper/sst2: 4 trials" in out and "  debiased/sst2: 4 trials" in out
