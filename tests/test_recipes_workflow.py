@@ -97,6 +97,19 @@ def test_a_study_without_recipes_keeps_its_paths(tmp_path, glue):
     assert planned_outputs(tmp_path, "aggregate_task") == ["results/aggregate/sst2/curves.parquet"]
 
 
+def test_live_early_stopping_selects_within_each_recipe(tmp_path, glue):
+    """Each recipe stops and continues its own trials: a selection per recipe and task."""
+    config = yaml.safe_load((REPO / "tests" / "config" / "tiny_early_stopping.yaml").read_text())
+    config["recipes"] = {"paper": {"training": {"optimizer": "bertadam"}}, "debiased": {}}
+    path = tmp_path / "es_recipes.yaml"
+    path.write_text(yaml.safe_dump(config))
+    jobs = planned(tmp_path, configfile=path)
+    assert jobs["finetune_partial"] == 8 and jobs["select_survivors"] == 2 and jobs["early_stopping_live"] == 2, jobs
+    partial = planned_outputs(tmp_path, "finetune_partial", configfile=path)
+    assert {p.split("/")[2] for p in partial} == {"paper", "debiased"}
+    assert all(re.match(r"results/early_stopping/(paper|debiased)/sst2/partial/init\d_order\d.json$", p) for p in partial)
+
+
 def test_an_invalid_recipe_stops_before_any_job(tmp_path, glue):
     bad = variant(tmp_path, "bad", lambda c: c["recipes"]["paper"]["training"].update(optimiser="adamw"))
     result = snakemake(tmp_path, "-n", configfile=bad, check=False)
