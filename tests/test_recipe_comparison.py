@@ -1,0 +1,238 @@
+"""The recipe comparison: hand-computed small cases and independent implementations."""
+
+import importlib.util
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+from synthetic_trials import make_trials
+
+from seedstudy import recipe_comparison as rc
+from seedstudy.expected_max import expected_max
+
+BENCHMARK = Path(__file__).resolve().parents[1] / "benchmarks" / "recipe_comparison_simulation.py"
+
+
+def recipe_trials(recipes=("base", "warmup"), shifts=(0.0, 0.01), n_init=5, n_order=5, tasks=("rte",), seed=0,
+                  failed=None):
+    """The same seed grid trained with several recipes: shared seed effects (make_trials with one
+    seed), a recipe shift and recipe-specific noise."""
+    frames = []
+    for k, (recipe, shift) in enumerate(zip(recipes, shifts)):
+        table = make_trials(tasks=tasks, n_init=n_init, n_order=n_order, seed=seed)
+        rng = np.random.default_rng(100 + k)
+        table["best"] = table["best"] + shift + rng.normal(0, 0.01, len(table))
+        table["final"] = table["final"] + shift + rng.normal(0, 0.01, len(table))
+        table["failed"] = rng.random(len(table)) < (failed[k] if failed else 0.0)
+        frames.append(table.assign(recipe=recipe))
+    return pd.concat(frames, ignore_index=True)
+
+
+def test_cell_weights_are_the_cells_of_the_resampled_seeds():
+    """A resample's weighted mean equals the mean over the materialised cells of the drawn
+    init rows and order columns (with multiplicity)."""
+    rng = np.random.default_rng(1)
+    grid = rng.normal(size=(4, 3))
+    init, order = np.repeat(np.arange(4), 3), np.tile(np.arange(3), 4)
+    counts = rc.seed_counts(4, 3, 50, rng)
+    means = rc.weighted_means(grid[init, order], rc.cell_weights(init, order, counts))
+    for b in range(50):
+        rows = np.repeat(np.arange(4), counts[0][b])
+        columns = np.repeat(np.arange(3), counts[1][b])
+        assert means[b] == pytest.approx(grid[np.ix_(rows, columns)].mean())
+
+
+def test_two_by_two_by_hand():
+    # A - B per cell (init, order): (0,0) 1, (0,1) 2, (1,0) 0, (1,1) 3; A beats B in 3 cells, one tie
+    a = np.array([2.0, 3.0, 1.0, 4.0])
+    b = np.array([1.0, 1.0, 1.0, 1.0])
+    init, order = np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1])
+    # resample 1: init seed 0 twice, order seeds once each: cells (0,0), (0,1) twice each; resample 3:
+    # init seed 1 and order seed 0 twice each: cell (1,0) four times
+    counts = (np.array([[2, 0], [1, 1], [0, 2]]), np.array([[1, 1], [1, 1], [2, 0]]))
+    weights = rc.cell_weights(init, order, counts)
+    assert weights.tolist() == [[2, 2, 0, 0], [1, 1, 1, 1], [0, 0, 4, 0]]
+    assert rc.weighted_means(a - b, weights).tolist() == [1.5, 1.5, 0.0]
+    assert rc.outperform_indicator(a, b).tolist() == [1, 1, 0.5, 1]
+    statistics = rc.pair_statistics(a, b, weights, 0.95)
+    assert statistics["mean_diff"] == 1.5
+    assert statistics["p_outperform"] == 0.875
+    assert statistics["n_cells"] == 4
+    # the t interval: mean -/+ t_{3, 0.975} sd / sqrt(4)
+    half = stats.t.ppf(0.975, 3) * np.std(a - b, ddof=1) / 2
+    assert statistics["t_low"] == pytest.approx(1.5 - half)
+    assert statistics["t_high"] == pytest.approx(1.5 + half)
+    expected = stats.ttest_rel(a, b).confidence_interval(0.95)
+    assert (statistics["t_low"], statistics["t_high"]) == pytest.approx((expected.low, expected.high))
+
+
+def test_bootstrap_p_value_by_hand():
+    boot = np.array([-1.0, 0.5, 1.0, 2.0])  # sd 1.25
+    assert rc.bootstrap_p_value(1.0, boot) == pytest.approx(2 * stats.norm.sf(1.0 / 1.25))
+    assert rc.bootstrap_p_value(0.0, np.zeros(9)) == 1.0
+    assert rc.bootstrap_p_value(0.1, np.full(9, 0.1)) == 0.0
+
+
+def test_one_order_seed_is_the_ordinary_bootstrap_of_scipy():
+    """With one order seed, resampling init seeds is resampling cells: the percentile interval
+    agrees with scipy.stats.bootstrap's up to Monte Carlo error."""
+    rng = np.random.default_rng(3)
+    diff = rng.normal(0.2, 1.0, 40)
+    counts = rc.seed_counts(40, 1, 20000, rng)
+    boot = rc.weighted_means(diff, rc.cell_weights(np.arange(40), np.zeros(40, dtype=int), counts))
+    low, high = rc.percentile_interval(boot, 0.95)
+    reference = stats.bootstrap((diff,), np.mean, n_resamples=20000, method="percentile", confidence_level=0.95,
+                                random_state=np.random.default_rng(4)).confidence_interval
+    assert low == pytest.approx(reference.low, abs=0.02)
+    assert high == pytest.approx(reference.high, abs=0.02)
+
+
+def test_aso_is_deepsigs():
+    from deepsig import aso
+
+    rng = np.random.default_rng(5)
+    for n_a, n_b, shift in ((30, 30, 0.3), (20, 25, -0.2), (12, 12, 0.0)):
+        a, b = rng.normal(shift, 1, n_a), rng.normal(0, 1, n_b)
+        expected = aso(a, b, confidence_level=0.95, num_bootstrap_iterations=60, seed=7, show_progress=False)
+        assert rc.aso_eps_min(a, b, 0.95, 60, 7) == pytest.approx(expected, rel=1e-12, abs=1e-12)
+
+
+def test_weighted_expected_max_is_the_studys_estimator():
+    rng = np.random.default_rng(6)
+    values = rng.normal(size=12)
+    ns = [1, 3, 12]
+    unit = rc.weighted_expected_max(values, np.ones((1, 12)), ns)[0]
+    reference = expected_max(values).set_index("n")["expected_max"]
+    assert unit == pytest.approx(reference[ns].to_numpy())
+    # integer weights: the estimator of the values repeated that often
+    weights = rng.integers(0, 4, 12)
+    weights[0] = 1
+    repeated = expected_max(np.repeat(values, weights)).set_index("n")["expected_max"]
+    assert rc.weighted_expected_max(values, weights[None, :], [1, 5])[0] == pytest.approx(repeated[[1, 5]].to_numpy())
+
+
+def test_wilson_and_mcnemar_by_hand():
+    failed, n, z = 3, 20, stats.norm.ppf(0.975)
+    p = failed / n
+    centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
+    half = z / (1 + z**2 / n) * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
+    assert rc.wilson_interval(failed, n, 0.95) == pytest.approx((centre - half, centre + half))
+    failed_a = np.array([1, 1, 1, 1, 0, 0, 1, 0], dtype=bool)
+    failed_b = np.array([0, 0, 0, 1, 1, 0, 0, 0], dtype=bool)
+    b, c, p_value = rc.mcnemar_exact(failed_a, failed_b)
+    assert (b, c) == (4, 1)
+    assert p_value == pytest.approx(stats.binomtest(1, 5, 0.5).pvalue)
+
+
+def test_holm_by_hand():
+    assert rc.holm([0.01, 0.04, 0.03, np.nan]) == pytest.approx([0.03, 0.06, 0.06, np.nan], nan_ok=True)
+
+
+def test_compare_tables_have_the_agreed_columns():
+    trials = recipe_trials(recipes=("base", "warmup", "llrd"), shifts=(0.0, 0.02, 0.0), tasks=("rte", "mrpc"),
+                           failed=(0.1, 0.3, 0.0))
+    tables = rc.compare(trials, resamples=200)
+    assert set(tables) == set(rc.COLUMNS)
+    for name, table in tables.items():
+        assert list(table.columns) == rc.COLUMNS[name], name
+    differences = tables["differences"]
+    # 2 tasks x 2 scores x 3 pairs, each pair once in the order the recipes appear
+    assert len(differences) == 12
+    assert set(zip(differences["recipe_a"], differences["recipe_b"])) == {("base", "warmup"), ("base", "llrd"),
+                                                                         ("warmup", "llrd")}
+    assert (differences["n_cells"] == 25).all()
+    assert (differences["boot_low"] <= differences["mean_diff"]).all()
+    assert (differences["mean_diff"] <= differences["boot_high"]).all()
+    assert ((differences["p_low"] <= differences["p_outperform"]) & (differences["p_outperform"] <= differences["p_high"])).all()
+    assert (differences["p_holm"] >= differences["p_value"]).all()
+    # a shift of 2 sd of the noise over 25 cells is found; warmup beats both others
+    found = differences[(differences["score"] == "best") & (differences["recipe_b"] == "warmup")]
+    assert (found["decision"] == "warmup > base").all()
+    assert ((differences["decision"] == "no difference shown") == (differences["p_holm"] >= 0.05)).all()
+    emax = tables["expected_max"]
+    assert sorted(emax["n"].unique()) == [1, 5, 10, 25]
+    assert ((emax["low"] <= emax["expected_max"] + 1e-12) & (emax["expected_max"] <= emax["high"] + 1e-12)).all()
+    emax_diff = tables["expected_max_differences"]
+    first = emax_diff[emax_diff["n"] == 1].set_index(["task", "score", "recipe_a", "recipe_b"])["diff"]
+    # the expected best of one trial is the mean: its difference is the mean paired difference
+    assert first.to_numpy() == pytest.approx(differences.set_index(["task", "score", "recipe_a", "recipe_b"])
+                                             .loc[first.index, "mean_diff"].to_numpy())
+    mixed = tables["mixed_model"]
+    effect = mixed[mixed["term"] == "base - warmup: difference"]
+    # a balanced grid: the GLS recipe effect is the mean paired difference
+    assert effect["estimate"].to_numpy() == pytest.approx(
+        differences[(differences["recipe_a"] == "base") & (differences["recipe_b"] == "warmup")]["mean_diff"].to_numpy(),
+        abs=1e-6)
+    assert {"base: variance init", "warmup: variance order", "llrd: variance residual"} <= set(mixed["term"])
+    failures = tables["failures"]
+    assert len(failures) == 6 and (failures["trials"] == 25).all()
+    tests = tables["failure_tests"]
+    assert len(tests) == 6 and (tests["p_holm"] >= tests["p_value"]).all()
+
+
+def test_compare_is_reproducible_and_leaves_out_stopped_trials():
+    trials = recipe_trials()
+    first = rc.compare(trials, resamples=100, seed=3)["differences"]
+    assert rc.compare(trials, resamples=100, seed=3)["differences"].equals(first)
+    stopped = trials.copy()
+    stopped.loc[0, "status"] = "stopped"
+    assert rc.compare(stopped, resamples=100, seed=3)["differences"]["n_cells"].tolist() == [24, 24]
+
+
+def test_a_single_recipe_gives_empty_tables_with_their_columns():
+    tables = rc.compare(recipe_trials(recipes=("base",), shifts=(0.0,)), resamples=50)
+    for name, table in tables.items():
+        assert table.empty and list(table.columns) == rc.COLUMNS[name]
+
+
+def test_bad_input_is_named():
+    trials = recipe_trials()
+    with pytest.raises(ValueError, match="recipe"):
+        rc.compare(trials.drop(columns="recipe"))
+    with pytest.raises(ValueError, match="same"):
+        rc.compare(pd.concat([trials, trials.iloc[:1]]))
+    with pytest.raises(ValueError, match="level"):
+        rc.compare(trials, level=95)
+
+
+def load_benchmark():
+    spec = importlib.util.spec_from_file_location("recipe_comparison_simulation", BENCHMARK)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+def test_simulation_coverage_is_near_nominal():
+    """A fast setting of the benchmark: 60 data sets on a 10 x 10 grid with recipe-by-seed
+    effects; the two-way bootstrap intervals cover the true difference and P(A > B) near 95 %
+    and the type-I error after Holm stays near 5 %."""
+    benchmark = load_benchmark()
+    table = benchmark.run("10 x 10", datasets=60, resamples=300, level=0.95, seed=11,
+                          scenarios={"10 x 10": (10, 10)}, effects=(0.0,))
+    row = table.iloc[0]
+    assert 85 <= row["diff_coverage_%"] <= 100
+    assert 85 <= row["p_coverage_%"] <= 100
+    assert row["familywise_holm_%"] <= 15
+
+
+def test_figure_pages(tmp_path):
+    from seedstudy.figures import recipe_comparison as figures
+    from seedstudy.figures import save
+
+    trials = recipe_trials(recipes=("base", "warmup", "llrd"), shifts=(0.0, 0.02, 0.0))
+    tables = rc.compare(trials, resamples=100)
+    page = figures.task_page(trials, tables, "rte")
+    # per score: cells, P(A > B), expected max; every recipe's curve on the expected-max axes
+    assert len(page.axes) == 6
+    labels = [line.get_label() for line in page.axes[2].get_lines() if not line.get_label().startswith("_")]
+    assert labels == ["base (N=25)", "warmup (N=25)", "llrd (N=25)"]
+    save(page, tmp_path / "task.pdf", "recipes", "caption")
+    decisions = figures.table_page(tables)
+    assert "Holm" in decisions.axes[0].get_title()
+    save(decisions, tmp_path / "table.pdf", "decisions", "caption")
+    assert (tmp_path / "task.pdf").stat().st_size > 0 and (tmp_path / "table.pdf").stat().st_size > 0
+    empty = figures.table_page(rc.compare(recipe_trials(recipes=("base",), shifts=(0.0,)), resamples=50))
+    assert empty.axes[0].texts
