@@ -220,3 +220,10 @@ def test_the_command_line_names_the_recipe(glue, capsys):
     assert main(["check", "--config", config]) == 0
     out = capsys.readouterr().out
     assert "recipes paper, debiased; 8 trials" in out and "  paper/sst2: 4 trials" in out and "  debiased/sst2: 4 trials" in out
+
+
+def test_a_recipes_model_is_checked_like_the_studys(glue, tmp_path):
+    config = {"tasks": {"sst2": {"init_seeds": [1], "order_seeds": [1]}}, "data": {"source": "local"},
+              "recipes": {"small": {}, "missing": {"model": str(tmp_path / "no-such-model")}}}
+    with pytest.raises(study.ConfigError, match=r"^recipe 'missing': invalid config at `model`: .*no-such-model"):
+        study.validate(config)

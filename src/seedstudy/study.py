@@ -478,14 +478,8 @@ def check_recipes(config: dict, where: str = "", check_files: bool = True) -> No
                 )
     configs = {name: recipe_config(config, name) for name in recipes}
     for name, variant in configs.items():
-        if check_files and "model" in recipes[name]:
-            from .models import ModelError, resolve_model
-
-            try:
-                resolve_model(variant["model"])
-            except (ModelError, ImportError) as error:
-                raise ConfigError(f"{where}invalid config at `recipes.{name}.model`: {error}") from None
-        check(variant, where=f"{where}recipe {name!r}: ", check_files=False)  # early stopping, metrics
+        # every recipe is a study of its own: its model, its training with that model, early stopping
+        check(variant, where=f"{where}recipe {name!r}: ", check_files=check_files)
     for task in config["tasks"]:
         grid = task_grid(config, task)
         seen: dict[str, str] = {}
