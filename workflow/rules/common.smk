@@ -36,6 +36,9 @@ RECIPE_DIRS = {recipe: study.recipe_dir(config, recipe) for recipe in RECIPES}
 RECIPE_OF_DIR = {folder: recipe for recipe, folder in RECIPE_DIRS.items()}
 # the prepared data of each model (a recipe may override `model`): results/data/<slug>/<task>
 MODELS = {slug(c["model"]): recipe for recipe, c in reversed(list(RECIPE_CONFIGS.items()))}
+# the study's model (of its first recipe, when recipes override it): rules that read the prepared
+# data of a task for what every recipe shares (its dev examples and labels) read this one
+MODEL = slug(RECIPE_CONFIGS[RECIPES[0]]["model"])
 
 
 wildcard_constraints:
