@@ -28,6 +28,7 @@ include: "workflow/rules/analysis.smk"
 include: "workflow/rules/per_example.smk"
 include: "workflow/rules/early_stopping_live.smk"
 include: "workflow/rules/early_stopping_simulation.smk"
+include: "workflow/rules/recipe_comparison.smk"
 include: "workflow/rules/figures.smk"
 
 

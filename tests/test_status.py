@@ -57,3 +57,18 @@ def test_command_prints_the_table(tmp_path, capsys):
     assert "status test" in out and "unknown" in out
     line = next(line for line in out.splitlines() if line.strip().startswith("sst2"))
     assert line.split()[1:5] == ["4", "1", "0", "3"]
+
+
+def test_with_recipes_a_row_per_recipe_and_task(tmp_path):
+    cfg = study.validate(
+        {"tasks": {"sst2": {"init_seeds": [1, 2], "order_seeds": [1, 2, 3]}},
+         "recipes": {"paper": {"training": {"optimizer": "bertadam"}}, "debiased": {}}},
+        check_files=False,
+    )
+    path = tmp_path / "results" / "trials" / "paper" / "sst2" / "init1_order1.json"
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({"status": "completed", "metric": "accuracy", "majority": {"accuracy": 0.5},
+                                "evaluations": [{"accuracy": 0.5}, {"accuracy": 0.8}]}))
+    _result(tmp_path, "init1_order2")  # results/trials/sst2/: not a trial of a study with recipes
+    rows = study_status(cfg, tmp_path)
+    assert [(r["task"], r["trials"], r["done"]) for r in rows] == [("paper/sst2", 6, 1), ("debiased/sst2", 6, 0)]

@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from .store import TrialFileError, read_trial, write_json_atomic
+from .study import DEFAULT_RECIPE
 
 SEED_KEYS = ["init_seed", "order_seed", "dropout_seed"]  # one trial within a task
 KEYS = ["task", *SEED_KEYS]
@@ -175,7 +176,12 @@ def write_table(table: pd.DataFrame, path: str | os.PathLike) -> None:
     table.to_parquet(path, index=False)
 
 
-def aggregate_task(trial_paths, out_dir, failure_tolerance: float = 0.0) -> dict[str, pd.DataFrame]:
+def aggregate_task(
+    trial_paths, out_dir, failure_tolerance: float = 0.0, recipe: str = DEFAULT_RECIPE
+) -> dict[str, pd.DataFrame]:
+    """The tables of one task of one recipe; each has a first column `recipe` (the implicit
+    recipe's name, "default", in a study without recipes), so that the study's tables hold every
+    recipe and every analysis can group by it."""
     trials = load_trials(trial_paths)
     check_consistent(trials)
     tables = {
@@ -184,6 +190,7 @@ def aggregate_task(trial_paths, out_dir, failure_tolerance: float = 0.0) -> dict
         "losses": losses_table(trials),
     }
     for name, table in tables.items():
+        table.insert(0, "recipe", recipe)
         write_table(table, Path(out_dir) / f"{name}.parquet")
     return tables
 
@@ -196,9 +203,13 @@ def combine(task_dirs, out_dir, study: dict) -> None:
         write_table(pd.concat(frames, ignore_index=True), out_dir / f"{name}.parquet")
     trials = pd.read_parquet(out_dir / "trials.parquet")
     summary = dict(study)
+    summary.setdefault("recipes", sorted(trials["recipe"].unique()) if "recipe" in trials else [DEFAULT_RECIPE])
     summary["trials"] = {
         task: {
             "n": int(len(group)),
+            "per_recipe": {str(k): int(v) for k, v in group["recipe"].value_counts(sort=False).items()}
+            if "recipe" in group
+            else {},
             "init_seeds": int(group["init_seed"].nunique()),
             "order_seeds": int(group["order_seed"].nunique()),
             "status": {str(k): int(v) for k, v in group["status"].value_counts().items()},

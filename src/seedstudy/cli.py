@@ -44,10 +44,20 @@ def cmd_prepare(args) -> int:
     return 0
 
 
+def _recipe(cfg: dict, args) -> tuple[dict, str]:
+    """The study as `--recipe` runs it, and the folder prefix of its files ('' without recipes)."""
+    from . import study
+
+    recipe = args.recipe or (None if study.has_recipes(cfg) else study.DEFAULT_RECIPE)
+    if recipe not in study.recipe_names(cfg):
+        raise SystemExit(f"{args.config}: --recipe must be one of {', '.join(study.recipe_names(cfg))}")
+    return study.recipe_config(cfg, recipe), study.recipe_dir(cfg, recipe)
+
+
 def cmd_train(args) -> int:
     from . import study, trainer
 
-    cfg = _study(args)
+    cfg, folder = _recipe(_study(args), args)
     if args.task not in cfg["tasks"]:
         raise SystemExit(f"task {args.task!r} is not in {args.config} (tasks: {', '.join(cfg['tasks'])})")
     trial = study.trial_config(cfg, args.task, args.init_seed, args.order_seed, args.dropout_seed)
@@ -55,13 +65,13 @@ def cmd_train(args) -> int:
     data = Path(args.data) if args.data else _data_dir(cfg, args.task)
     if not (data / "meta.json").exists():
         prepare_task(cfg, args.task, data)
-    out = Path(args.out) if args.out else Path("results") / "trials" / args.task / f"{stem}.json"
+    out = Path(args.out) if args.out else Path("results") / "trials" / f"{folder}{args.task}" / f"{stem}.json"
     runtime_cfg = cfg["runtime"]
-    checkpoint = args.checkpoint or str(Path(runtime_cfg["checkpoint_dir"]) / args.task / f"{stem}.pt")
+    checkpoint = args.checkpoint or str(Path(runtime_cfg["checkpoint_dir"]) / f"{folder}{args.task}" / f"{stem}.pt")
     runtime = trainer.Runtime.from_config(
         runtime_cfg, device=args.device, threads=args.threads, checkpoint_path=checkpoint,
         process_start=PROCESS_START, save_weights=args.save_weights,
-        tensorboard_dir=str(Path("results") / "tensorboard" / args.task / stem),
+        tensorboard_dir=str(Path("results") / "tensorboard" / f"{folder}{args.task}" / stem),
     )
     try:
         result = trainer.run_trial(
@@ -111,14 +121,19 @@ def cmd_check(args) -> int:
     from . import study
 
     cfg = _study(args)
-    trials = study.trials(cfg)
+    trials = study.recipe_trials(cfg)
     from .models import describe
 
-    print(f"{args.config}: valid; model {cfg['model']}: {describe(cfg['model'])}; {len(trials)} trials")
-    for task in cfg["tasks"]:
-        grid = study.task_grid(cfg, task)
-        print(f"  {task}: {len(grid)} trials, metric {study.task_metric(cfg, task)}, "
-              f"config hash of the first trial {study.config_hash(study.trial_config(cfg, task, *grid[0]))}")
+    recipes = f"; recipes {', '.join(cfg['recipes'])}" if study.has_recipes(cfg) else ""
+    print(f"{args.config}: valid; model {cfg['model']}: {describe(cfg['model'])}{recipes}; {len(trials)} trials")
+    for recipe in study.recipe_names(cfg):
+        variant = study.recipe_config(cfg, recipe)
+        if variant["model"] != cfg["model"]:
+            print(f"  recipe {recipe}: model {variant['model']}: {describe(variant['model'])}")
+        for task in cfg["tasks"]:
+            grid = study.task_grid(variant, task)
+            print(f"  {study.recipe_dir(cfg, recipe)}{task}: {len(grid)} trials, metric {study.task_metric(variant, task)}, "
+                  f"config hash of the first trial {study.config_hash(study.trial_config(variant, task, *grid[0]))}")
     return 0
 
 
@@ -142,8 +157,9 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--init-seed", type=int, required=True)
     train.add_argument("--order-seed", type=int, required=True)
     train.add_argument("--dropout-seed", type=int, default=None, help="only with training.dropout_seed as a grid")
+    train.add_argument("--recipe", help="the recipe of a study with `recipes` (its trials: results/trials/<recipe>/<task>/)")
     train.add_argument("--data", help="prepared data folder (default: results/data/<model>/<task>, prepared if missing)")
-    train.add_argument("--out", help="trial output (default: results/trials/<task>/<stem>.json)")
+    train.add_argument("--out", help="trial output (default: results/trials/[<recipe>/]<task>/<stem>.json)")
     train.add_argument("--checkpoint", help="checkpoint file (default: <runtime.checkpoint_dir>/<task>/<stem>.pt)")
     train.add_argument("--threads", type=int, help="torch threads (default: runtime.threads)")
     train.add_argument("--device", choices=["auto", "cpu", "cuda"], help="default: runtime.device")

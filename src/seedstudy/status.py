@@ -44,19 +44,21 @@ def _benchmark_seconds(path: Path) -> float | None:
 
 
 def study_status(config: dict, root: str | Path = ".", fresh_minutes: float = 15.0, now: float | None = None) -> list[dict]:
-    """One row per task (see COLUMNS) for the study `config` whose outputs lie under `root`."""
+    """One row per task (see COLUMNS) for the study `config` whose outputs lie under `root`; with
+    recipes, one per recipe and task (`task` is then <recipe>/<task>, the folder of its trials)."""
     root = Path(root)
     now = time.time() if now is None else now
     tolerance = config["analysis"]["failure_tolerance"]
     checkpoints = root / config["runtime"]["checkpoint_dir"]
     rows = []
-    for task in config["tasks"]:
+    for recipe, task in ((r, t) for r in study.recipe_names(config) for t in config["tasks"]):
+        folder = study.recipe_dir(config, recipe) + task  # <task>, or <recipe>/<task> with recipes
         early = config["tasks"][task].get("early_stopping")
         grid = study.task_grid(config, task)
         stopped = set()
         if early:  # the first `start` trials; those live early stopping stopped are done as they are
             grid = grid[: early["start"]]
-            selection = root / "results" / "early_stopping" / task / "selection.json"
+            selection = root / "results" / "early_stopping" / folder / "selection.json"
             if selection.exists():
                 stopped = set(json.loads(selection.read_text())["stop"])
         counts = dict.fromkeys(["done", "running", "missing", "diverged", "failed"], 0)
@@ -64,24 +66,24 @@ def study_status(config: dict, root: str | Path = ".", fresh_minutes: float = 15
         for cell in grid:
             stem = study.trial_stem(*cell)
             for kind in ("finetune", "finetune_partial"):
-                spent = _benchmark_seconds(root / "results" / "benchmarks" / kind / task / f"{stem}.tsv")
+                spent = _benchmark_seconds(root / "results" / "benchmarks" / kind / folder / f"{stem}.tsv")
                 if spent is not None:
                     seconds.append(spent)
-            result = root / "results" / "trials" / task / f"{stem}.json"
+            result = root / "results" / "trials" / folder / f"{stem}.json"
             if stem in stopped:
-                result = root / "results" / "early_stopping" / task / "partial" / f"{stem}.json"
+                result = root / "results" / "early_stopping" / folder / "partial" / f"{stem}.json"
             if result.exists():
                 counts["done"] += 1
                 diverged, failed = _outcome(result, tolerance)
                 counts["diverged"] += diverged
                 counts["failed"] += failed
                 continue
-            checkpoint = checkpoints / task / f"{stem}.pt"
+            checkpoint = checkpoints / folder / f"{stem}.pt"
             fresh = checkpoint.exists() and now - checkpoint.stat().st_mtime < 60 * fresh_minutes
             counts["running" if fresh else "missing"] += 1
         trials = sum(counts[k] for k in ("done", "running", "missing"))
         rows.append({
-            "task": task, "trials": trials, **counts,
+            "task": folder, "trials": trials, **counts,
             "trial_hours": sum(seconds) / 3600,
             "median_trial_s": float(np.median(seconds)) if seconds else float("nan"),
         })

@@ -134,7 +134,9 @@ def validate(config: dict, source: str | None = None, check_files: bool = True) 
     precheck(config, source)
     with resources.as_file(SCHEMA) as schema_path:
         snakemake_validate(config, str(schema_path))  # fills in the defaults
-    check(config, where=f"{source}: " if source else "", check_files=check_files)
+    where = f"{source}: " if source else ""
+    check(config, where=where, check_files=check_files)
+    check_recipes(config, where=where, check_files=check_files)
     return config
 
 
@@ -156,6 +158,9 @@ def precheck(config: dict, source: str | None = None) -> None:
     path, message = error.absolute_path, error.message
     if error.validator in ("oneOf", "anyOf"):
         path, message = _explain_alternatives(error)
+    elif "propertyNames" in error.schema_path and list(path) == ["recipes"]:
+        message = (f"recipe name {error.instance!r} is not a folder name (letters, digits, _ . -; "
+                   f"starting with a letter or digit; at most 64 characters)")
     elif error.validator == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
         message += f"; allowed keys here: {', '.join(allowed)}"
@@ -408,3 +413,107 @@ def check(config: dict, where: str = "", check_files: bool = True) -> None:
 def trials(config: dict) -> list[tuple[str, int, int, int | None]]:
     """Every trial of the study as (task, init seed, order seed, dropout seed or None)."""
     return [(task, *cell) for task in config["tasks"] for cell in task_grid(config, task)]
+
+
+# ---------------------------------------------------------------------------------- recipes
+
+# The name of a study's one implicit recipe when it has no `recipes` (the `recipe` column of its tables)
+DEFAULT_RECIPE = "default"
+
+
+def has_recipes(config: dict) -> bool:
+    return bool(config.get("recipes"))
+
+
+def recipe_names(config: dict) -> list[str]:
+    """The study's recipes in the order of the config; [DEFAULT_RECIPE] without `recipes`."""
+    return list(config["recipes"]) if has_recipes(config) else [DEFAULT_RECIPE]
+
+
+def recipe_dir(config: dict, recipe: str) -> str:
+    """The folder prefix of a recipe's files: '' without `recipes` (every path as in a study of
+    one recipe), else '<recipe>/' (results/trials/<recipe>/<task>/...)."""
+    if not has_recipes(config):
+        if recipe != DEFAULT_RECIPE:
+            raise ValueError(f"the study has no recipes; got recipe {recipe!r}")
+        return ""
+    if recipe not in config["recipes"]:
+        raise ValueError(f"unknown recipe {recipe!r}; recipes: {', '.join(config['recipes'])}")
+    return f"{recipe}/"
+
+
+def recipe_config(config: dict, recipe: str) -> dict:
+    """The study as one recipe runs it: the recipe's `model`, and its `training` and per-task
+    `training` applied over the study's training and each task's overrides. Without `recipes`,
+    the study itself (as a copy)."""
+    config = copy.deepcopy(config)
+    recipes = config.pop("recipes", None) or {}
+    if not recipes:
+        recipe_dir(config, recipe)  # only the implicit recipe
+        return config
+    if recipe not in recipes:
+        raise ValueError(f"unknown recipe {recipe!r}; recipes: {', '.join(recipes)}")
+    overrides = recipes[recipe]
+    if "model" in overrides:
+        config["model"] = overrides["model"]
+    for task, spec in config["tasks"].items():
+        spec["training"] = {
+            **spec.get("training", {}),
+            **overrides.get("training", {}),
+            **overrides.get("tasks", {}).get(task, {}).get("training", {}),
+        }
+        if not spec["training"]:
+            del spec["training"]
+    return config
+
+
+def check_recipes(config: dict, where: str = "", check_files: bool = True) -> None:
+    """What the schema cannot check of `recipes`: tasks of the study, one seed grid per task for
+    every recipe, no two recipes with the same trials, one prepared data set per (model, task),
+    and every recipe a valid study (its model, its early-stopping settings)."""
+    from .models import slug
+
+    if not has_recipes(config):
+        return
+    recipes = config["recipes"]
+    for name, overrides in recipes.items():
+        for task in overrides.get("tasks", {}):
+            if task not in config["tasks"]:
+                raise ConfigError(
+                    f"{where}invalid config at `recipes.{name}.tasks.{task}`: {task!r} is not a task of the "
+                    f"study ({', '.join(config['tasks'])})"
+                )
+    configs = {name: recipe_config(config, name) for name in recipes}
+    for name, variant in configs.items():
+        # every recipe is a study of its own: its model, its training with that model, early stopping
+        check(variant, where=f"{where}recipe {name!r}: ", check_files=check_files)
+    for task in config["tasks"]:
+        grid = task_grid(config, task)
+        seen: dict[str, str] = {}
+        data: dict[str, tuple[str, dict]] = {}
+        for name, variant in configs.items():
+            if task_grid(variant, task) != grid:
+                raise ConfigError(
+                    f"{where}invalid config at `recipes.{name}`: its training.dropout_seed changes the seed "
+                    f"grid of task {task}; every recipe runs on the same grid (init x order x dropout seeds)"
+                )
+            digest = config_hash(trial_config(variant, task, *grid[0]))  # the same cell for every recipe
+            if digest in seen:
+                raise ConfigError(
+                    f"{where}invalid config at `recipes`: recipes {seen[digest]!r} and {name!r} have identical "
+                    f"trial configs on task {task} (the same trials twice); make them differ or drop one"
+                )
+            seen[digest] = name
+            spec, folder = data_spec(variant, task), slug(variant["model"])
+            if folder in data and data[folder][1] != spec:
+                raise ConfigError(
+                    f"{where}invalid config at `recipes.{name}`: recipes {data[folder][0]!r} and {name!r} prepare "
+                    f"task {task} with model {variant['model']} differently (training.max_length); recipes of "
+                    f"one model share its prepared data results/data/{folder}/{task}"
+                )
+            data.setdefault(folder, (name, spec))
+
+
+def recipe_trials(config: dict) -> list[tuple[str, str, int, int, int | None]]:
+    """Every trial of the study as (recipe, task, init seed, order seed, dropout seed or None)."""
+    return [(recipe, *trial) for recipe in recipe_names(config) for trial in trials(config)]

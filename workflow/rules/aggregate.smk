@@ -5,24 +5,25 @@ rule aggregate_task:
     input:
         unpack(task_trials),
     output:
-        curves="results/aggregate/{task}/curves.parquet",
-        trials="results/aggregate/{task}/trials.parquet",
-        losses="results/aggregate/{task}/losses.parquet",
+        curves="results/aggregate/{recipe_dir}{task}/curves.parquet",
+        trials="results/aggregate/{recipe_dir}{task}/trials.parquet",
+        losses="results/aggregate/{recipe_dir}{task}/losses.parquet",
     log:
-        "results/logs/aggregate/{task}.log",
+        "results/logs/aggregate/{recipe_dir}{task}.log",
     benchmark:
-        "results/benchmarks/aggregate/{task}.tsv"
+        "results/benchmarks/aggregate/{recipe_dir}{task}.tsv"
     localrule: True
     params:
         failure_tolerance=config["analysis"]["failure_tolerance"],
+        recipe=lambda wildcards: RECIPE_OF_DIR[wildcards.recipe_dir],
     script:
         "../scripts/aggregate_task.py"
 
 
 rule aggregate_study:
     input:
-        expand("results/aggregate/{task}/trials.parquet", task=TASKS),
-        expand("results/aggregate/{task}/curves.parquet", task=TASKS),
+        expand("results/aggregate/{recipe_dir}{task}/trials.parquet", recipe_dir=RECIPE_DIRS.values(), task=TASKS),
+        expand("results/aggregate/{recipe_dir}{task}/curves.parquet", recipe_dir=RECIPE_DIRS.values(), task=TASKS),
     output:
         trials="results/aggregate/trials.parquet",
         curves="results/aggregate/curves.parquet",
@@ -33,6 +34,12 @@ rule aggregate_study:
         "results/benchmarks/aggregate/study.tsv"
     localrule: True
     params:
-        study={"study": config["study"], "model": config["model"], "tasks": TASKS},
+        study={
+            "study": config["study"],
+            "model": config["model"],
+            "tasks": TASKS,
+            "recipes": RECIPES,
+            "models": {recipe: variant["model"] for recipe, variant in RECIPE_CONFIGS.items()},
+        },
     script:
         "../scripts/aggregate_study.py"

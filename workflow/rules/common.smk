@@ -1,5 +1,6 @@
 # Config validation, the study's trials, and the input functions of the rules.
 import os
+import re
 import sys
 
 # The library lives in src/: importable here and in every job (also in a conda environment of
@@ -24,16 +25,39 @@ except (study.ConfigError, ValueError) as error:
 
 
 TASKS = list(config["tasks"])
-MODEL = slug(config["model"])
 CHECKPOINT_DIR = config["runtime"]["checkpoint_dir"]
 TRIAL_STEM = study.TRIAL_STEM
+# Recipes (`recipes:`): each runs the study's grid with its overrides (study.recipe_config), its
+# files under a folder of its own: the `recipe_dir` wildcard is '<recipe>/' (results/trials/
+# <recipe>/<task>/...), or '' in a study without recipes, whose paths are those of one recipe.
+RECIPES = study.recipe_names(config)
+RECIPE_CONFIGS = {recipe: study.recipe_config(config, recipe) for recipe in RECIPES}
+RECIPE_DIRS = {recipe: study.recipe_dir(config, recipe) for recipe in RECIPES}
+RECIPE_OF_DIR = {folder: recipe for recipe, folder in RECIPE_DIRS.items()}
+# the prepared data of each model (a recipe may override `model`): results/data/<slug>/<task>
+MODELS = {slug(c["model"]): recipe for recipe, c in reversed(list(RECIPE_CONFIGS.items()))}
+# the study's model (of its first recipe, when recipes override it): rules that read the prepared
+# data of a task for what every recipe shares (its dev examples and labels) read this one
+MODEL = slug(RECIPE_CONFIGS[RECIPES[0]]["model"])
 
 
 wildcard_constraints:
     task="|".join(TASKS),
+    recipe_dir="(?:{})".format("|".join(re.escape(folder) for folder in RECIPE_DIRS.values())),
+    model="|".join(re.escape(model) for model in MODELS),
     init_seed=r"\d+",
     order_seed=r"\d+",
     dropout=r"(_dropout\d+)?",
+
+
+def recipe_config(wildcards):
+    """The study as the recipe of a job's `recipe_dir` runs it."""
+    return RECIPE_CONFIGS[RECIPE_OF_DIR[wildcards.recipe_dir]]
+
+
+def recipe_paths(pattern, **wildcards):
+    """`pattern` for every recipe (its `recipe_dir`), other wildcards filled in."""
+    return [pattern.format(recipe_dir=folder, **wildcards) for folder in RECIPE_DIRS.values()]
 
 
 def early_stopping(task):
@@ -42,11 +66,18 @@ def early_stopping(task):
 
 
 def data_dir(wildcards):
-    return f"results/data/{MODEL}/{wildcards.task}"
+    return f"results/data/{slug(recipe_config(wildcards)['model'])}/{wildcards.task}"
+
+
+def data_spec(wildcards):
+    """The prepared data of a (model, task): every recipe of the model prepares it alike
+    (study.check_recipes)."""
+    return study.data_spec(RECIPE_CONFIGS[MODELS[wildcards.model]], wildcards.task)
 
 
 def grid_stems(task):
-    """File stems of every trial of the task (the first `start` when early stopping is on)."""
+    """File stems of every trial of the task (the first `start` when early stopping is on); every
+    recipe runs the same grid."""
     stems = [study.trial_stem(*cell) for cell in study.task_grid(config, task)]
     es = early_stopping(task)
     return stems[: es["start"]] if es else stems
@@ -60,58 +91,61 @@ def stem(wildcards):
 def trial_config(wildcards):
     """The trial rule's only parameter: everything that decides the trial's result."""
     dropout = int(wildcards.dropout[len("_dropout") :]) if wildcards.dropout else None
-    if (dropout is None) != (study.dropout_owner(study.task_training(config, wildcards.task)) != "grid"):
+    variant = recipe_config(wildcards)
+    if (dropout is None) != (study.dropout_owner(study.task_training(variant, wildcards.task)) != "grid"):
         raise WorkflowError(
-            f"trial {wildcards.task}/{stem(wildcards)}: "
+            f"trial {wildcards.recipe_dir}{wildcards.task}/{stem(wildcards)}: "
             f"a dropout seed belongs in the file name exactly when training.dropout_seed is a seed grid"
         )
-    return study.trial_config(config, wildcards.task, int(wildcards.init_seed), int(wildcards.order_seed), dropout)
+    return study.trial_config(variant, wildcards.task, int(wildcards.init_seed), int(wildcards.order_seed), dropout)
 
 
 def checkpoint_path(wildcards):
-    return os.path.join(CHECKPOINT_DIR, wildcards.task, f"{stem(wildcards)}.pt")
+    return os.path.join(CHECKPOINT_DIR, f"{wildcards.recipe_dir}{wildcards.task}", f"{stem(wildcards)}.pt")
 
 
 def finetune_inputs(wildcards):
     inputs = {"data": ancient(data_dir(wildcards))}
     if early_stopping(wildcards.task):
         # continue only after the selection: the survivors resume from their partial checkpoints
-        inputs["selection"] = f"results/early_stopping/{wildcards.task}/selection.json"
+        inputs["selection"] = f"results/early_stopping/{wildcards.recipe_dir}{wildcards.task}/selection.json"
     return inputs
 
 
 def partial_trials(wildcards):
-    return [f"results/early_stopping/{wildcards.task}/partial/{stem}.json" for stem in grid_stems(wildcards.task)]
+    folder = f"results/early_stopping/{wildcards.recipe_dir}{wildcards.task}/partial"
+    return [f"{folder}/{stem}.json" for stem in grid_stems(wildcards.task)]
 
 
-def selection(task):
-    """Live early stopping's choice for a task, {"keep": [stems], "stop": [stems], ...}: known
-    once the select_survivors checkpoint has run (until then Snakemake waits for it)."""
+def selection(recipe_dir, task):
+    """Live early stopping's choice for a task of a recipe, {"keep": [stems], "stop": [stems], ...}:
+    known once the select_survivors checkpoint has run (until then Snakemake waits for it)."""
     import json
 
-    with open(checkpoints.select_survivors.get(task=task).output[0]) as handle:
+    with open(checkpoints.select_survivors.get(recipe_dir=recipe_dir, task=task).output[0]) as handle:
         return json.load(handle)
 
 
-def trial_outputs(task):
-    """Trial outputs of a task (result file stems without .json): the whole grid, or with live
-    early stopping the continued trials and the stopped ones' partial curves."""
+def trial_outputs(recipe_dir, task):
+    """Trial outputs of a task of a recipe (result file stems without .json): the whole grid, or
+    with live early stopping the continued trials and the stopped ones' partial curves."""
     if not early_stopping(task):
-        return [f"results/trials/{task}/{stem}" for stem in grid_stems(task)]
-    chosen = selection(task)
-    return [f"results/trials/{task}/{stem}" for stem in chosen["keep"]] + [
-        f"results/early_stopping/{task}/partial/{stem}" for stem in chosen["stop"]
+        return [f"results/trials/{recipe_dir}{task}/{stem}" for stem in grid_stems(task)]
+    chosen = selection(recipe_dir, task)
+    return [f"results/trials/{recipe_dir}{task}/{stem}" for stem in chosen["keep"]] + [
+        f"results/early_stopping/{recipe_dir}{task}/partial/{stem}" for stem in chosen["stop"]
     ]
 
 
-def survivors(task, suffix):
-    """The continued trials of a live early-stopping task."""
-    return [f"results/trials/{task}/{stem}{suffix}" for stem in selection(task)["keep"]]
+def survivors(wildcards, suffix):
+    """The continued trials of a live early-stopping task of a recipe."""
+    folder = f"results/trials/{wildcards.recipe_dir}{wildcards.task}"
+    return [f"{folder}/{stem}{suffix}" for stem in selection(wildcards.recipe_dir, wildcards.task)["keep"]]
 
 
-def trial_folders(task):
-    folders = [f"results/trials/{task}"]
-    return folders + ([f"results/early_stopping/{task}/partial"] if early_stopping(task) else [])
+def trial_folders(recipe_dir, task):
+    folders = [f"results/trials/{recipe_dir}{task}"]
+    return folders + ([f"results/early_stopping/{recipe_dir}{task}/partial"] if early_stopping(task) else [])
 
 
 def task_trials(wildcards):
@@ -121,18 +155,19 @@ def task_trials(wildcards):
     to date, so a lost trial would stay lost. Deleting a file updates its folder's mtime, though:
     with the folder as an input, the aggregation is out of date, and Snakemake recomputes the
     missing trial (alone) and everything downstream of it."""
-    stems = trial_outputs(wildcards.task)
+    stems = trial_outputs(wildcards.recipe_dir, wildcards.task)
     return {
         "trials": [f"{p}.json" for p in stems],
         "runs": [f"{p}.run.json" for p in stems],
-        "folders": trial_folders(wildcards.task),
+        "folders": trial_folders(wildcards.recipe_dir, wildcards.task),
     }
 
 
 # the folders exist from the start (an input no rule produces must exist)
-for _task in TASKS:
-    for _folder in trial_folders(_task):
-        os.makedirs(_folder, exist_ok=True)
+for _recipe_dir in RECIPE_DIRS.values():
+    for _task in TASKS:
+        for _folder in trial_folders(_recipe_dir, _task):
+            os.makedirs(_folder, exist_ok=True)
 
 
 # tasks with live early stopping (workflow/rules/early_stopping_live.smk)

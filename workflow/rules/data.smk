@@ -11,7 +11,7 @@ rule prepare_data:
     localrule: True
     threads: 1
     params:
-        spec=lambda wildcards: study.data_spec(config, wildcards.task),
+        spec=data_spec,
         glue_dir=config["data"]["glue_dir"],
     script:
         "../scripts/prepare_data.py"

@@ -9,12 +9,12 @@ rule finetune_partial:
     input:
         data=ancient(data_dir),
     output:
-        trial=f"results/early_stopping/{{task}}/partial/{TRIAL_STEM}.json",
-        run=f"results/early_stopping/{{task}}/partial/{TRIAL_STEM}.run.json",
+        trial=f"results/early_stopping/{{recipe_dir}}{{task}}/partial/{TRIAL_STEM}.json",
+        run=f"results/early_stopping/{{recipe_dir}}{{task}}/partial/{TRIAL_STEM}.run.json",
     log:
-        f"results/logs/finetune_partial/{{task}}/{TRIAL_STEM}.log",
+        f"results/logs/finetune_partial/{{recipe_dir}}{{task}}/{TRIAL_STEM}.log",
     benchmark:
-        f"results/benchmarks/finetune_partial/{{task}}/{TRIAL_STEM}.tsv"
+        f"results/benchmarks/finetune_partial/{{recipe_dir}}{{task}}/{TRIAL_STEM}.tsv"
     retries: TRIAL_RETRIES
     threads: config["runtime"]["threads"]
     params:
@@ -29,9 +29,9 @@ checkpoint select_survivors:
     input:
         partial_trials,
     output:
-        "results/early_stopping/{task}/selection.json",
+        "results/early_stopping/{recipe_dir}{task}/selection.json",
     log:
-        "results/logs/select_survivors/{task}.log",
+        "results/logs/select_survivors/{recipe_dir}{task}.log",
     localrule: True
     params:
         keep=lambda wildcards: early_stopping(wildcards.task)["keep"],
@@ -41,19 +41,22 @@ checkpoint select_survivors:
 
 rule early_stopping_live:
     input:
-        selection="results/early_stopping/{task}/selection.json",
-        partial_runs=lambda w: [f"results/early_stopping/{w.task}/partial/{s}.run.json" for s in grid_stems(w.task)],
-        partial_benchmarks=lambda w: [f"results/benchmarks/finetune_partial/{w.task}/{s}.tsv" for s in grid_stems(w.task)],
-        survivor_trials=lambda w: survivors(w.task, ".json"),
-        survivor_runs=lambda w: survivors(w.task, ".run.json"),
-        survivor_benchmarks=lambda w: [
-            p.replace("results/trials/", "results/benchmarks/finetune/") for p in survivors(w.task, ".tsv")
+        selection="results/early_stopping/{recipe_dir}{task}/selection.json",
+        partial_runs=lambda w: [f"results/early_stopping/{w.recipe_dir}{w.task}/partial/{s}.run.json" for s in grid_stems(w.task)],
+        partial_benchmarks=lambda w: [
+            f"results/benchmarks/finetune_partial/{w.recipe_dir}{w.task}/{s}.tsv" for s in grid_stems(w.task)
         ],
+        survivor_trials=lambda w: survivors(w, ".json"),
+        survivor_runs=lambda w: survivors(w, ".run.json"),
+        survivor_benchmarks=lambda w: [p.replace("results/trials/", "results/benchmarks/finetune/") for p in survivors(w, ".tsv")],
     output:
-        "results/tables/early_stopping_live_{task}.json",
+        "results/tables/{recipe_dir}early_stopping_live_{task}.json",
     log:
-        "results/logs/early_stopping_live/{task}.log",
+        "results/logs/early_stopping_live/{recipe_dir}{task}.log",
     localrule: True
+    params:
+        # a study with recipes: each row of the live table names its recipe
+        recipe=lambda wildcards: RECIPE_OF_DIR[wildcards.recipe_dir] if study.has_recipes(config) else None,
     script:
         "../scripts/early_stopping_live.py"
 
@@ -62,7 +65,9 @@ if ES_TASKS:
 
     rule early_stopping_live_report:
         input:
-            live=expand("results/tables/early_stopping_live_{task}.json", task=ES_TASKS),
+            live=expand(
+                "results/tables/{recipe_dir}early_stopping_live_{task}.json", recipe_dir=RECIPE_DIRS.values(), task=ES_TASKS
+            ),
             study="results/aggregate/study.json",
         output:
             table="results/tables/early_stopping_live.csv",

@@ -17,12 +17,12 @@ rule finetune:
     input:
         unpack(finetune_inputs),
     output:
-        trial=f"results/trials/{{task}}/{TRIAL_STEM}.json",
-        run=f"results/trials/{{task}}/{TRIAL_STEM}.run.json",
+        trial=f"results/trials/{{recipe_dir}}{{task}}/{TRIAL_STEM}.json",
+        run=f"results/trials/{{recipe_dir}}{{task}}/{TRIAL_STEM}.run.json",
     log:
-        f"results/logs/finetune/{{task}}/{TRIAL_STEM}.log",
+        f"results/logs/finetune/{{recipe_dir}}{{task}}/{TRIAL_STEM}.log",
     benchmark:
-        f"results/benchmarks/finetune/{{task}}/{TRIAL_STEM}.tsv"
+        f"results/benchmarks/finetune/{{recipe_dir}}{{task}}/{TRIAL_STEM}.tsv"
     # a preempted trial (SIGTERM/SIGUSR1) checkpoints and exits 75; the retry resumes it exactly
     retries: TRIAL_RETRIES
     threads: config["runtime"]["threads"]

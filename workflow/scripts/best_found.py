@@ -8,14 +8,15 @@ from seedstudy import figures
 from seedstudy.best_found import best_found_table
 from seedstudy.figures import best_found as plots
 from seedstudy.logs import log_to
+from seedstudy.recipes import facets, model_of, per_recipe
 
 log_to(snakemake.log[0])
 REPORT = Path(__file__).resolve().parents[1] / "report"  # captions, shared with the report
 study = json.load(open(snakemake.input.study))
-table = best_found_table(pd.read_parquet(snakemake.input.trials), study["model"])
+table = per_recipe(lambda trials: best_found_table(trials, model_of(study, trials)), pd.read_parquet(snakemake.input.trials))
 table.to_csv(snakemake.output.table, index=False)
 figures.save(
-    plots.best_found(table),
+    plots.best_found(facets(table)),
     snakemake.output.figure,
     *figures.captioned(REPORT, "best_found", snakemake.config, study),
 )

@@ -10,18 +10,25 @@ from seedstudy.early_stopping_correlation import correlation_table
 from seedstudy.early_stopping_simulation import load_task_curves
 from seedstudy.figures import early_stopping_correlation as plots
 from seedstudy.logs import log_to
+from seedstudy.recipes import facets, per_recipe
 
 log_to(snakemake.log[0])
 REPORT = Path(__file__).resolve().parents[1] / "report"  # captions, shared with the report
 study = json.load(open(snakemake.input.study))
-task_curves, skipped = load_task_curves(pd.read_parquet(snakemake.input.curves))
+
+
+def correlation(curves):
+    task_curves, skipped = load_task_curves(curves)
+    counts = "; ".join(f"{c.task}: {c.n_completed} completed trials, K = {c.n_points}" for c in task_curves)
+    return correlation_table(task_curves, sigma=snakemake.params.sigma), skipped, counts
+
+
+table, skipped, counts = per_recipe(correlation, pd.read_parquet(snakemake.input.curves))  # per recipe
 for task, reason in skipped.items():
     logging.warning("early stopping correlation: %s skipped: %s", task, reason)
-table = correlation_table(task_curves, sigma=snakemake.params.sigma)
 table.to_csv(snakemake.output.table, index=False)
-counts = "; ".join(f"{c.task}: {c.n_completed} completed trials, K = {c.n_points}" for c in task_curves)
 figures.save(
-    plots.rank_correlation(table, skipped),
+    plots.rank_correlation(facets(table), skipped),
     snakemake.output.figure,
     *figures.captioned(REPORT, "early_stopping_correlation", snakemake.config, study, f"Trials: {counts}."),
 )

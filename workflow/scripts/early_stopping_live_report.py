@@ -7,12 +7,13 @@ import pandas as pd
 from seedstudy import figures
 from seedstudy.figures.early_stopping_live import compute_spent
 from seedstudy.logs import log_to
+from seedstudy.recipes import facets
 
 log_to(snakemake.log[0])
 REPORT = Path(__file__).resolve().parents[1] / "report"  # captions, shared with the report
 table = pd.DataFrame([json.load(open(path)) for path in snakemake.input.live])
 table.to_csv(snakemake.output.table, index=False)
 figures.save(
-    compute_spent(table), snakemake.output.figure,
+    compute_spent(facets(table)), snakemake.output.figure,
     *figures.captioned(REPORT, "early_stopping_live", snakemake.config, json.load(open(snakemake.input.study))),
 )

@@ -16,7 +16,10 @@ try:
             snakemake.config["runtime"],
             threads=snakemake.threads,
             checkpoint_path=snakemake.params.checkpoint,
-            tensorboard_dir=f"results/tensorboard/{snakemake.wildcards.task}/{Path(snakemake.output.trial).stem}",
+            tensorboard_dir=(
+                f"results/tensorboard/{snakemake.wildcards.recipe_dir}{snakemake.wildcards.task}/"
+                f"{Path(snakemake.output.trial).stem}"
+            ),
         ),
         stop_at_fraction=snakemake.params.get("fraction"),
     )

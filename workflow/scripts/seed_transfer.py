@@ -7,6 +7,7 @@ import pandas as pd
 from seedstudy import figures, seed_transfer
 from seedstudy.figures import seed_transfer as plots
 from seedstudy.logs import log_to
+from seedstudy.recipes import facets, per_recipe
 
 log_to(snakemake.log[0])
 REPORT = Path(__file__).resolve().parents[1] / "report"  # captions, shared with the report
@@ -14,19 +15,22 @@ study = json.load(open(snakemake.input.study))
 trials = pd.read_parquet(snakemake.input.trials)
 permutations, seed = snakemake.params.permutations, snakemake.params.seed
 
-seed_transfer.seed_means_table(trials).to_csv(snakemake.output.means, index=False)
-pairs = seed_transfer.pairs_table(trials, permutations, seed)
+per_recipe(seed_transfer.seed_means_table, trials).to_csv(snakemake.output.means, index=False)
+pairs = per_recipe(seed_transfer.pairs_table, trials, permutations, seed)
 pairs.to_csv(snakemake.output.pairs, index=False)
-concordance = seed_transfer.concordance_table(trials, permutations, seed)
+concordance = per_recipe(seed_transfer.concordance_table, trials, permutations, seed)
 concordance.to_csv(snakemake.output.concordance, index=False)
-best = seed_transfer.best_seed_ranks(trials)
+best = per_recipe(seed_transfer.best_seed_ranks, trials)
 best.to_csv(snakemake.output.best_seeds, index=False)
 
+# the tasks of the heat maps: with several recipes a row per task and recipe (pairs within a recipe)
+drawn = facets(pairs)
+tasks = sorted(set(drawn["task_a"]) | set(drawn["task_b"])) if "task_a" in drawn else trials["task"].unique()
 figures.save(
-    plots.transfer_matrices(pairs, concordance, trials["task"].unique()), snakemake.output.figure,
+    plots.transfer_matrices(drawn, facets(concordance), tasks), snakemake.output.figure,
     *figures.captioned(REPORT, "seed_transfer", snakemake.config, study),
 )
 figures.save(
-    plots.transfer_table_page(pairs, best), snakemake.output.table_figure,
+    plots.transfer_table_page(facets(pairs), facets(best)), snakemake.output.table_figure,
     *figures.captioned(REPORT, "seed_transfer_table", snakemake.config, study),
 )

@@ -7,6 +7,7 @@ import pandas as pd
 from seedstudy import figures
 from seedstudy.figures import variance_components as plots
 from seedstudy.logs import log_to
+from seedstudy.recipes import facets, per_recipe
 from seedstudy.variance_components import anova_table, variance_components_table
 
 log_to(snakemake.log[0])
@@ -15,16 +16,16 @@ study = json.load(open(snakemake.input.study))
 trials = pd.read_parquet(snakemake.input.trials)
 level, samples = snakemake.params.level, snakemake.params.samples
 
-anova = anova_table(trials)
+anova = per_recipe(anova_table, trials)
 anova.to_csv(snakemake.output.anova, index=False)
-table = variance_components_table(trials, level=level, samples=samples, seed=snakemake.params.seed)
+table = per_recipe(variance_components_table, trials, level=level, samples=samples, seed=snakemake.params.seed)
 table.to_csv(snakemake.output.table, index=False)
 
 figures.save(
-    plots.variance_shares(table), snakemake.output.figure,
+    plots.variance_shares(facets(table)), snakemake.output.figure,
     *figures.captioned(REPORT, "variance_components", snakemake.config, study),
 )
 figures.save(
-    plots.variance_table_page(table, anova), snakemake.output.table_figure,
+    plots.variance_table_page(facets(table), facets(anova)), snakemake.output.table_figure,
     *figures.captioned(REPORT, "variance_components_table", snakemake.config, study),
 )

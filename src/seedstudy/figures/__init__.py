@@ -30,6 +30,11 @@ def study_caption(study: dict) -> str:
             f"{task_label(task)} {info['init_seeds']}x{info['order_seeds']} seeds, {info['n']} trials, "
             f"{info['train_size']} train / {info['dev_size']} dev"
         )
+    recipes = study.get("recipes") or []
+    if len(recipes) > 1:  # several recipes: each runs the same grid (n counts all of them)
+        return (
+            f"{study.get('study', 'seedstudy')}: recipes {', '.join(recipes)} on " + "; ".join(parts)
+        )
     return f"{study.get('study', 'seedstudy')}: {study['model']} fine-tuned on " + "; ".join(parts)
 
 
