@@ -2,7 +2,6 @@
 recipe recomputes, and the DAG of config/recipes.yaml (3 recipes x 2 tasks x 625 trials)."""
 
 import copy
-import importlib.util
 import re
 import subprocess
 import sys
@@ -19,8 +18,6 @@ pytestmark = pytest.mark.workflow
 
 TINY_RECIPES = REPO / "tests" / "config" / "tiny_recipes.yaml"
 RECIPES_CONFIG = REPO / "config" / "recipes.yaml"
-# config/recipes.yaml's `reinit` recipe sets training.reinit_layers: its DAG needs a schema that has it
-HAS_REINIT_LAYERS = "reinit_layers" in studies._schema()["$defs"]["training"]["properties"]
 
 
 def variant(tmp_path, name, change):
@@ -120,7 +117,6 @@ def test_an_invalid_recipe_stops_before_any_job(tmp_path, glue):
 
 
 @pytest.mark.slow
-@pytest.mark.skipif(not HAS_REINIT_LAYERS, reason="config/recipes.yaml's reinit recipe needs training.reinit_layers in the schema")
 def test_recipes_config_dag_asks_for_a_gpu_per_trial(tmp_path, glue):
     """config/recipes.yaml with the SLURM profile: 3 recipes x (RTE, MRPC) x 25 x 25 = 3,750 trial
     jobs, each asking for one GPU; BERT-large's data prepared once per task for all recipes."""
@@ -152,17 +148,10 @@ def test_recipes_config_is_the_classic_comparison():
     assert config["recipes"]["reinit"]["training"]["reinit_layers"] == 2
     for task in config["tasks"].values():
         assert studies.parse_seeds(task["init_seeds"]) == studies.parse_seeds(task["order_seeds"]) == list(range(1, 26))
-    if HAS_REINIT_LAYERS:
-        validated = studies.validate(copy.deepcopy(config), check_files=False)
-        assert len(studies.recipe_trials(validated)) == 3750
+    validated = studies.validate(copy.deepcopy(config), check_files=False)
+    assert len(studies.recipe_trials(validated)) == 3750
 
 
-# the comparison of recipes (seedstudy.recipe_comparison, workflow/rules/recipe_comparison.smk)
-HAS_COMPARISON = importlib.util.find_spec("seedstudy.recipe_comparison") is not None
-needs_comparison = pytest.mark.skipif(not HAS_COMPARISON, reason="needs seedstudy.recipe_comparison")
-
-
-@needs_comparison
 def test_the_comparison_runs_only_with_two_recipes_or_more(tmp_path, glue):
     assert planned(tmp_path / "recipes", configfile=TINY_RECIPES)["recipe_comparison"] == 1
     assert "recipe_comparison" not in planned(tmp_path / "plain")
@@ -171,7 +160,6 @@ def test_the_comparison_runs_only_with_two_recipes_or_more(tmp_path, glue):
 
 
 @pytest.mark.slow
-@needs_comparison
 def test_the_comparison_tables_and_pages_are_in_all_pdf(study):
     results = study / "results"
     differences = pd.read_csv(results / "tables" / "recipe_comparison_differences.csv")
@@ -183,3 +171,20 @@ def test_the_comparison_tables_and_pages_are_in_all_pdf(study):
     pdf = PdfReader(results / "figures" / "all.pdf")
     text = " ".join(page.extract_text() for page in pdf.pages)
     assert "Recipes compared on the paired seed grid" in text and "Recipes compared: decisions" in text
+
+
+@pytest.mark.slow
+def test_per_example_analyses_run_per_recipe_with_the_multi_bootstrap(study):
+    """With recipes, the per-example tables have a row per recipe (not the recipes pooled), and
+    every pair of recipes gets the multi-bootstrap over seeds and dev examples together."""
+    tables = study / "results" / "tables"
+    coverage = pd.read_csv(tables / "predictions_coverage.csv")
+    assert sorted(coverage["recipe"]) == ["debiased", "paper"] and (coverage["with_predictions"] == 4).all()
+    noise = pd.read_csv(tables / "evaluation_noise_trials.csv")
+    assert noise.groupby("recipe").size().to_dict() == {"debiased": 4, "paper": 4}
+    multi = pd.read_csv(tables / "multi_bootstrap.csv")
+    assert set(multi["score"]) == {"best", "final"} and (multi["n_cells"] == 4).all()
+    differences = pd.read_csv(tables / "recipe_comparison_differences.csv")
+    merged = multi.merge(differences, on=["task", "score", "recipe_a", "recipe_b"], suffixes=("_multi", ""))
+    assert len(merged) == 2  # the same pairs, the same way round
+    assert (merged["mean_diff_multi"] - merged["mean_diff"]).abs().max() < 1e-12

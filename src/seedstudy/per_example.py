@@ -10,13 +10,14 @@ evaluation, which leaves its best and final scores as the trials table has them.
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from . import evaluation_noise, flipping, held_out, predictions
+from . import evaluation_noise, flipping, held_out, multi_bootstrap, predictions
 from .aggregate import finished_trials
 from .data import _read_saved_split
 from .predictions import REGRESSION_METRICS, weighted_scores
@@ -34,7 +35,10 @@ COLUMNS = {
     "flipping_examples": ["task", "example", "share_right", "kind", "flip", "label", "text"],
     "flipping_summary": ["task", "trials", "examples", "always_right", "always_wrong", "unstable",
                          "unstable_share_of_dev", "unstable_share_of_disagreements"],
+    "multi_bootstrap": ["task", "score", "recipe_a", "recipe_b", "n_cells", "mean_diff", "multi_low", "multi_high",
+                        "p_outperform", "multi_p_low", "multi_p_high", "multi_p_value"],
 }
+TABLES = tuple(name for name in COLUMNS if name != "multi_bootstrap") + ("evaluation_noise", "evaluation_noise_sentences")
 
 
 @dataclass
@@ -145,3 +149,45 @@ def analyse(trials: pd.DataFrame, dev: dict[str, dict], selection_split: float |
     else:
         out["evaluation_noise_sentences"] = pd.DataFrame(columns=["task", "score", "sentence"])
     return out
+
+
+def _scored(loaded: TaskPredictions, labels) -> dict[str, np.ndarray]:
+    """The final predictions and those of the best evaluation (chosen on the whole dev set) of
+    every trial: [trials, examples] each."""
+    metric = str(loaded.trials["metric"].iloc[0])
+    regression = metric in REGRESSION_METRICS
+    classes = None if regression else int(max(labels.max(), loaded.array.max())) + 1
+    best = np.argmax(weighted_scores(loaded.array, labels, metric, n_classes=classes), axis=1)
+    return {"final": loaded.array[:, -1], "best": loaded.array[np.arange(len(best)), best]}
+
+
+def multi_bootstrap_table(trials: pd.DataFrame, dev: dict[str, dict], level: float = 0.95, samples: int = 1000,
+                          seed: int = 0) -> pd.DataFrame:
+    """Every pair of recipes per task, on final and best-found score: the multi-bootstrap of the
+    paired difference (seeds and dev examples resampled together) over the cells both recipes have
+    predictions for. Empty (with its columns) for a study of one recipe."""
+    rows = []
+    if "recipe" not in trials or trials["recipe"].nunique() < 2:
+        return pd.DataFrame(columns=COLUMNS["multi_bootstrap"])
+    keys = ["init_seed", "order_seed", "dropout_seed"]
+    for task, group in trials.groupby("task", sort=True):
+        names = list(pd.unique(group["recipe"]))
+        loaded = {name: load_task(group[group["recipe"] == name]) for name in names}
+        labels = dev[task]["labels"]
+        for a, b in itertools.combinations(names, 2):
+            if len(loaded[a].trials) == 0 or len(loaded[b].trials) == 0:
+                continue
+            metric = str(loaded[a].trials["metric"].iloc[0])
+            cells = loaded[a].trials[keys].reset_index().merge(loaded[b].trials[keys].reset_index(), on=keys,
+                                                                suffixes=("_a", "_b"))
+            if len(cells) < 2:
+                continue
+            scored_a, scored_b = _scored(loaded[a], labels), _scored(loaded[b], labels)
+            classes = None if metric in REGRESSION_METRICS else int(max(labels.max(), loaded[a].array.max(),
+                                                                          loaded[b].array.max())) + 1
+            for score in ("best", "final"):
+                result = multi_bootstrap.pair(scored_a[score][cells["index_a"]], scored_b[score][cells["index_b"]], labels,
+                                              metric, cells["init_seed"], cells["order_seed"], samples, seed, level,
+                                              classes)
+                rows.append({"task": task, "score": score, "recipe_a": a, "recipe_b": b, **result})
+    return pd.DataFrame(rows, columns=COLUMNS["multi_bootstrap"])

@@ -1,7 +1,9 @@
 # Per-example predictions: held-out selection (Table 1 and the expected-max curves chosen on one
 # part of the dev set and scored on the other), seed noise against evaluation noise, and the
-# examples that flip with the seed. Trials without a predictions file (run before predictions were
-# kept, or store_predictions: none) are left out, and the coverage table says so.
+# examples that flip with the seed; with several recipes, each recipe on its own, and every pair
+# compared by the multi-bootstrap (seeds and dev examples resampled together). Trials without a
+# predictions file (run before predictions were kept, or store_predictions: none) are left out,
+# and the coverage table says so.
 
 
 rule per_example:
@@ -17,6 +19,7 @@ rule per_example:
         noise="results/tables/evaluation_noise.csv",
         flipping="results/tables/flipping_examples.csv",
         flipping_summary="results/tables/flipping_summary.csv",
+        multi_bootstrap="results/tables/multi_bootstrap.csv",
         held_out_figure=report(
             "results/figures/held_out_table.pdf",
             caption="../report/held_out_table.rst",

@@ -9,6 +9,7 @@ from seedstudy.figures import evaluation_noise as noise_plots
 from seedstudy.figures import flipping as flipping_plots
 from seedstudy.figures import held_out as held_out_plots
 from seedstudy.logs import log_to
+from seedstudy.recipes import facets, per_recipe
 
 log_to(snakemake.log[0])
 REPORT = Path(__file__).resolve().parents[1] / "report"  # captions, shared with the report
@@ -16,13 +17,20 @@ study = json.load(open(snakemake.input.study))
 trials = pd.read_parquet(snakemake.input.trials)
 dev = {task: per_example.dev_examples(folder) for task, folder in zip(snakemake.params.tasks, snakemake.input.data)}
 p = snakemake.params
-tables = per_example.analyse(trials, dev, p.selection_split, p.level, p.samples, p.seed)
+# once per recipe (a first column `recipe` with several), then every pair of recipes with seeds and examples resampled
+tables = dict(zip(per_example.TABLES, per_recipe(
+    lambda t: tuple(per_example.analyse(t, dev, p.selection_split, p.level, p.samples, p.seed)[k] for k in per_example.TABLES),
+    trials)))
+tables["multi_bootstrap"] = per_example.multi_bootstrap_table(trials, dev, p.level, p.samples, p.seed)
 
 out = snakemake.output
 for name, path in [("coverage", out.coverage), ("held_out", out.held_out), ("held_out_curves", out.held_out_curves),
                    ("trial_noise", out.trial_noise), ("evaluation_noise", out.noise),
-                   ("flipping_examples", out.flipping), ("flipping_summary", out.flipping_summary)]:
+                   ("flipping_examples", out.flipping), ("flipping_summary", out.flipping_summary),
+                   ("multi_bootstrap", out.multi_bootstrap)]:
     tables[name].to_csv(path, index=False)
+# the figures draw a facet per task (and recipe, with several)
+tables = {name: facets(table) if "task" in table else table for name, table in tables.items()}
 
 coverage = tables["coverage"]
 skipped = {row.task: row.note for row in coverage.itertuples() if row.with_predictions == 0}
