@@ -352,6 +352,8 @@ def prepare(
     if custom is not None:
         meta["task_type"] = task.kind
         meta["metrics"] = list(task.metrics)
+        meta["custom"] = custom  # its files' SHA-256 among it: `prepared_is_current`
+        meta["requested_sizes"] = {"train": train_size, "dev": dev_size}
     write_json_atomic(out_dir / "meta.json", meta)
     return meta
 
@@ -415,6 +417,29 @@ def load_prepared(path: str | os.PathLike) -> PreparedData:
 
     extra = {name: to_split(name) for name in meta["sizes"] if name not in SPLITS}
     return PreparedData(train=to_split("train"), dev=to_split("dev"), meta=meta, extra_dev=extra)
+
+
+def prepared_is_current(folder: str | os.PathLike, spec: dict) -> bool:
+    """Whether a prepared folder was made from the data spec as it is now, as far as its meta
+    records it: for a task of one's own data, the definition with its files' SHA-256, the model,
+    max_length and the subsample. GLUE tasks (and a folder not there yet) count as current.
+
+    The workflow gives a trial its prepared data as an `ancient` input only when it is current:
+    Snakemake never looks at the parameters of a job below one that reruns through an ancient
+    input, so a changed data file, which reruns prepare_data, must rerun the trials through
+    their input."""
+    if "custom" not in spec:
+        return True
+    meta_path = Path(folder) / "meta.json"
+    if not meta_path.is_file():
+        return True
+    with open(meta_path) as handle:
+        meta = json.load(handle)
+    recorded = (meta.get("custom"), meta.get("model"), meta.get("max_length"), meta.get("subsample_seed"),
+                meta.get("requested_sizes"))
+    wanted = (spec["custom"], spec["model"], spec["max_length"], spec["subsample_seed"],
+              {"train": spec["train_size"], "dev": spec["dev_size"]})
+    return json.loads(json.dumps(recorded)) == json.loads(json.dumps(wanted))
 
 
 def prepare_from_spec(spec: dict, out_dir, glue_dir=None, metric: str | None = None) -> dict:

@@ -12,6 +12,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.io import is_flagged
 
 from seedstudy import study
+from seedstudy.data import prepared_is_current
 from seedstudy.models import slug
 
 # Validate the config before anything runs (seedstudy.study.validate: the schema with its defaults
@@ -73,7 +74,11 @@ def checkpoint_path(wildcards):
 
 
 def finetune_inputs(wildcards):
-    inputs = {"data": ancient(data_dir(wildcards))}
+    # ancient: re-preparing identical data reruns no trial; not when the prepared data are of
+    # other data files than the task's now (seedstudy.data.prepared_is_current)
+    folder = data_dir(wildcards)
+    current = prepared_is_current(folder, study.data_spec(config, wildcards.task))
+    inputs = {"data": ancient(folder) if current else folder}
     if early_stopping(wildcards.task):
         # continue only after the selection: the survivors resume from their partial checkpoints
         inputs["selection"] = f"results/early_stopping/{wildcards.task}/selection.json"
