@@ -61,7 +61,8 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
     try:
         if suffix in (".csv", ".tsv"):
             # every cell as text: labels are converted below, texts stay as written ("007", "1e3")
-            frame = pd.read_csv(path, sep="," if suffix == ".csv" else "\t", dtype=str, keep_default_na=False)
+            frame = pd.read_csv(path, sep="," if suffix == ".csv" else "\t", dtype=str, keep_default_na=False,
+                                encoding="utf-8-sig")
             frame = frame.replace("", np.nan)  # an empty cell is missing
         elif suffix == ".json":
             frame = pd.read_json(path, orient="records", dtype=False)
