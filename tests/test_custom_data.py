@@ -297,5 +297,3 @@ def test_prepared_data_of_other_files_are_not_current(tmp_path):
     assert not prepared_is_current(folder, study.data_spec(cfg, "reviews"))
     write(review_frame(12, offset=7), tmp_path / "train.csv")
     assert not prepared_is_current(folder, study.data_spec(config(tmp_path, train, dev), "reviews"))
-    glue = study.validate({"tasks": {"sst2": {"init_seeds": [1], "order_seeds": [1]}}}, check_files=False)
-    assert prepared_is_current(folder, study.data_spec(glue, "sst2"))  # GLUE tasks: as before

@@ -217,3 +217,24 @@ def test_multiclass_metrics_by_hand():
 def test_glue_task_with_a_metric_of_another_type_is_named():
     with pytest.raises(study.ConfigError, match=r"`tasks.stsb.metric`: 'accuracy' is not a metric of stsb \(pearson"):
         study.validate({"tasks": {"stsb": {"init_seeds": [1], "order_seeds": [1], "metric": "accuracy"}}}, check_files=False)
+
+
+def test_prepared_glue_data_of_another_spec_are_not_current(glue_root, tmp_path):
+    from seedstudy.data import prepare_from_spec, prepared_is_current
+
+    root, _ = glue_root
+    cfg = study.validate({"data": {"source": "local", "glue_dir": str(root)},
+                          "tasks": {"qnli": {"init_seeds": [1], "order_seeds": [1], "train_size": 10}},
+                          "training": {"max_length": 32}}, check_files=False)
+    folder = tmp_path / "qnli"
+    prepare_from_spec(study.data_spec(cfg, "qnli"), folder, glue_dir=str(root))
+    assert prepared_is_current(folder, study.data_spec(cfg, "qnli"))
+    for key, value in (("train_size", 12), ("dev_size", 4)):
+        other = study.validate({**cfg, "tasks": {"qnli": {**cfg["tasks"]["qnli"], key: value}}}, check_files=False)
+        assert not prepared_is_current(folder, study.data_spec(other, "qnli")), key
+    larger = study.validate({**cfg, "tasks": {"qnli": {**cfg["tasks"]["qnli"], "dev_size": 100}}}, check_files=False)
+    assert prepared_is_current(folder, study.data_spec(larger, "qnli"))  # 16 dev examples: all, as before
+    longer = study.validate({**cfg, "training": {**cfg["training"], "max_length": 64}}, check_files=False)
+    assert not prepared_is_current(folder, study.data_spec(longer, "qnli"))
+    hub = study.validate({**cfg, "data": {**cfg["data"], "source": "hub"}}, check_files=False)
+    assert not prepared_is_current(folder, study.data_spec(hub, "qnli"))

@@ -421,25 +421,31 @@ def load_prepared(path: str | os.PathLike) -> PreparedData:
 
 def prepared_is_current(folder: str | os.PathLike, spec: dict) -> bool:
     """Whether a prepared folder was made from the data spec as it is now, as far as its meta
-    records it: for a task of one's own data, the definition with its files' SHA-256, the model,
-    max_length and the subsample. GLUE tasks (and a folder not there yet) count as current.
+    records it: the model, max_length, the subsample (seed and sizes), the source (the Hub or
+    files) and, for a task of one's own data, its definition with its files' SHA-256. A folder
+    not there yet counts as current.
 
     The workflow gives a trial its prepared data as an `ancient` input only when it is current:
     Snakemake never looks at the parameters of a job below one that reruns through an ancient
-    input, so a changed data file, which reruns prepare_data, must rerun the trials through
-    their input."""
-    if "custom" not in spec:
-        return True
+    input, so a change that reruns prepare_data (a data file, max_length, a subsample size) must
+    rerun the trials through their input, in the same run."""
     meta_path = Path(folder) / "meta.json"
     if not meta_path.is_file():
         return True
     with open(meta_path) as handle:
         meta = json.load(handle)
-    recorded = (meta.get("custom"), meta.get("model"), meta.get("max_length"), meta.get("subsample_seed"),
-                meta.get("requested_sizes"))
-    wanted = (spec["custom"], spec["model"], spec["max_length"], spec["subsample_seed"],
-              {"train": spec["train_size"], "dev": spec["dev_size"]})
-    return json.loads(json.dumps(recorded)) == json.loads(json.dumps(wanted))
+    if (meta.get("model"), meta.get("max_length"), meta.get("subsample_seed")) != (
+            spec["model"], spec["max_length"], spec["subsample_seed"]):
+        return False
+    if "custom" in spec:
+        wanted = (spec["custom"], {"train": spec["train_size"], "dev": spec["dev_size"]})
+        return json.loads(json.dumps((meta.get("custom"), meta.get("requested_sizes")))) == json.loads(json.dumps(wanted))
+    for split, recorded in meta.get("subsample", {}).items():
+        size = spec["train_size"] if split == "train" else spec["dev_size"]
+        if recorded["used"] != (recorded["total"] if size is None else min(size, recorded["total"])):
+            return False
+    from_hub = all("hub" in source for source in meta.get("source", {}).values())
+    return from_hub == (spec["source"] == "hub")
 
 
 def prepare_from_spec(spec: dict, out_dir, glue_dir=None, metric: str | None = None) -> dict:

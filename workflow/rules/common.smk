@@ -75,7 +75,7 @@ def checkpoint_path(wildcards):
 
 def finetune_inputs(wildcards):
     # ancient: re-preparing identical data reruns no trial; not when the prepared data are of
-    # other data files than the task's now (seedstudy.data.prepared_is_current)
+    # another data spec than the task's now (seedstudy.data.prepared_is_current)
     folder = data_dir(wildcards)
     current = prepared_is_current(folder, study.data_spec(config, wildcards.task))
     inputs = {"data": ancient(folder) if current else folder}
