@@ -73,12 +73,16 @@ def checkpoint_path(wildcards):
     return os.path.join(CHECKPOINT_DIR, wildcards.task, f"{stem(wildcards)}.pt")
 
 
-def finetune_inputs(wildcards):
-    # ancient: re-preparing identical data reruns no trial; not when the prepared data are of
-    # another data spec than the task's now (seedstudy.data.prepared_is_current)
+def trial_data(wildcards):
+    """A trial's prepared data, `ancient` (re-preparing identical data reruns no trial) unless
+    they are of another data spec than the task's now (seedstudy.data.prepared_is_current)."""
     folder = data_dir(wildcards)
     current = prepared_is_current(folder, study.data_spec(config, wildcards.task))
-    inputs = {"data": ancient(folder) if current else folder}
+    return ancient(folder) if current else folder
+
+
+def finetune_inputs(wildcards):
+    inputs = {"data": trial_data(wildcards)}
     if early_stopping(wildcards.task):
         # continue only after the selection: the survivors resume from their partial checkpoints
         inputs["selection"] = f"results/early_stopping/{wildcards.task}/selection.json"
