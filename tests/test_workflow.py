@@ -138,6 +138,13 @@ def test_a_hyperparameter_reruns_exactly_the_affected_trials(study):
     assert jobs["finetune"] == 4 and jobs["prepare_data"] == 0
 
 
+def test_a_data_setting_reruns_the_data_and_its_trials_in_one_run(study):
+    """max_length reruns prepare_data; the trials below it rerun in the same run (their data
+    input is not `ancient` while the prepared data are of another spec)."""
+    jobs = planned(study, "--config", "training={'max_length': 24}")
+    assert jobs["prepare_data"] == 1 and jobs["finetune"] == 4
+
+
 def test_live_early_stopping_continues_the_best_exactly(study, tmp_path):
     """4 trials to half of training, the best 2 continued: their result files are byte-identical
     to the same trials of the tiny study run without stopping; the other 2 stay stopped."""

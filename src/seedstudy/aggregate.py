@@ -8,8 +8,9 @@
 
 A trial is *diverged* when its loss became non-finite (its scores are those of the last
 evaluation before that), *stopped* when live early stopping ended it early (partial curve), and
-*failed* when it diverged or its final score is at or below the majority-class score of the dev
-set plus a tolerance.
+*failed* when it diverged or its final score is at or below the score of the trivial baseline
+plus a tolerance (column `majority`: the most frequent dev label of a classification, the train
+mean of a regression; every metric is higher-is-better).
 """
 
 from __future__ import annotations

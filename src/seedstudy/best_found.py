@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .tasks import get_task
+from .tasks import reported_scores
 
 
 def best_found_table(trials: pd.DataFrame, model: str) -> pd.DataFrame:
@@ -21,10 +21,11 @@ def best_found_table(trials: pd.DataFrame, model: str) -> pd.DataFrame:
             "best_init_seed": int(best["init_seed"]),
             "best_order_seed": int(best["order_seed"]),
             "mean_best_found": 100 * float(group["best"].mean()),
+            # the trivial baseline: majority class, or the train mean of a regression
             "majority_baseline": 100 * float(group["majority"].iloc[0]),
             "n_trials": len(group),
         }
-        for source, value in get_task(task).reported.items():
+        for source, value in reported_scores(task).items():
             row[f"reported BERT-large ({source})"] = value
         rows.append(row)
     return pd.DataFrame(rows)

@@ -33,7 +33,8 @@ def prepare_task(cfg: dict, task: str, out: Path) -> dict:
     from . import study
     from .data import prepare_from_spec
 
-    return prepare_from_spec(study.data_spec(cfg, task), out, glue_dir=cfg["data"]["glue_dir"])
+    return prepare_from_spec(study.data_spec(cfg, task), out, glue_dir=cfg["data"]["glue_dir"],
+                             metric=study.task_metric(cfg, task))
 
 
 def cmd_prepare(args) -> int:
@@ -97,7 +98,7 @@ def train_size(cfg: dict, task: str, data: Path | None = None) -> int:
     if data is not None:
         return len(load_prepared(data).train)
     spec = study.data_spec(cfg, task)
-    return split_size(task, "train", cfg["data"]["glue_dir"], spec["source"], spec["train_size"])
+    return split_size(task, "train", cfg["data"]["glue_dir"], spec["source"], spec["train_size"], spec.get("custom"))
 
 
 def cmd_schedule(args) -> int:

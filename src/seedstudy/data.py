@@ -1,8 +1,17 @@
-"""GLUE data: read (local TSVs or the Hub), check, subsample, tokenize once, cache on disk.
+"""Task data: read (GLUE TSVs, the Hub, or one's own files: `custom_data`), check, subsample,
+tokenize once, cache on disk.
 
-A prepared task is a folder written by `prepare()`: the tokenized train and dev splits as a
-`datasets.DatasetDict` (Arrow files) plus `meta.json` recording where the data came from, the
-subsample, the majority-class scores and a fingerprint of the tokenized content.
+A prepared task is a folder written by `prepare()`: the tokenized train and dev splits (MNLI:
+also `dev_mismatched`) as a `datasets.DatasetDict` (Arrow files) plus `meta.json` recording where
+the data came from (file path and SHA-256, or the Hub dataset), the subsample, the scores of the
+trivial baseline and a fingerprint of the tokenized content; one's own classification task also
+records its label names (`label_names`: the label of each id, sorted) and a regression the
+baseline's prediction (`baseline`).
+
+The trivial baseline (the trials' `majority` scores; a run at or below it has *failed*): for a
+classification, the constant prediction of the most frequent label of the dev split (ties: the
+smaller id); for a regression, the constant prediction of the mean of the train labels, whose
+Pearson and Spearman correlation are 0 by definition (`metrics`).
 """
 
 from __future__ import annotations
@@ -10,18 +19,17 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
 from . import metrics
 from .store import write_json_atomic
-from .tasks import Task, get_task
+from .tasks import Task, custom_task, get_task, score_suffix
 
 SPLITS = ("train", "dev")
 HUB_DATASET = "nyu-mll/glue"
-HUB_SPLIT = {"train": "train", "dev": "validation"}
 
 
 class DataError(ValueError):
@@ -38,7 +46,7 @@ def resolve_glue_dir(configured: str | os.PathLike | None) -> Path | None:
 
 
 def glue_file(glue_dir: Path, task: Task, split: str) -> Path:
-    return Path(glue_dir) / task.glue_dir_name / f"{split}.tsv"
+    return Path(glue_dir) / task.glue_dir_name / task.glue_file_name(split)
 
 
 def check_glue_files(glue_dir: Path, task: Task) -> None:
@@ -49,7 +57,7 @@ def check_glue_files(glue_dir: Path, task: Task) -> None:
             f"GLUE folder {glue_dir} does not exist (set `data: glue_dir:` in the config or the "
             f"GLUE_DIR environment variable to a folder holding <TASK>/train.tsv and <TASK>/dev.tsv)"
         )
-    for split in SPLITS:
+    for split in task.splits:
         path = glue_file(glue_dir, task, split)
         if not path.is_file():
             raise DataError(f"{path}: GLUE file for task {task.name!r} ({split} split) not found")
@@ -58,11 +66,12 @@ def check_glue_files(glue_dir: Path, task: Task) -> None:
 # ------------------------------------------------------------------------------ reading TSVs
 
 
-def read_glue_tsv(path: str | os.PathLike, task: Task) -> dict[str, list]:
+def read_glue_tsv(path: str | os.PathLike, task: Task, split: str | None = None) -> dict[str, list]:
     """Read one split of the original GLUE TSV layout into columns {text fields..., label}.
 
-    Reads without quote processing (some sentences contain `"`), checks the header, the number
-    of fields on every line, the labels and the encoding; every error names the file and line.
+    Reads without quote processing (some sentences contain `"`), checks the header (the split's
+    own where a task's files differ: MNLI's dev files hold five annotator labels), the number of
+    fields on every line, the labels and the encoding; every error names the file and line.
     """
     path = Path(path)
     if not path.is_file():
@@ -73,13 +82,14 @@ def read_glue_tsv(path: str | os.PathLike, task: Task) -> dict[str, list]:
     lines = raw.split(b"\n")
     if lines[-1] == b"":
         lines.pop()
-    n_fields = len(task.tsv_header) if task.tsv_header else max(task.tsv_columns.values()) + 1
+    expected_header = task.header(split)
+    n_fields = len(expected_header) if expected_header else max(task.tsv_columns.values()) + 1
     columns: dict[str, list] = {name: [] for name in (*task.text_fields, "label")}
     first_data_line = 1
-    if task.tsv_header is not None:
+    if expected_header is not None:
         header = _decode(lines[0], path, 1).lstrip("\ufeff").rstrip("\r").split("\t")
-        if tuple(header) != task.tsv_header:
-            _raise_bad_header(path, header, task)
+        if tuple(header) != expected_header:
+            _raise_bad_header(path, header, expected_header)
         first_data_line = 2
     for lineno, line in enumerate(lines[first_data_line - 1 :], start=first_data_line):
         text = _decode(line, path, lineno).rstrip("\r")
@@ -93,17 +103,31 @@ def read_glue_tsv(path: str | os.PathLike, task: Task) -> dict[str, list]:
                 f"found {len(fields)}{hint}"
             )
         label_text = fields[task.tsv_columns["label"]].strip()
-        if label_text not in task.tsv_labels:
+        if task.is_regression:
+            columns["label"].append(_score(label_text, path, lineno, task))
+        elif label_text not in task.tsv_labels:
             raise DataError(
                 f"{path}, line {lineno}: label {label_text!r} is not one of "
                 f"{sorted(task.tsv_labels)} for task {task.name!r}"
             )
-        columns["label"].append(task.tsv_labels[label_text])
+        else:
+            columns["label"].append(task.tsv_labels[label_text])
         for name in task.text_fields:
             columns[name].append(fields[task.tsv_columns[name]])
     if not columns["label"]:
         raise DataError(f"{path}: no examples after the header")
     return columns
+
+
+def _score(text: str, path: Path, lineno: int, task: Task) -> float:
+    """A regression label: a finite number."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = None
+    if value is None or not np.isfinite(value):
+        raise DataError(f"{path}, line {lineno}: score {text!r} is not a finite number (task {task.name!r} is a regression)")
+    return value
 
 
 def _decode(line: bytes, path: Path, lineno: int) -> str:
@@ -116,19 +140,19 @@ def _decode(line: bytes, path: Path, lineno: int) -> str:
         ) from None
 
 
-def _raise_bad_header(path: Path, header: list[str], task: Task) -> None:
+def _raise_bad_header(path: Path, header: list[str], expected: tuple[str, ...]) -> None:
     if len(header) == 1 and ("," in header[0] or ";" in header[0]):
         raise DataError(
             f"{path}, line 1: header {header[0]!r} has no tab; GLUE files are tab-separated"
         )
-    missing = [name for name in task.tsv_header if name not in header]
+    missing = [name for name in expected if name not in header]
     if missing:
         raise DataError(
-            f"{path}, line 1: missing column(s) {missing}; expected header {list(task.tsv_header)}, "
+            f"{path}, line 1: missing column(s) {missing}; expected header {list(expected)}, "
             f"found {header}"
         )
     raise DataError(
-        f"{path}, line 1: expected header {list(task.tsv_header)}, found {header}"
+        f"{path}, line 1: expected header {list(expected)}, found {header}"
     )
 
 
@@ -137,13 +161,22 @@ def read_hub_split(task: Task, split: str) -> dict[str, list]:
     import datasets
 
     try:
-        dataset = datasets.load_dataset(HUB_DATASET, task.hub_config, split=HUB_SPLIT[split])
+        dataset = datasets.load_dataset(HUB_DATASET, task.hub_config, split=task.hub_split(split))
     except Exception as error:  # network, missing cache: say what to do instead
         raise DataError(
             f"could not load {HUB_DATASET}/{task.hub_config} ({split}) from the Hugging Face Hub: "
             f"{error}. Point `data: glue_dir:` or GLUE_DIR at a local copy of the GLUE TSVs."
         ) from error
     return {name: list(dataset[name]) for name in (*task.text_fields, "label")}
+
+
+def read_glue_split(task: Task, split: str, local_dir: Path | None) -> tuple[dict[str, list], dict]:
+    """One split of a GLUE task (the folder's TSV, or the Hub without one) and where it came from."""
+    if local_dir is None:
+        return read_hub_split(task, split), {"hub": f"{HUB_DATASET}/{task.hub_config}:{task.hub_split(split)}"}
+    check_glue_files(local_dir, task)
+    path = glue_file(local_dir, task, split)
+    return read_glue_tsv(path, task, split), {"path": str(path.resolve()), "sha256": _sha256_file(path)}
 
 
 # ----------------------------------------------------------------------------- subsampling
@@ -181,6 +214,20 @@ def majority_scores(task: Task, labels) -> dict[str, float]:
     return metrics.compute(task.metrics, labels, metrics.majority_predictions(labels))
 
 
+def baseline_scores(task: Task, train_labels, dev_labels: dict) -> dict[str, float]:
+    """Every score of the task (each dev split's, suffixed) for its trivial predictor: the most
+    frequent dev label of a classification, the train mean of a regression."""
+    scores = {}
+    for split, labels in dev_labels.items():
+        if task.is_regression:
+            predictions = metrics.mean_predictions(train_labels, len(labels))
+        else:
+            predictions = metrics.majority_predictions(labels)
+        computed = metrics.compute(task.metrics, labels, predictions)
+        scores.update({name + score_suffix(split): value for name, value in computed.items()})
+    return scores
+
+
 def _local_dir(glue_dir, source: str) -> Path | None:
     """The GLUE folder to read (None: the Hub); 'local' without one is an error."""
     local_dir = resolve_glue_dir(glue_dir) if source in ("auto", "local") else None
@@ -189,12 +236,16 @@ def _local_dir(glue_dir, source: str) -> Path | None:
     return local_dir
 
 
-def split_size(task_name: str, split: str, glue_dir=None, source: str = "auto", size: int | None = None) -> int:
+def split_size(task_name: str, split: str, glue_dir=None, source: str = "auto", size: int | None = None,
+               custom: dict | None = None) -> int:
     """How many examples of a split `prepare` keeps (all, or its subsample of `size`), read from
-    the same source without tokenizing anything."""
-    task = get_task(task_name)
-    local_dir = _local_dir(glue_dir, source)
-    columns = read_glue_tsv(glue_file(local_dir, task, split), task) if local_dir else read_hub_split(task, split)
+    the same source without tokenizing anything (`custom`: one's own task's definition)."""
+    if custom is not None:
+        from .custom_data import read_custom
+
+        columns = read_custom(task_name, custom).columns[split]
+    else:
+        columns = read_glue_split(get_task(task_name), split, _local_dir(glue_dir, source))[0]
     n_total = len(columns["label"])
     return n_total if size is None else min(n_total, size)
 
@@ -209,33 +260,46 @@ def prepare(
     dev_size: int | None = None,
     subsample_seed: int = 0,
     max_length: int = 128,
+    custom: dict | None = None,
+    metric: str | None = None,
 ) -> dict:
-    """Read, check, subsample and tokenize one task; write it to `out_dir`; return its meta."""
+    """Read, check, subsample and tokenize one task; write it to `out_dir`; return its meta.
+
+    `custom`: one's own task's definition (`study.custom_definition`) instead of a GLUE task;
+    `metric`: the study's headline metric, checked against the task's classes."""
     import datasets
 
     from .models import load_tokenizer
 
     datasets.disable_progress_bars()
 
-    task = get_task(task_name)
-    local_dir = _local_dir(glue_dir, source)
-    raw, files = {}, {}
-    for split in SPLITS:
-        if local_dir is not None:
-            check_glue_files(local_dir, task)
-            path = glue_file(local_dir, task, split)
-            raw[split] = read_glue_tsv(path, task)
-            files[split] = {"path": str(path.resolve()), "sha256": _sha256_file(path)}
-        else:
-            raw[split] = read_hub_split(task, split)
-            files[split] = {"hub": f"{HUB_DATASET}/{task.hub_config}:{HUB_SPLIT[split]}"}
+    label_names = None
+    if custom is not None:
+        from .custom_data import read_custom
 
-    sizes = {"train": train_size, "dev": dev_size}
+        read = read_custom(task_name, custom)
+        raw, files, label_names = read.columns, read.sources, read.label_names
+        task = custom_task(task_name, custom, label_names)
+    else:
+        task = get_task(task_name)
+        local_dir = _local_dir(glue_dir, source)
+        raw, files = {}, {}
+        for split in task.splits:
+            raw[split], files[split] = read_glue_split(task, split, local_dir)
+    if metric is not None and metric not in task.headline_metrics:
+        raise DataError(
+            f"metric {metric!r} does not apply to task {task_name!r} ({task.num_labels} classes); "
+            f"its metrics: {', '.join(task.headline_metrics)}"
+        )
+    splits_of_task = task.splits
+
+    # every dev split is subsampled to dev_size
+    sizes = {"train": train_size, **{split: dev_size for split in task.dev_splits}}
     subsample = {}
-    for split in SPLITS:
+    for split in splits_of_task:
         n_total = len(raw[split]["label"])
         # each split gets its own stream so that changing one size leaves the other subsample alone
-        indices = subsample_indices(n_total, sizes[split], subsample_seed + SPLITS.index(split))
+        indices = subsample_indices(n_total, sizes[split], subsample_seed + splits_of_task.index(split))
         raw[split] = _take(raw[split], indices)
         subsample[split] = {"total": n_total, "used": len(raw[split]["label"]), "indices": indices}
 
@@ -254,18 +318,17 @@ def prepare(
             split: datasets.Dataset.from_dict(raw[split]).map(
                 tokenize, batched=True, batch_size=1000, desc=f"tokenizing {task.name} {split}"
             )
-            for split in SPLITS
+            for split in splits_of_task
         }
     )
     out_dir = Path(out_dir)
     splits.save_to_disk(str(out_dir))
 
     fingerprint = hashlib.sha256()
-    for split in SPLITS:
+    for split in splits_of_task:
         columns = splits[split].to_dict()
         for name in ("input_ids", "token_type_ids", "label"):
             fingerprint.update(json.dumps(columns[name]).encode())
-    dev_labels = raw["dev"]["label"]
     meta = {
         "task": task.name,
         "model": model,
@@ -273,14 +336,24 @@ def prepare(
         "source": files,
         "subsample_seed": subsample_seed,
         "subsample": subsample,
-        "sizes": {split: len(raw[split]["label"]) for split in SPLITS},
-        "majority": majority_scores(task, dev_labels),
-        "label_counts": {
-            split: {str(k): int(v) for k, v in zip(*np.unique(raw[split]["label"], return_counts=True))}
-            for split in SPLITS
-        },
-        "fingerprint": fingerprint.hexdigest(),
+        "sizes": {split: len(raw[split]["label"]) for split in splits_of_task},
+        "majority": baseline_scores(task, raw["train"]["label"], {s: raw[s]["label"] for s in task.dev_splits}),
     }
+    if task.is_regression:
+        meta["baseline"] = {"prediction": "train mean", "value": float(np.mean(raw["train"]["label"]))}
+    else:
+        meta["label_counts"] = {
+            split: {str(k): int(v) for k, v in zip(*np.unique(raw[split]["label"], return_counts=True))}
+            for split in splits_of_task
+        }
+    meta["fingerprint"] = fingerprint.hexdigest()
+    if label_names is not None:
+        meta["label_names"] = list(label_names)
+    if custom is not None:
+        meta["task_type"] = task.kind
+        meta["metrics"] = list(task.metrics)
+        meta["custom"] = custom  # its files' SHA-256 among it: `prepared_is_current`
+        meta["requested_sizes"] = {"train": train_size, "dev": dev_size}
     write_json_atomic(out_dir / "meta.json", meta)
     return meta
 
@@ -321,6 +394,12 @@ class PreparedData:
     train: Split
     dev: Split
     meta: dict
+    extra_dev: dict[str, Split] = field(default_factory=dict)  # further dev splits (MNLI: dev_mismatched)
+
+    @property
+    def dev_splits(self) -> dict[str, Split]:
+        """Every dev split by name, `dev` first."""
+        return {"dev": self.dev, **self.extra_dev}
 
 
 def load_prepared(path: str | os.PathLike) -> PreparedData:
@@ -336,14 +415,45 @@ def load_prepared(path: str | os.PathLike) -> PreparedData:
         columns = _read_saved_split(path / name)
         return Split(columns["input_ids"], columns["token_type_ids"], np.asarray(columns["label"]))
 
-    return PreparedData(train=to_split("train"), dev=to_split("dev"), meta=meta)
+    extra = {name: to_split(name) for name in meta["sizes"] if name not in SPLITS}
+    return PreparedData(train=to_split("train"), dev=to_split("dev"), meta=meta, extra_dev=extra)
 
 
-def prepare_from_spec(spec: dict, out_dir, glue_dir=None) -> dict:
-    """`prepare` with a task's data spec (`config.data_spec`): the workflow's data rule and
-    `seedstudy prepare` / `train` both call this."""
+def prepared_is_current(folder: str | os.PathLike, spec: dict) -> bool:
+    """Whether a prepared folder was made from the data spec as it is now, as far as its meta
+    records it: the model, max_length, the subsample (seed and sizes), the source (the Hub or
+    files) and, for a task of one's own data, its definition with its files' SHA-256. A folder
+    not there yet counts as current.
+
+    The workflow gives a trial its prepared data as an `ancient` input only when it is current:
+    Snakemake never looks at the parameters of a job below one that reruns through an ancient
+    input, so a change that reruns prepare_data (a data file, max_length, a subsample size) must
+    rerun the trials through their input, in the same run."""
+    meta_path = Path(folder) / "meta.json"
+    if not meta_path.is_file():
+        return True
+    with open(meta_path) as handle:
+        meta = json.load(handle)
+    if (meta.get("model"), meta.get("max_length"), meta.get("subsample_seed")) != (
+            spec["model"], spec["max_length"], spec["subsample_seed"]):
+        return False
+    if "custom" in spec:
+        wanted = (spec["custom"], {"train": spec["train_size"], "dev": spec["dev_size"]})
+        return json.loads(json.dumps((meta.get("custom"), meta.get("requested_sizes")))) == json.loads(json.dumps(wanted))
+    for split, recorded in meta.get("subsample", {}).items():
+        size = spec["train_size"] if split == "train" else spec["dev_size"]
+        if recorded["used"] != (recorded["total"] if size is None else min(size, recorded["total"])):
+            return False
+    from_hub = all("hub" in source for source in meta.get("source", {}).values())
+    return from_hub == (spec["source"] == "hub")
+
+
+def prepare_from_spec(spec: dict, out_dir, glue_dir=None, metric: str | None = None) -> dict:
+    """`prepare` with a task's data spec (`study.data_spec`): the workflow's data rule and
+    `seedstudy prepare` / `train` both call this (`metric`: the headline metric to check)."""
     return prepare(
         spec["task"], spec["model"], out_dir, glue_dir=glue_dir, source=spec["source"],
         train_size=spec["train_size"], dev_size=spec["dev_size"],
         subsample_seed=spec["subsample_seed"], max_length=spec["max_length"],
+        custom=spec.get("custom"), metric=metric,
     )

@@ -1,13 +1,15 @@
 """Divergence and failed runs (paper Table 2 and Fig. 4).
 
 A trial *diverged* when its training loss became non-finite; it *failed* when it diverged or its
-final dev score is at or below the majority-class score of the dev set plus a tolerance (both
-flags are set by aggregation, `seedstudy.aggregate`). Here:
+final dev score is at or below the score of the trivial baseline plus a tolerance (both flags are
+set by aggregation, `seedstudy.aggregate`; the baseline, the `majority` column, is the most
+frequent dev label of a classification and the train mean of a regression, `seedstudy.data`).
+Every metric is higher-is-better, so "at or below" means no better than the baseline. Here:
 
 - `failure_table`: per task, counts and fractions of diverged and failed trials (Table 2).
 - `sample_curves`: the learning curves of a fixed-seed random sample of trials per task (Fig. 4).
 - `failure_prediction`: how early a failed run can be recognised. At every evaluation point, the
-  predictor "the score is at or below the majority-class score plus the tolerance (or the run
+  predictor "the score is at or below the baseline's score plus the tolerance (or the run
   has already diverged)" is compared with failing at the end: precision and recall.
 
 Trials stopped by live early stopping have no end and are left out of all three.
@@ -23,7 +25,7 @@ from .aggregate import KEYS, SEED_KEYS, finished_trials
 
 def failure_table(trials: pd.DataFrame) -> pd.DataFrame:
     """Per task: trials, diverged, failed (diverged or at the majority baseline at the end) and
-    the fractions, with the majority-class score."""
+    the fractions, with the trivial baseline's score."""
     rows = []
     for task, group in trials.groupby("task", sort=True):
         done = finished_trials(group)

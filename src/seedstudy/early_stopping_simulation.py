@@ -471,8 +471,9 @@ def outcomes(curves: TaskCurves, draws: np.ndarray, t: int, k: int, p: int) -> n
 
 
 def error_reduction(baseline: float, best: float) -> float:
-    """(err_baseline - err_best) / err_baseline with err = 1 - score; 0 when err_baseline <= 0
-    (nothing left to reduce)."""
+    """(err_baseline - err_best) / err_baseline with err = 1 - score, the distance from a perfect
+    score (1 for every metric of `metrics`: accuracy, F1, MCC, correlations, R^2); 0 when
+    err_baseline <= 0 (nothing left to reduce)."""
     err_baseline, err_best = 1.0 - baseline, 1.0 - best
     if err_baseline <= 0:
         return 0.0

@@ -26,8 +26,9 @@ import pandas as pd
 from opda.nonparametric import EmpiricalDistribution
 from scipy.special import gammaln
 
+from . import metrics
 from .aggregate import finished_trials
-from .tasks import get_task
+from .tasks import reported_scores
 
 # the three evaluation frequencies of the paper: column of the trials table that holds the score
 FREQUENCIES = {
@@ -39,7 +40,6 @@ FREQUENCIES = {
 # ends but the last, last grid point); "end of training" is the last grid point in both
 PAPER_FREQUENCIES = {**FREQUENCIES, "once per epoch": "best_epoch_grid"}
 # the range of each metric (the support of the score distribution, for the confidence bands)
-METRIC_BOUNDS = {"accuracy": (0.0, 1.0), "f1": (0.0, 1.0), "acc_and_f1": (0.0, 1.0), "mcc": (-1.0, 1.0)}
 # besides the previously reported scores, trials needed to beat these quantiles of our own scores
 THRESHOLD_QUANTILES = (0.5, 0.75, 0.9)
 # opda's CDF band methods; ks is exact for continuous scores and takes milliseconds, the
@@ -140,7 +140,8 @@ def tuning_curves(
 
 
 def metric_bounds(metric: str) -> tuple[float, float]:
-    return METRIC_BOUNDS.get(metric, (-np.inf, np.inf))
+    """The range of a metric's scores (`metrics.bounds`; R^2 has no lower bound)."""
+    return metrics.bounds(metric)
 
 
 def expected_max_table(
@@ -206,7 +207,7 @@ def trials_needed_table(
         if scores.empty:
             continue
         bounds = metric_bounds(group["metric"].iloc[0])
-        thresholds = {f"reported: {source}": value / 100 for source, value in get_task(task).reported.items()}
+        thresholds = {f"reported: {source}": value / 100 for source, value in reported_scores(task).items()}
         thresholds.update({f"our q{round(100 * q)}": float(np.quantile(scores, q)) for q in quantiles})
         for name, threshold in thresholds.items():
             rows.append(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import copy
 import difflib
+import functools
 import hashlib
 import json
 import os
@@ -23,12 +24,16 @@ from pathlib import Path
 
 import yaml
 
-from .tasks import TASKS, get_task
+from .metrics import CLASSIFICATION
+from .tasks import TASKS, Task, custom_task, get_task, is_custom
 
 # the schema of a study config: package data (workflow/schemas/ links to it for the workflow's readers)
 SCHEMA = resources.files("seedstudy") / "config.schema.yaml"
 _NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 _RANGE = re.compile(r"^(\d+)\.\.(\d+)$")
+TASK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")  # a folder name and a Snakemake wildcard value
+# column names of the prepared data besides the text columns
+RESERVED_COLUMNS = ("label", "input_ids", "token_type_ids", "attention_mask")
 
 
 class ConfigError(ValueError):
@@ -189,16 +194,28 @@ def _explain_alternatives(error):
 
 
 def _check_task_names(config: dict, where: str) -> None:
+    """A GLUE task's name, or any folder-safe name for a task with its own `data:` or `hub:`."""
     tasks = config.get("tasks")
     if not isinstance(tasks, dict):
         return
-    for name in tasks:
-        if name not in TASKS:
+    for name, entry in tasks.items():
+        custom = isinstance(entry, dict) and is_custom(entry)
+        if name in TASKS and custom:
+            raise ConfigError(
+                f"{where}invalid config at `tasks.{name}`: {name!r} is the GLUE task; give a task of "
+                f"your own data another name"
+            )
+        if name not in TASKS and not custom:
             close = difflib.get_close_matches(str(name), TASKS, n=1)
             suggestion = f" (did you mean {close[0]!r}?)" if close else ""
             raise ConfigError(
                 f"{where}invalid config at `tasks`: unknown task {name!r}{suggestion}; "
-                f"known tasks: {', '.join(sorted(TASKS))}"
+                f"known tasks: {', '.join(sorted(TASKS))}, or a task of your own with `data:` or `hub:`"
+            )
+        if custom and not TASK_NAME.match(str(name)):
+            raise ConfigError(
+                f"{where}invalid config at `tasks`: task name {name!r} must start with a letter or "
+                f"digit and hold only letters, digits, '_' and '-' (it names folders)"
             )
 
 
@@ -245,12 +262,67 @@ def task_grid(config: dict, task: str) -> list[tuple[int, int, int | None]]:
 
 
 def task_metric(config: dict, task: str) -> str:
-    return config["tasks"][task].get("metric") or get_task(task).default_metric
+    return config["tasks"][task].get("metric") or task_of(config, task).default_metric
+
+
+def task_of(config: dict, task: str) -> Task:
+    """The task of a study: a GLUE task, or one of its own data (classes not yet known)."""
+    entry = config["tasks"][task]
+    return custom_task(task, custom_definition(config, task)) if is_custom(entry) else get_task(task)
+
+
+@functools.lru_cache(maxsize=256)
+def _fingerprint(path: str, mtime_ns: int, size: int) -> str:
+    from .custom_data import sha256_file
+
+    return sha256_file(path)
+
+
+def file_fingerprint(path: str) -> str | None:
+    """SHA-256 of a data file (cached per path, modification time and size); None if missing."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return _fingerprint(os.path.abspath(path), stat.st_mtime_ns, stat.st_size)
+
+
+def custom_definition(config: dict, task: str) -> dict:
+    """What defines a task of one's own data: its type, text and label columns, the empty-text
+    share allowed, and its files with their SHA-256 (changing a file reruns the task) or its Hub
+    dataset. Part of the task's data spec, so of its prepared data and trial configs."""
+    entry = config["tasks"][task]
+    text = entry.get("text")
+    definition = {
+        "type": entry.get("type", CLASSIFICATION),
+        "text": [text] if isinstance(text, str) else list(text or []),
+        "label": entry.get("label"),
+        "max_empty_text": entry.get("max_empty_text", 0.0),
+    }
+    if "hub" in entry:
+        definition["hub"] = {key: entry["hub"].get(key) for key in ("path", "name", "train", "dev")}
+    else:
+        definition["data"] = {
+            split: {"path": str(entry["data"][split]), "sha256": file_fingerprint(str(entry["data"][split]))}
+            for split in ("train", "dev") if split in entry["data"]
+        }
+    return definition
 
 
 def data_spec(config: dict, task: str) -> dict:
     """What decides the prepared (tokenized) data of a task."""
     spec = config["tasks"][task]
+    if is_custom(spec):
+        return {
+            "task": task,
+            "model": config["model"],
+            "source": "hub" if "hub" in spec else "files",
+            "train_size": spec.get("train_size"),
+            "dev_size": spec.get("dev_size"),
+            "subsample_seed": config["data"]["subsample_seed"],
+            "max_length": task_training(config, task)["max_length"],
+            "custom": custom_definition(config, task),
+        }
     source = config["data"]["source"]
     if source == "auto":
         source = "local" if (config["data"]["glue_dir"] or os.environ.get("GLUE_DIR")) else "hub"
@@ -386,10 +458,14 @@ def check(config: dict, where: str = "", check_files: bool = True) -> None:
                     f"{prefix}: needs at least one evaluation between the start and the end of "
                     f"training (raise training.evals_per_epoch)"
                 )
-        if spec.get("metric") and spec["metric"] not in get_task(task).metrics:
+        if is_custom(spec):
+            check_custom(config, task, where, check_files)
+        metrics = task_of(config, task).headline_metrics
+        if spec.get("metric") and spec["metric"] not in metrics:
+            kind = f" (a {spec.get('type', CLASSIFICATION)} task)" if is_custom(spec) else ""
             raise ConfigError(
                 f"{where}invalid config at `tasks.{task}.metric`: {spec['metric']!r} is not a metric "
-                f"of {task} ({', '.join(get_task(task).metrics)})"
+                f"of {task}{kind} ({', '.join(metrics)})"
             )
 
     if check_files:
@@ -403,11 +479,44 @@ def check(config: dict, where: str = "", check_files: bool = True) -> None:
             )
         if source != "hub" and glue_dir is not None:
             for task in config["tasks"]:
+                if is_custom(config["tasks"][task]):
+                    continue
                 try:
                     check_glue_files(glue_dir, get_task(task))
                 except DataError as error:
                     key = "data.glue_dir" if config["data"]["glue_dir"] else "GLUE_DIR"
                     raise ConfigError(f"{where}invalid config at `{key}`: {error}") from None
+
+
+def check_custom(config: dict, task: str, where: str, check_files: bool) -> None:
+    """A task of one's own data: columns named, files of a known type (and present)."""
+    from .custom_data import SUFFIXES
+
+    entry = config["tasks"][task]
+    key = f"{where}invalid config at `tasks.{task}"
+    if "data" in entry and "hub" in entry:
+        raise ConfigError(f"{key}`: give either `data:` (files) or `hub:` (a Hugging Face dataset), not both")
+    for name in ("text", "label"):
+        if name not in entry:
+            raise ConfigError(f"{key}`: a task of your own data needs `{name}:` (the column(s) of its "
+                              f"{'text' if name == 'text' else 'label'})")
+    definition = custom_definition(config, task)
+    if definition["label"] in definition["text"]:
+        raise ConfigError(f"{key}.label`: column {definition['label']!r} is also a text column")
+    for column in definition["text"]:
+        if column in RESERVED_COLUMNS:
+            raise ConfigError(f"{key}.text`: a text column may not be named {column!r} (rename the column)")
+    if "data" in entry:
+        for split in ("train", "dev"):
+            if split not in entry["data"]:
+                raise ConfigError(f"{key}.data`: no `{split}:` file")
+            path = Path(str(entry["data"][split]))
+            if path.suffix.lower() not in SUFFIXES:
+                raise ConfigError(f"{key}.data.{split}`: {str(path)!r} is not one of {', '.join(SUFFIXES)} (by suffix)")
+            if check_files and not path.is_file():
+                raise ConfigError(
+                    f"{key}.data.{split}`: file {str(path)!r} not found (relative to the working directory {Path.cwd()})"
+                )
 
 
 def trials(config: dict) -> list[tuple[str, int, int, int | None]]:

@@ -42,7 +42,7 @@ from .store import (
     write_json_atomic,
 )
 from .study import config_hash, trial_name
-from .tasks import get_task
+from .tasks import score_suffix, trial_task
 
 log = logging.getLogger("seedstudy.trainer")
 
@@ -117,15 +117,30 @@ def collate(split: Split, indices, pad_id: int) -> dict[str, torch.Tensor]:
         "input_ids": input_ids,
         "token_type_ids": token_type_ids,
         "attention_mask": attention_mask,
-        "labels": torch.as_tensor(split.labels[rows], dtype=torch.long),
+        "labels": label_tensor(split.labels[rows]),
     }
+
+
+def label_tensor(labels) -> torch.Tensor:
+    """Class ids as long, a regression's real-valued labels as float32."""
+    labels = np.asarray(labels)
+    return torch.as_tensor(labels, dtype=torch.float32 if labels.dtype.kind == "f" else torch.long)
+
+
+def task_loss(logits: torch.Tensor, labels: torch.Tensor, regression: bool, reduction: str = "mean") -> torch.Tensor:
+    """Cross-entropy of a classification; a regression's mean squared error of its one output
+    (what a Hugging Face model computes with num_labels=1, problem_type "regression")."""
+    if regression:
+        return torch.nn.functional.mse_loss(logits[:, 0], labels.float(), reduction=reduction)
+    return torch.nn.functional.cross_entropy(logits, labels, reduction=reduction)
 
 
 def make_batch(split: Split, indices, packing: bool, pad_id: int, device):
     """A batch of the examples at `indices`: packed (no padding) or padded to its longest."""
     rows = [int(i) for i in indices]
     if packing:
-        batch = packed.pack([split.input_ids[i] for i in rows], [split.token_type_ids[i] for i in rows], split.labels[rows])
+        batch = packed.pack([split.input_ids[i] for i in rows], [split.token_type_ids[i] for i in rows])
+        batch.labels = label_tensor(split.labels[rows])
         return batch.to(device)
     return {k: v.to(device) for k, v in collate(split, rows, pad_id).items()}
 
@@ -172,10 +187,12 @@ def autocast(device_type: str, precision: str):
 
 
 @torch.inference_mode()
-def evaluate(model, batches, order, labels, metric_names, precision, device_type) -> tuple[dict[str, float], np.ndarray]:
-    """The dev scores, and the logits of every dev example (in the prepared data's order)."""
+def evaluate(model, batches, order, labels, metric_names, precision, device_type,
+             regression: bool = False) -> tuple[dict[str, float], np.ndarray]:
+    """Every metric on one dev split and its mean loss, and the outputs (logits; a regression's
+    value) of every dev example in the prepared data's order; a regression's prediction is its output."""
     model.eval()
-    predictions = np.empty(len(order), dtype=np.int64)
+    predictions = np.empty(len(order), dtype=np.float64 if regression else np.int64)
     outputs = None
     loss_sum = 0.0
     position = 0
@@ -184,8 +201,8 @@ def evaluate(model, batches, order, labels, metric_names, precision, device_type
             logits = model_logits(model, batch).float()
         n = logits.shape[0]
         rows = order[position : position + n]
-        loss_sum += torch.nn.functional.cross_entropy(logits, batch_labels(batch), reduction="sum").item()
-        predictions[rows] = logits.argmax(-1).cpu().numpy()
+        loss_sum += task_loss(logits, batch_labels(batch), regression, reduction="sum").item()
+        predictions[rows] = (logits[:, 0] if regression else logits.argmax(-1)).cpu().numpy()
         if outputs is None:
             outputs = np.empty((len(order), logits.shape[-1]), dtype=np.float32)
         outputs[rows] = logits.cpu().numpy()
@@ -463,13 +480,16 @@ def run_trial(
             return restored
     faults.ledger("start", name)
     torch.set_num_threads(runtime.threads)
-    task = get_task(trial["task"])
     training = trial["training"]
     device = pick_device(runtime.device)
     nondeterminism = configure_numerics(device, training["precision"], runtime.deterministic)
 
     # 1. data, model, every parameter the checkpoint lacks drawn from the init seed ----------
     prepared = data if isinstance(data, PreparedData) else load_prepared(data)
+    task = trial_task(trial, prepared.meta)
+    if trial["metric"] not in task.headline_metrics:
+        raise ValueError(f"metric {trial['metric']!r} does not apply to task {task.name!r}: "
+                         f"its metrics are {', '.join(task.headline_metrics)}")
     model, not_provided = load_for_trial(trial["model"], task.num_labels)
     reinit = reinit_names(model, training.get("reinit_layers", 0), training.get("reinit_pooler", False))
     init = seeds.set_init(model, not_provided, trial["seeds"]["init"], reinit)
@@ -484,6 +504,9 @@ def run_trial(
     if training["packing"] and not packing:
         log.info("%s: %s has no padding-free forward; batches are padded", name, model.config.model_type)
     batches_dev, dev_order = dev_batches(prepared.dev, training["eval_batch_size"], packing, pad_id, device)
+    # further dev splits (MNLI's mismatched), evaluated at every evaluation beside dev
+    extra_dev = {split: dev_batches(data_split, training["eval_batch_size"], packing, pad_id, device)
+                 for split, data_split in prepared.extra_dev.items()}
 
     # 2. optimizer, schedule, evaluation steps -----------------------------------------------
     n_train = len(prepared.train)
@@ -502,9 +525,13 @@ def run_trial(
     def run_eval(step):
         start = time.perf_counter()
         scores, logits = evaluate(model, batches_dev, dev_order, prepared.dev.labels, metric_names,
-                                  training["precision"], device.type)
+                                  training["precision"], device.type, task.is_regression)
         if store != "none":
-            outputs.append(logits)
+            outputs.append(logits)  # the predictions file keeps the (matched) dev split's
+        for split, (batches, order) in extra_dev.items():
+            extra, _ = evaluate(model, batches, order, prepared.extra_dev[split].labels, metric_names,
+                                training["precision"], device.type, task.is_regression)
+            scores.update({key + score_suffix(split): value for key, value in extra.items()})
         timer.add("eval", start)
         previous = curve[-1]["step"] if curve else 0
         log.info(progress_line(name, step, total_steps, per_epoch, trial["metric"], scores[trial["metric"]],
@@ -552,7 +579,7 @@ def run_trial(
             batch = make_batch(prepared.train, indices, packing, pad_id, device)
             with autocast(device.type, training["precision"]):
                 logits = model_logits(model, batch)
-            loss = torch.nn.functional.cross_entropy(logits.float(), batch_labels(batch))
+            loss = task_loss(logits.float(), batch_labels(batch), task.is_regression)
             loss_value = loss.item()
             losses.append(loss_value)
             if board is not None:

@@ -13,6 +13,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.io import is_flagged
 
 from seedstudy import study
+from seedstudy.data import prepared_is_current
 from seedstudy.models import slug
 
 # Validate the config before anything runs (seedstudy.study.validate: the schema with its defaults
@@ -104,8 +105,16 @@ def checkpoint_path(wildcards):
     return os.path.join(CHECKPOINT_DIR, f"{wildcards.recipe_dir}{wildcards.task}", f"{stem(wildcards)}.pt")
 
 
+def trial_data(wildcards):
+    """A trial's prepared data, `ancient` (re-preparing identical data reruns no trial) unless
+    they are of another data spec than the task's now (seedstudy.data.prepared_is_current)."""
+    folder = data_dir(wildcards)
+    current = prepared_is_current(folder, study.data_spec(config, wildcards.task))
+    return ancient(folder) if current else folder
+
+
 def finetune_inputs(wildcards):
-    inputs = {"data": ancient(data_dir(wildcards))}
+    inputs = {"data": trial_data(wildcards)}
     if early_stopping(wildcards.task):
         # continue only after the selection: the survivors resume from their partial checkpoints
         inputs["selection"] = f"results/early_stopping/{wildcards.recipe_dir}{wildcards.task}/selection.json"

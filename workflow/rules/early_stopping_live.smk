@@ -7,7 +7,7 @@
 
 rule finetune_partial:
     input:
-        data=ancient(data_dir),
+        data=trial_data,
     output:
         trial=f"results/early_stopping/{{recipe_dir}}{{task}}/partial/{TRIAL_STEM}.json",
         run=f"results/early_stopping/{{recipe_dir}}{{task}}/partial/{TRIAL_STEM}.run.json",

@@ -2,8 +2,8 @@
 #
 # The trial rule's only parameter is the trial config (everything that decides the result):
 # changing an analysis setting never reruns a trial, changing a hyperparameter of a task reruns
-# exactly that task's trials. The prepared data is `ancient`: re-preparing identical data does
-# not rerun trials. Runtime settings (threads, device, checkpoints) are read from the config by
+# exactly that task's trials. The prepared data is `ancient` (`trial_data`): re-preparing identical
+# data does not rerun trials, re-preparing it for another data spec does. Runtime settings (threads, device, checkpoints) are read from the config by
 # the script, outside params, so they never rerun trials either.
 
 # Retries are the main Snakemake process's job: it resubmits a failed trial as a new cluster job

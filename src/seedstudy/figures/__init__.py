@@ -15,7 +15,10 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-TASK_LABELS = {"mrpc": "MRPC", "rte": "RTE", "cola": "CoLA", "sst2": "SST-2"}
+TASK_LABELS = {
+    "mrpc": "MRPC", "rte": "RTE", "cola": "CoLA", "sst2": "SST-2", "stsb": "STS-B", "qqp": "QQP",
+    "mnli": "MNLI", "qnli": "QNLI", "wnli": "WNLI",
+}  # a task of one's own is labelled with its name
 
 
 def task_label(task: str) -> str:

@@ -33,7 +33,7 @@ def failure_table_page(table: pd.DataFrame):
 
 def learning_curves(sample: pd.DataFrame, trials: pd.DataFrame):
     """Dev score vs epoch of the sampled trials per task, failed ones in red, with the
-    majority-class score."""
+    trivial baseline's score (majority class; train mean for a regression)."""
     tasks = sorted(trials["task"].unique())
     fig, axes = panels(max(1, len(tasks)))
     for ax, task in zip(axes, tasks):
@@ -43,7 +43,7 @@ def learning_curves(sample: pd.DataFrame, trials: pd.DataFrame):
             ax.plot(curve["epoch"], curve["score"], color="tab:red" if failed else "tab:blue",
                     alpha=0.8 if failed else 0.5, linewidth=0.9)
         majority = trials.loc[trials["task"] == task, "majority"].iloc[0]
-        ax.axhline(majority, color="black", linestyle="--", linewidth=1, label="majority class")
+        ax.axhline(majority, color="black", linestyle="--", linewidth=1, label="trivial baseline")
         ax.plot([], [], color="tab:red", label="failed")
         ax.plot([], [], color="tab:blue", label="not failed")
         n = curves.groupby(SEED_KEYS).ngroups
@@ -55,7 +55,7 @@ def learning_curves(sample: pd.DataFrame, trials: pd.DataFrame):
 
 
 def best_densities(trials: pd.DataFrame, score: str = "best"):
-    """Density (and rug) of the best found score per task, with the majority-class score: the
+    """Density (and rug) of the best found score per task, with the trivial baseline's score: the
     failed runs form a second mode at the baseline."""
     tasks = sorted(trials["task"].unique())
     fig, axes = panels(max(1, len(tasks)))
@@ -67,7 +67,7 @@ def best_densities(trials: pd.DataFrame, score: str = "best"):
         sns.rugplot(x=values, ax=ax, hue=group.loc[values.index, "failed"].map({True: "failed", False: "not failed"}),
                     palette={"failed": "tab:red", "not failed": "tab:blue"}, height=0.06)
         ax.axvline(group["majority"].iloc[0] if len(group) else float("nan"), color="black", linestyle="--",
-                   linewidth=1, label="majority class")
+                   linewidth=1, label="trivial baseline")
         ax.set_title(f"{task_label(task)} (n={len(values)})")
         ax.set_xlabel(f"{score} dev score")
         ax.legend(fontsize=7)
