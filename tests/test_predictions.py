@@ -94,6 +94,23 @@ def test_regression_scores_equal_scipy():
             assert spearman[t, b] == pytest.approx(stats.spearmanr(values[t, index], labels[index]).statistic)
 
 
+def test_r2_and_constants_as_the_metrics_module():
+    from sklearn.metrics import r2_score
+
+    rng = np.random.default_rng(6)
+    labels = rng.normal(size=30)
+    values = labels + rng.normal(scale=0.5, size=(2, 30))
+    counts = predictions.bootstrap_counts(30, 4, seed=3)
+    got = predictions.weighted_scores(values, labels, "r2", counts)
+    for t in range(2):
+        for b in range(4):
+            index = np.repeat(np.arange(30), counts[b].astype(int))
+            assert got[t, b] == pytest.approx(r2_score(labels[index], values[t, index]))
+    constant = np.full((1, 30), 0.3)
+    for metric in ("pearson", "spearman", "pearson_and_spearman"):
+        assert predictions.weighted_scores(constant, labels, metric)[0] == metrics.compute([metric], labels, constant[0])[metric] == 0.0
+
+
 def test_stratified_bootstrap_keeps_the_label_mix():
     labels = np.array([0] * 30 + [1] * 10)
     counts = predictions.bootstrap_counts(40, 50, seed=0, strata=labels)
@@ -253,8 +270,11 @@ def test_a_study_without_predictions_gets_empty_tables_with_a_reason(tmp_path):
     tables = per_example.analyse(trials, {"sst2": {"labels": np.array([0, 1, 0, 1]), "texts": list("abcd")}}, 0.5)
     assert tables["coverage"]["with_predictions"].tolist() == [0]
     assert "leave this task out" in tables["coverage"]["note"].iloc[0]
-    for name, columns in per_example.COLUMNS.items():
-        assert list(tables[name].columns) == columns and (name == "coverage" or tables[name].empty)
+    for name in per_example.TABLES:
+        if name in per_example.COLUMNS:
+            assert list(tables[name].columns) == per_example.COLUMNS[name]
+        assert name == "coverage" or tables[name].empty, name
+    assert list(per_example.multi_bootstrap_table(trials, {}).columns) == per_example.COLUMNS["multi_bootstrap"]
     skipped = {"sst2": "no predictions here"}
     for fig in (held_out_plots.table_1_page(tables["held_out"]), held_out_plots.curves_page(tables["held_out_curves"], ["sst2"], skipped),
                 noise_plots.decomposition_page(tables["evaluation_noise"], ["sst2"], skipped),

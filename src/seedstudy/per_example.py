@@ -20,7 +20,7 @@ import pandas as pd
 from . import evaluation_noise, flipping, held_out, multi_bootstrap, predictions
 from .aggregate import finished_trials
 from .data import _read_saved_split
-from .predictions import REGRESSION_METRICS, weighted_scores
+from .predictions import CONFUSION_METRICS, REGRESSION_METRICS, weighted_scores
 
 # the columns of every table, also when no task has predictions
 COLUMNS = {
@@ -102,6 +102,10 @@ def analyse(trials: pd.DataFrame, dev: dict[str, dict], selection_split: float |
         if len(loaded.trials) == 0:
             continue
         metric = str(loaded.trials["metric"].iloc[0])
+        if metric not in CONFUSION_METRICS + REGRESSION_METRICS:  # e.g. MNLI's accuracy_mismatched
+            tables["coverage"][-1]["note"] = (f"headline metric {metric} is not a metric of the stored predictions "
+                                              f"(those of the first dev split): the per-example pages leave this task out")
+            continue
         labels = dev[task]["labels"]
         regression = metric in REGRESSION_METRICS
         classes = None if regression else int(max(labels.max(), loaded.array.max())) + 1

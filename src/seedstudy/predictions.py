@@ -35,7 +35,7 @@ SUFFIX = ".predictions.npy"
 KINDS = ("labels", "probabilities", "none")
 # metrics computed from a confusion matrix (classification); the rest are regression metrics
 CONFUSION_METRICS = ("accuracy", "f1", "mcc", "acc_and_f1", "macro_f1")
-REGRESSION_METRICS = ("pearson", "spearman", "pearson_and_spearman")
+REGRESSION_METRICS = ("pearson", "spearman", "pearson_and_spearman", "r2")
 
 
 def path_for(trial_path: str | os.PathLike) -> Path:
@@ -153,11 +153,25 @@ def _weighted_pearson(values: np.ndarray, labels: np.ndarray, weights: np.ndarra
     yy = (w @ labels**2) / total - y**2
     xy = np.einsum("be,...e->...b", w, values * labels) / total - x * y
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where((xx > 0) & (yy > 0), xy / np.sqrt(np.clip(xx, 0, None) * np.clip(yy, 0, None)), np.nan)
+        # a constant has no correlation with anything: 0, as metrics.pearson (scipy: NaN)
+        tiny = 1e-12 * np.maximum(1.0, np.maximum(x**2, y**2))
+        return np.where((xx > tiny) & (yy > tiny), xy / np.sqrt(np.clip(xx, 0, None) * np.clip(yy, 0, None)), 0.0)
+
+
+def _weighted_r2(values: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    w = weights.astype(np.float64)
+    total = w.sum(-1)
+    y = (w @ labels) / total
+    ss_tot = w @ labels**2 - total * y**2
+    ss_res = np.einsum("be,...e->...b", w, (values - labels) ** 2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # scikit-learn: a constant label gives 1 for a perfect prediction, else 0
+        return np.where(ss_tot > 0, 1 - ss_res / np.where(ss_tot > 0, ss_tot, 1), np.where(ss_res == 0, 1.0, 0.0))
 
 
 def _spearman_loop(values: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    from scipy.stats import spearmanr
+    """Spearman's correlation of every row under every resample, one metrics.spearman call each."""
+    from .metrics import spearman as spearmanr
 
     flat = values.reshape(-1, values.shape[-1])
     out = np.empty((flat.shape[0], weights.shape[0]))
@@ -166,7 +180,7 @@ def _spearman_loop(values: np.ndarray, labels: np.ndarray, weights: np.ndarray) 
         if index is None:
             raise ValueError("spearman under weights needs integer weights (resample counts or subsets)")
         for t, row in enumerate(flat):
-            out[t, b] = spearmanr(row[index], labels[index]).statistic
+            out[t, b] = spearmanr(labels[index], row[index])
     return out.reshape(values.shape[:-1] + (weights.shape[0],))
 
 
@@ -188,9 +202,12 @@ def weighted_scores(predictions, labels, metric: str, weights=None, n_classes: i
     elif metric in REGRESSION_METRICS:
         values = predictions.astype(np.float64)
         y = labels.astype(np.float64)
-        pearson = _weighted_pearson(values, y, weights) if metric != "spearman" else None
-        spearman = _spearman_loop(values, y, weights) if metric != "pearson" else None
-        scores = pearson if metric == "pearson" else spearman if metric == "spearman" else (pearson + spearman) / 2
+        if metric == "r2":
+            scores = _weighted_r2(values, y, weights)
+        else:
+            pearson = _weighted_pearson(values, y, weights) if metric != "spearman" else None
+            spearman = _spearman_loop(values, y, weights) if metric != "pearson" else None
+            scores = pearson if metric == "pearson" else spearman if metric == "spearman" else (pearson + spearman) / 2
     else:
         raise ValueError(f"no weighted score for metric {metric!r}")
     return scores[..., 0] if single else scores
