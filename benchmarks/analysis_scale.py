@@ -68,8 +68,11 @@ def study_config(n_trials: int, train_size: int, dev_size: int) -> dict:
 
 
 def snakemake(workdir: Path, snakefile: Path, cores: int, *args: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "snakemake", "-s", str(snakefile), "-d", str(workdir),
-               "--configfile", str(workdir / "study.yaml"), "--cores", str(cores), *args]
+    command = [sys.executable, "-m", "snakemake", "-s", str(snakefile), "-d", str(workdir), *args,
+               "--configfile", str(workdir / "study.yaml"), "--cores", str(cores),
+               # every default trigger but `code`: the workflows compared live in other folders,
+               # which Snakemake counts as changed code of the prepare_data jobs
+               "--rerun-triggers", "mtime", "params", "input", "software-env"]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         sys.exit(f"{' '.join(command)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}")
