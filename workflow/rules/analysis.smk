@@ -1,5 +1,8 @@
 # The analyses: each reads the aggregate tables and writes table(s) (CSV) and figure(s) (PDF).
 # Their parameters live under `analysis:` in the config and never reach a trial rule.
+# `priority:` starts the longest analyses first (seconds per rule at the paper grid's size:
+# README, Speed), so that the last one to finish is a short one; the early-stopping simulation,
+# the longest, has the highest (workflow/rules/early_stopping_simulation.smk).
 
 
 rule best_found:
@@ -15,6 +18,7 @@ rule best_found:
         "results/logs/analysis/best_found.log",
     benchmark:
         "results/benchmarks/analysis/best_found.tsv"
+    priority: 1
     localrule: True
     script:
         "../scripts/best_found.py"
@@ -46,6 +50,7 @@ rule expected_max:
         "results/logs/analysis/expected_max.log",
     benchmark:
         "results/benchmarks/analysis/expected_max.tsv"
+    priority: 5
     localrule: True
     params:
         level=config["analysis"]["confidence_level"],
@@ -77,6 +82,7 @@ rule seed_effects:
         "results/logs/analysis/seed_effects.log",
     benchmark:
         "results/benchmarks/analysis/seed_effects.tsv"
+    priority: 8
     localrule: True
     script:
         "../scripts/seed_effects.py"
@@ -105,6 +111,7 @@ rule variance_components:
         "results/logs/analysis/variance_components.log",
     benchmark:
         "results/benchmarks/analysis/variance_components.tsv"
+    priority: 7
     localrule: True
     params:
         level=config["analysis"]["confidence_level"],
@@ -139,6 +146,7 @@ rule seed_transfer:
         "results/logs/analysis/seed_transfer.log",
     benchmark:
         "results/benchmarks/analysis/seed_transfer.tsv"
+    priority: 3
     localrule: True
     params:
         permutations=config["analysis"]["permutations"],
@@ -180,6 +188,7 @@ rule divergence:
         "results/logs/analysis/divergence.log",
     benchmark:
         "results/benchmarks/analysis/divergence.tsv"
+    priority: 6
     localrule: True
     params:
         tolerance=config["analysis"]["failure_tolerance"],

@@ -19,6 +19,7 @@ rule early_stopping_correlation:
         "results/logs/analysis/early_stopping_correlation.log",
     benchmark:
         "results/benchmarks/analysis/early_stopping_correlation.tsv"
+    priority: 4
     localrule: True
     params:
         sigma=config["analysis"]["correlation_smoothing"],
@@ -52,7 +53,9 @@ rule early_stopping_simulation:
     # the longest analysis (16 s of 49 s at the paper grid's size, run last it was the critical path)
     priority: 10
     localrule: True
-    threads: 2
+    # one thread: the other analyses run beside it rather than wait for it (at the paper grid's
+    # size it took 8.6 s with two threads, 9.8 s with one, but two kept a core from the others)
+    threads: 1
     params:
         settings={
             **config["analysis"]["early_stopping"],

