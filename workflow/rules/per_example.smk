@@ -54,8 +54,8 @@ rule per_example:
         "results/logs/analysis/per_example.log",
     benchmark:
         "results/benchmarks/analysis/per_example.tsv"
-    localrule: True
     priority: 2
+    localrule: True
     params:
         tasks=TASKS,
         selection_split=config["analysis"]["selection_split"],
