@@ -58,3 +58,14 @@ def test_wider_than_the_seed_only_interval_and_covers_the_effect():
         covered += multi["multi_low"] <= 0.03 <= multi["multi_high"]
     assert wider >= 0.9 * runs
     assert covered >= 0.85 * runs
+
+
+def test_differences_get_the_multi_bootstrap_beside_the_seed_intervals():
+    differences = pd.DataFrame({"task": ["sst2", "sst2"], "score": ["best", "final"], "recipe_a": "a", "recipe_b": "b",
+                                "mean_diff": [0.1, 0.2]})
+    multi = pd.DataFrame({"task": ["sst2"], "score": ["final"], "recipe_a": ["a"], "recipe_b": ["b"], "multi_low": [-0.1],
+                          "multi_high": [0.5], "multi_p_low": [0.4], "multi_p_high": [0.9], "multi_p_value": [0.3]})
+    merged = recipe_comparison.merge_multi_bootstrap(differences, multi)
+    assert merged["multi_low"].tolist()[1] == -0.1 and np.isnan(merged["multi_low"].iloc[0])
+    empty = recipe_comparison.merge_multi_bootstrap(differences, pd.DataFrame())
+    assert list(empty.columns) == list(differences.columns) + recipe_comparison.MULTI_BOOTSTRAP and empty["multi_low"].isna().all()

@@ -188,3 +188,4 @@ def test_per_example_analyses_run_per_recipe_with_the_multi_bootstrap(study):
     merged = multi.merge(differences, on=["task", "score", "recipe_a", "recipe_b"], suffixes=("_multi", ""))
     assert len(merged) == 2  # the same pairs, the same way round
     assert (merged["mean_diff_multi"] - merged["mean_diff"]).abs().max() < 1e-12
+    assert (merged["multi_low"] == merged["multi_low_multi"]).all()  # beside the seeds-only interval

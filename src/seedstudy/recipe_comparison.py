@@ -486,3 +486,14 @@ def compare(
     differences["decision"] = [decide(r.recipe_a, r.recipe_b, r.mean_diff, r.p_holm, level) for r in differences.itertuples()]
     tables["failure_tests"]["p_holm"] = holm(tables["failure_tests"]["p_value"])
     return {name: table.reindex(columns=COLUMNS[name]) for name, table in tables.items()}
+
+
+MULTI_BOOTSTRAP = ["multi_low", "multi_high", "multi_p_low", "multi_p_high", "multi_p_value"]
+
+
+def merge_multi_bootstrap(differences: pd.DataFrame, multi: pd.DataFrame) -> pd.DataFrame:
+    """The differences table with the multi-bootstrap's intervals beside the seeds-only ones
+    (`seedstudy.multi_bootstrap`, from the trials' predictions; NaN where a pair has none)."""
+    keys = ["task", "score", "recipe_a", "recipe_b"]
+    columns = multi[keys + MULTI_BOOTSTRAP] if len(multi) else pd.DataFrame(columns=keys + MULTI_BOOTSTRAP)
+    return differences.merge(columns, on=keys, how="left")

@@ -8,6 +8,8 @@ if len(RECIPES) >= 2:
         input:
             trials="results/aggregate/trials.parquet",
             study="results/aggregate/study.json",
+            # seeds and dev examples resampled together, where the trials have predictions
+            multi_bootstrap="results/tables/multi_bootstrap.csv",
         output:
             # a page per task (the pairs of recipes on it), then the decisions of every task and pair
             *[

@@ -7,7 +7,7 @@ import pandas as pd
 from seedstudy import figures
 from seedstudy.figures import recipe_comparison as plots
 from seedstudy.logs import log_to
-from seedstudy.recipe_comparison import compare
+from seedstudy.recipe_comparison import compare, merge_multi_bootstrap
 
 log_to(snakemake.log[0])
 REPORT = Path(__file__).resolve().parents[1] / "report"  # captions, shared with the report
@@ -15,6 +15,8 @@ TABLES = ("differences", "expected_max", "expected_max_differences", "mixed_mode
 study = json.load(open(snakemake.input.study))
 trials = pd.read_parquet(snakemake.input.trials)
 tables = compare(trials, level=snakemake.params.level, resamples=snakemake.params.resamples, seed=snakemake.params.seed)
+# with predictions, the multi-bootstrap (rule per_example) covers the dev set's noise as well
+tables["differences"] = merge_multi_bootstrap(tables["differences"], pd.read_csv(snakemake.input.multi_bootstrap))
 for name in TABLES:
     tables[name].to_csv(getattr(snakemake.output, name), index=False)
 

@@ -91,7 +91,8 @@ def task_page(trials: pd.DataFrame, tables: dict[str, pd.DataFrame], task: str):
 
 def table_page(tables: dict[str, pd.DataFrame]):
     """The decisions: every pair, task and score with the mean difference and its two-way seed
-    bootstrap interval, the paired t interval, P(A > B), ASO's eps_min, the p-value before and
+    bootstrap interval, the paired t interval, P(A > B), with predictions the multi-bootstrap
+    intervals (seeds and dev examples resampled together), ASO's eps_min, the p-value before and
     after Holm, the decision, and the expected-max difference at the largest budget below N;
     the decision rule above the table."""
     differences = tables["differences"]
@@ -110,6 +111,9 @@ def table_page(tables: dict[str, pd.DataFrame]):
                 "mean A - B [bootstrap]": interval(row.mean_diff, row.boot_low, row.boot_high),
                 "t interval": f"[{fmt(row.t_low)}, {fmt(row.t_high)}]",
                 "P(A > B)": interval(row.p_outperform, row.p_low, row.p_high),
+                **({"seeds + dev examples": interval(row.mean_diff, row.multi_low, row.multi_high)
+                    + f"; P {interval(row.p_outperform, row.multi_p_low, row.multi_p_high)}"}
+                   if "multi_low" in differences else {}),
                 "ASO eps_min": fmt(row.aso_eps_min),
                 "p": fmt(row.p_value),
                 "p Holm": fmt(row.p_holm),
