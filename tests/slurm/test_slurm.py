@@ -34,7 +34,9 @@ from workflow import REPO, TINY
 PROFILES = ["--profile", str(REPO / "slurm"), "--profile", str(REPO / "tests" / "slurm" / "profile")]
 TRIALS = ["init1_order1", "init1_order2", "init2_order1", "init2_order2"]
 KILLED = "init2_order2"  # cancelled in run 1, injected fault in run 2
-KILLED_WILDCARDS = "sst2_2_2_"  # the plugin's name for its jobs: wildcard values joined by "_"
+# the plugin's name for its jobs: wildcard values joined by "_" (recipe_dir, empty in a study
+# without recipes, then task, init seed, order seed, dropout)
+KILLED_WILDCARDS = "_sst2_2_2_"
 RUN_TIMEOUT = 600  # seconds per snakemake invocation
 
 pytestmark = [pytest.mark.workflow, pytest.mark.slow]
