@@ -335,7 +335,7 @@ def test_every_trial_went_through_sbatch_with_a_gpu(runs):
     assert len(sbatch) == len(submitted) == 6 and all(row["rc"] == 0 for row in sbatch)
     for jobid in submitted:
         job = job_info(jobid)
-        assert job["Comment"].startswith("rule_finetune_wildcards_sst2_"), job
+        assert job["Comment"].startswith("rule_finetune_wildcards__sst2_"), job  # recipe_dir (empty), task, ...
         assert job["TresPerJob"] == "gres:gpu:1" and job["CpusPerTres"] == "gres:gpu:1", job
         assert job["MinMemoryNode"] == "2000M", job
 
