@@ -39,7 +39,7 @@ import yaml
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 
-from seedstudy import schedule, study  # noqa: E402
+from seedstudy import per_example, predictions, schedule, study  # noqa: E402  # noqa: E402
 from seedstudy.models import slug  # noqa: E402
 from seedstudy.store import TRIAL_FORMAT, write_json_atomic  # noqa: E402
 from seedstudy.tasks import get_task  # noqa: E402
@@ -103,12 +103,17 @@ def curve(rng, n_evals: int, majority: float, best: float, outcome: str) -> np.n
     return np.clip(scores, -1, 1)
 
 
-def write_trials(config: dict, workdir: Path, failed: float, seed: int) -> dict:
-    """Every trial of the study in the trial format; returns {task: (init effects, order effects)}."""
+def write_trials(config: dict, workdir: Path, failed: float, seed: int, with_predictions: bool = True) -> dict:
+    """Every trial of the study in the trial format; returns {task: (init effects, order effects)}.
+
+    With predictions, each evaluation's dev predictions are drawn right with probability the
+    evaluation's score (an accuracy-like stand-in: the per-example analyses are timed, not checked)."""
     rng = np.random.default_rng(seed)
     effects = {}
     for task in config["tasks"]:
-        meta = json.loads((workdir / "results" / "data" / slug(MODEL) / task / "meta.json").read_text())
+        data_dir = workdir / "results" / "data" / slug(MODEL) / task
+        meta = json.loads((data_dir / "meta.json").read_text())
+        labels = per_example.dev_examples(data_dir)["labels"] if with_predictions else None
         cells = study.task_grid(config, task)
         n_init = max(cell[0] for cell in cells)
         n_order = max(cell[1] for cell in cells)
@@ -154,6 +159,10 @@ def write_trials(config: dict, workdir: Path, failed: float, seed: int) -> dict:
                 "environment": {"synthetic": True},
             }
             stem = folder / study.trial_stem(init_seed, order_seed, dropout_seed if trial["seeds"]["dropout_owner"] == "grid" else None)
+            if with_predictions:
+                right = rng.random((len(steps), len(labels))) < np.clip(np.asarray(scores[: len(steps)]), 0.05, 0.99)[:, None]
+                array = np.where(right, labels, (labels + 1) % get_task(task).num_labels).astype(np.int8)
+                result["predictions"] = predictions.write(predictions.path_for(f"{stem}.json"), array)
             write_json_atomic(f"{stem}.json", result)
             write_json_atomic(f"{stem}.run.json", {"trial": f"{task}/{stem.name}", "wall_s": 60.0, "startup_s": None})
     return effects
@@ -181,6 +190,7 @@ def main() -> None:
     parser.add_argument("--dev-size", type=int, default=400)
     parser.add_argument("--failed", type=float, default=0.1, help="share of failed runs (30%% of them diverged)")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--no-predictions", action="store_true", help="trials without per-example predictions files")
     args = parser.parse_args()
     if not os.environ.get("GLUE_DIR"):
         sys.exit("set GLUE_DIR to a folder of the GLUE TSVs (e.g. ../shared/data/glue)")
@@ -199,7 +209,8 @@ def main() -> None:
     if not (workdir / "results" / "trials").exists() or not any((workdir / "results" / "trials").rglob("*.json")):
         start = time.perf_counter()
         snakemake(workdir, first, args.cores, *[f"results/data/{slug(MODEL)}/{task}" for task in config["tasks"]])
-        write_trials(study.validate(json.loads(json.dumps(config))), workdir, args.failed, args.seed)
+        write_trials(study.validate(json.loads(json.dumps(config))), workdir, args.failed, args.seed,
+                     not args.no_predictions)
         print(f"prepared data and wrote {n_trials} synthetic trials in {time.perf_counter() - start:.1f} s")
     for label, snakefile in arms.items():
         jobs = planned_jobs(snakemake(workdir, snakefile, args.cores, "-n", "results/figures/all.pdf",
