@@ -17,10 +17,17 @@ study = json.load(open(snakemake.input.study))
 trials = pd.read_parquet(snakemake.input.trials)
 dev = {task: per_example.dev_examples(folder) for task, folder in zip(snakemake.params.tasks, snakemake.input.data)}
 p = snakemake.params
-# once per recipe (a first column `recipe` with several), then every pair of recipes with seeds and examples resampled
-tables = dict(zip(per_example.TABLES, per_recipe(
-    lambda t: tuple(per_example.analyse(t, dev, p.selection_split, p.level, p.samples, p.seed)[k] for k in per_example.TABLES),
-    trials)))
+
+
+def analyse(recipe_trials):
+    """Every per-example table of one recipe's trials, in the order of per_example.TABLES."""
+    tables = per_example.analyse(recipe_trials, dev, p.selection_split, p.level, p.samples, p.seed)
+    return tuple(tables[name] for name in per_example.TABLES)
+
+
+# once per recipe (a first column `recipe` with several), then every pair of recipes with seeds
+# and dev examples resampled together
+tables = dict(zip(per_example.TABLES, per_recipe(analyse, trials)))
 tables["multi_bootstrap"] = per_example.multi_bootstrap_table(trials, dev, p.level, p.samples, p.seed)
 
 out = snakemake.output
