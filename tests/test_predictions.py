@@ -192,9 +192,9 @@ def test_two_way_mean_bootstrap_hand_computed():
     """With one init seed drawn twice and one order seed drawn twice, the weights are products."""
     class Fixed:
         def __init__(self):
-            self.calls = iter([np.array([0, 0]), np.array([1, 1])])
+            self.calls = iter([np.array([[2, 0]]), np.array([[0, 2]])])  # counts per seed, per resample
 
-        def integers(self, low, high, size):
+        def multinomial(self, n, pvals, size):
             return next(self.calls)
 
     values = np.array([1.0, 2.0, 3.0, 4.0])  # cells (1,1) (1,2) (2,1) (2,2)
@@ -296,7 +296,7 @@ def test_a_study_with_predictions_end_to_end(tmp_path):
             preds = np.where(rng.random((3, 40)) < 0.7, labels, 1 - labels).astype(np.int8)
             predictions.write(predictions.path_for(path), preds)
             rows.append({"task": "sst2", "init_seed": i, "order_seed": o, "dropout_seed": o, "status": "completed",
-                         "metric": "accuracy", "dev_size": 40, "path": str(path),
+                         "metric": "accuracy", "dev_size": 40, "n_evals": 3, "path": str(path),
                          "best": (preds == labels).mean(1).max(), "final": (preds == labels).mean(1)[-1]})
     trials = pd.DataFrame(rows)
     tables = per_example.analyse(trials, {"sst2": {"labels": labels, "texts": [str(k) for k in range(40)]}}, 0.5, samples=50)
@@ -305,3 +305,7 @@ def test_a_study_with_predictions_end_to_end(tmp_path):
     assert tables["held_out"]["best_paper"].iloc[0] == pytest.approx(trials["best"].max())
     assert len(tables["held_out_curves"]) == 4 and len(tables["flipping_examples"]) == 40
     assert set(tables["evaluation_noise"]["score"]) == {"final", "best"}
+    # predictions that do not belong to their trial (another dev size) are refused, naming the file
+    trials.loc[0, "dev_size"] = 41
+    with pytest.raises(ValueError, match=r"init1_order1.predictions.npy: predictions have shape \(3, 40\)"):
+        per_example.analyse(trials, {"sst2": {"labels": labels, "texts": [str(k) for k in range(40)]}}, 0.5, samples=50)

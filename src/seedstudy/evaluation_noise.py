@@ -24,6 +24,7 @@ import pandas as pd
 
 from . import variance_components as vc
 from .predictions import bootstrap_counts, weighted_scores
+from .recipe_comparison import cell_weights, seed_counts, weighted_means
 
 
 def example_bootstrap(predictions, labels, metric: str, samples: int, seed: int, n_classes: int | None = None,
@@ -44,16 +45,12 @@ def example_bootstrap_sd(predictions, labels, metric: str, samples: int = 1000, 
 def _two_way_mean_bootstrap(values: np.ndarray, init: np.ndarray, order: np.ndarray, samples: int,
                             rng: np.random.Generator) -> np.ndarray:
     """Means of `values` over two-way resamples: init seeds and order seeds resampled with
-    replacement independently; a trial enters as often as its init seed times its order seed."""
+    replacement independently; a trial enters as often as its init seed times its order seed
+    (the recipe comparison's seed bootstrap)."""
     init_codes, init_levels = pd.factorize(init, sort=True)
     order_codes, order_levels = pd.factorize(order, sort=True)
-    out = np.empty(samples)
-    for b in range(samples):
-        wi = np.bincount(rng.integers(0, len(init_levels), len(init_levels)), minlength=len(init_levels))
-        wo = np.bincount(rng.integers(0, len(order_levels), len(order_levels)), minlength=len(order_levels))
-        w = wi[init_codes] * wo[order_codes]
-        out[b] = np.dot(w, values) / w.sum() if w.sum() else np.nan
-    return out
+    counts = seed_counts(len(init_levels), len(order_levels), samples, rng)
+    return weighted_means(values, cell_weights(init_codes, order_codes, counts))
 
 
 def decomposition(trials: pd.DataFrame, score: str, sd_column: str, level: float = 0.95, samples: int = 1000,

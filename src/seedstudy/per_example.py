@@ -68,6 +68,7 @@ def load_task(trials: pd.DataFrame) -> TaskPredictions:
             missing += 1
             continue
         array = np.asarray(predictions.as_labels(predictions.read(path, mmap=False)))
+        predictions.check_shape(array, int(row["n_evals"]), int(row["dev_size"]), path)
         rows.append(index)
         arrays.append(array)
     if not arrays:
