@@ -192,7 +192,6 @@ def evaluate(model, batches, order, labels, metric_names, precision, device_type
     """Every metric on one dev split and its mean loss, and the outputs (logits; a regression's
     value) of every dev example in the prepared data's order; a regression's prediction is its output."""
     model.eval()
-    predictions = np.empty(len(order), dtype=np.float64 if regression else np.int64)
     outputs = None
     loss_sum = 0.0
     position = 0
@@ -202,12 +201,12 @@ def evaluate(model, batches, order, labels, metric_names, precision, device_type
         n = logits.shape[0]
         rows = order[position : position + n]
         loss_sum += task_loss(logits, batch_labels(batch), regression, reduction="sum").item()
-        predictions[rows] = (logits[:, 0] if regression else logits.argmax(-1)).cpu().numpy()
         if outputs is None:
             outputs = np.empty((len(order), logits.shape[-1]), dtype=np.float32)
         outputs[rows] = logits.cpu().numpy()
         position += n
     model.train()
+    predictions = outputs[:, 0].astype(np.float64) if regression else outputs.argmax(-1)
     scores = metrics.compute(metric_names, labels, predictions)
     scores["dev_loss"] = loss_sum / len(order)
     return scores, outputs
@@ -612,7 +611,7 @@ def run_trial(
     # 5. result: the per-example predictions of every evaluation, then the scores -----------
     predicted = None
     if store != "none" and outputs:
-        array = predictions.encode(outputs, store, regression=outputs[0].shape[-1] == 1)
+        array = predictions.encode(outputs, store, regression=task.is_regression)
         predicted = predictions.to_bytes(array)
     result = trial_result(
         trial, trial_hash, status, prepared, curve, losses,
