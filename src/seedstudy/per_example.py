@@ -20,7 +20,8 @@ import pandas as pd
 from . import evaluation_noise, flipping, held_out, multi_bootstrap, predictions
 from .aggregate import finished_trials
 from .data import _read_saved_split
-from .predictions import CONFUSION_METRICS, REGRESSION_METRICS, weighted_scores
+from .metrics import CONFUSION_METRICS
+from .predictions import REGRESSION_METRICS, weighted_scores
 
 # the columns of every table, also when no task has predictions
 COLUMNS = {

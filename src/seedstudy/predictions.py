@@ -15,7 +15,7 @@ the same bytes. It is not a declared output of the trial rule: trials from befor
 kept are not rerun, and the analyses that need predictions say which trials lack them.
 
 Scores of arrays: the analyses score thousands of (trial, evaluation, resample, subset)
-combinations. `weighted_scores` computes a metric from weighted confusion counts, so that a
+combinations. `weighted_scores` computes a metric from weighted confusion counts (`metrics.from_confusion`), so that a
 bootstrap resample (example counts) or a subset (0/1 weights) is one matrix product instead of a
 call per combination. It equals `metrics.compute` on the materialised resample (tested).
 """
@@ -29,12 +29,12 @@ from pathlib import Path
 
 import numpy as np
 
+from .metrics import CONFUSION_METRICS, from_confusion
 from .store import write_bytes_atomic
 
 SUFFIX = ".predictions.npy"
 KINDS = ("labels", "probabilities", "none")
-# metrics computed from a confusion matrix (classification); the rest are regression metrics
-CONFUSION_METRICS = ("accuracy", "f1", "mcc", "acc_and_f1", "macro_f1")
+# the classification metrics come from a confusion matrix (metrics.from_confusion); these are the rest
 REGRESSION_METRICS = ("pearson", "spearman", "pearson_and_spearman", "r2")
 
 
@@ -114,36 +114,6 @@ def _confusion_counts(predictions: np.ndarray, labels: np.ndarray, weights: np.n
     return counts.reshape(lead + (weights.shape[0], n_classes, n_classes))
 
 
-def _from_confusion(confusion: np.ndarray, metric: str) -> np.ndarray:
-    total = confusion.sum((-1, -2))
-    correct = np.trace(confusion, axis1=-2, axis2=-1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        accuracy = correct / total
-        if metric == "accuracy":
-            return accuracy
-        if metric in ("f1", "acc_and_f1"):
-            if confusion.shape[-1] != 2:
-                raise ValueError(f"metric {metric!r} is defined for two classes (positive class 1)")
-            tp = confusion[..., 1, 1]
-            fp = confusion[..., 0, 1]
-            fn = confusion[..., 1, 0]
-            f1 = np.where(tp > 0, 2 * tp / (2 * tp + fp + fn), 0.0)
-            return f1 if metric == "f1" else (accuracy + f1) / 2
-        if metric == "macro_f1":
-            tp = np.diagonal(confusion, axis1=-2, axis2=-1)
-            predicted = confusion.sum(-2)
-            actual = confusion.sum(-1)
-            per_class = np.where(tp > 0, 2 * tp / (predicted + actual), 0.0)
-            return per_class.mean(-1)
-        if metric == "mcc":  # the multi-class MCC (Gorodkin 2004), as scikit-learn computes it
-            predicted = confusion.sum(-2)
-            actual = confusion.sum(-1)
-            numerator = correct * total - (predicted * actual).sum(-1)
-            denominator = np.sqrt(total**2 - (predicted**2).sum(-1)) * np.sqrt(total**2 - (actual**2).sum(-1))
-            return np.where(denominator > 0, numerator / np.where(denominator > 0, denominator, 1), 0.0)
-    raise ValueError(f"no weighted score for metric {metric!r}")
-
-
 def _weighted_pearson(values: np.ndarray, labels: np.ndarray, weights: np.ndarray) -> np.ndarray:
     w = weights.astype(np.float64)
     total = w.sum(-1)
@@ -198,7 +168,7 @@ def weighted_scores(predictions, labels, metric: str, weights=None, n_classes: i
         classes = n_classes or int(max(labels.max(), predictions.max())) + 1
         if metric in ("f1", "acc_and_f1", "mcc") and n_classes is None:
             classes = max(classes, 2)
-        scores = _from_confusion(_confusion_counts(predictions, labels, weights, classes), metric)
+        scores = from_confusion(_confusion_counts(predictions, labels, weights, classes), metric)
     elif metric in REGRESSION_METRICS:
         values = predictions.astype(np.float64)
         y = labels.astype(np.float64)
