@@ -110,7 +110,7 @@ def load(path: str | os.PathLike, check_files: bool = True) -> dict:
     path = Path(path)
     try:
         with open(path, encoding="utf-8") as handle:
-            config = yaml.safe_load(handle)
+            config = yaml.load(handle, Loader=YAML_LOADER)
     except FileNotFoundError:
         raise ConfigError(f"config file {path} not found") from None
     except yaml.YAMLError as error:
@@ -120,8 +120,14 @@ def load(path: str | os.PathLike, check_files: bool = True) -> dict:
     return validate(config, source=str(path), check_files=check_files)
 
 
+# libyaml's loader where PyYAML has it (the same YAML, several times faster than the pure-Python one)
+YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+@functools.lru_cache(maxsize=1)
 def _schema() -> dict:
-    return yaml.safe_load(SCHEMA.read_text(encoding="utf-8"))
+    """The config schema, read once per process (callers do not modify it)."""
+    return yaml.load(SCHEMA.read_text(encoding="utf-8"), Loader=YAML_LOADER)
 
 
 def _key(path) -> str:
