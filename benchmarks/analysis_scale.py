@@ -12,7 +12,8 @@ noise along a rising learning curve, and a share (--failed) of failed runs, some
 (non-finite loss, curve cut). Snakemake must see every trial as done: a dry run is checked to plan
 no finetune or prepare_data job. Then `snakemake results/figures/all.pdf` runs with every
 post-trial output removed before each run, and the script prints its wall time and each rule's
-seconds from the rules' `benchmark:` files. With several --workflow LABEL=SNAKEFILE (say a
+seconds from the rules' `benchmark:` files (and, for the analyses that run together in the job
+`analyses`, each one's seconds in its worker, from that job's log). With several --workflow LABEL=SNAKEFILE (say a
 `git worktree` of an older commit) the runs alternate between them on the same trials.
 """
 
@@ -176,6 +177,12 @@ def rule_seconds(workdir: Path) -> dict[str, float]:
             with open(path) as handle:
                 row = next(csv.DictReader(handle, delimiter="\t"))
             seconds[f"{group}/{path.stem}"] = float(row["s"])
+    # the analyses that run together in the job `analyses` (seedstudy.analyses): each one's
+    # seconds in its worker, from the job's log (the last run's lines)
+    log = workdir / "results" / "logs" / "analysis" / "analyses.log"
+    if log.exists():
+        for match in re.finditer(r"analysis (\w+) finished in ([0-9.]+) s", log.read_text()):
+            seconds[f"  in job: {match.group(1)}"] = float(match.group(2))
     return seconds
 
 

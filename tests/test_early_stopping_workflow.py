@@ -1,5 +1,6 @@
-"""The early-stopping rules on an aggregate of made-up curves: config wiring, tables and figures
-(only these rules run: --allowed-rules keeps the aggregate as given)."""
+"""The early-stopping analyses on an aggregate of made-up curves: config wiring, tables and figures
+(only these analyses run, `analysis.only`, and only rule analyses: --allowed-rules keeps the
+aggregate as given)."""
 
 import json
 
@@ -20,6 +21,23 @@ OUTPUTS = [
     "results/figures/early_stopping_settings.pdf",
     "results/figures/early_stopping_error_reduction.pdf",
 ]
+
+
+ONLY = ["early_stopping_correlation", "early_stopping_simulation"]
+
+
+def early_stopping_only(workdir, change=lambda settings: None):
+    """tests/config/tiny.yaml with only the early-stopping analyses (and `change` applied)."""
+    import yaml
+
+    from workflow import TINY
+
+    settings = yaml.safe_load(TINY.read_text())
+    settings.setdefault("analysis", {})["only"] = ONLY
+    change(settings)
+    configfile = workdir / "early_stopping_only.yaml"
+    configfile.write_text(yaml.safe_dump(settings))
+    return configfile
 
 
 def aggregate(workdir):
@@ -48,7 +66,7 @@ def aggregate(workdir):
 
 def test_early_stopping_rules_write_tables_and_figures(tmp_path, glue):
     aggregate(tmp_path)
-    snakemake(tmp_path, "--allowed-rules", "early_stopping_correlation", "early_stopping_simulation", "-c2", *OUTPUTS)
+    snakemake(tmp_path, "--allowed-rules", "analyses", "-c2", *OUTPUTS, configfile=early_stopping_only(tmp_path))
     results = tmp_path / "results"
     budgets = pd.read_csv(results / "tables" / "early_stopping_budgets.csv")
     # tests/config/tiny.yaml: budgets 3, max_start 8, resamples 200; CoLA has no completed trial
@@ -75,17 +93,10 @@ def test_early_stopping_rules_write_tables_and_figures(tmp_path, glue):
 
 
 def test_paper_accounting_reaches_the_simulation(tmp_path, glue):
-    import yaml
-
-    from workflow import TINY
-
     aggregate(tmp_path)
-    settings = yaml.safe_load(TINY.read_text())
-    settings.setdefault("analysis", {}).setdefault("early_stopping", {})["accounting"] = "paper"
-    configfile = tmp_path / "paper_accounting.yaml"
-    configfile.write_text(yaml.safe_dump(settings))
-    snakemake(tmp_path, "--allowed-rules", "early_stopping_correlation", "early_stopping_simulation", "-c2", *OUTPUTS,
-              configfile=configfile)
+    configfile = early_stopping_only(
+        tmp_path, lambda settings: settings["analysis"].setdefault("early_stopping", {}).update(accounting="paper"))
+    snakemake(tmp_path, "--allowed-rules", "analyses", "-c2", *OUTPUTS, configfile=configfile)
     results = tmp_path / "results"
     candidates = pd.read_csv(results / "tables" / "early_stopping_candidates.csv")
     # K = 4, final step on the grid (kept): a stop after evaluation k is charged k + 1 of 5 intervals

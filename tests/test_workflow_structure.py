@@ -30,7 +30,8 @@ with SnakemakeApi(OutputSettings(quiet=True)) as api:
     inner = workflow._workflow
     local = {rule.name: rule.name in inner._localrules for rule in inner.rules}
     pages = inner.globals["report_figures"]()
-print(json.dumps({"local": local, "pages": pages}))
+    analyses = list(inner.globals["ANALYSES"])
+print(json.dumps({"local": local, "pages": pages, "analyses": analyses}))
 """
 
 
@@ -63,3 +64,22 @@ def test_all_pdf_pages_come_from_the_rules_outputs(tmp_path, glue):
     assert live.index("results/figures/early_stopping_live.pdf") > live.index("results/figures/failure_prediction.pdf")
     assert len(set(live)) == len(live) == len(plain) + 1
     assert all(page.startswith("results/figures/") and page.endswith(".pdf") for page in live)
+
+
+def test_every_analysis_can_be_named_in_analysis_only(tmp_path, glue):
+    """The schema's list of analyses (`analysis.only`) is the list the rule files register; with
+    `only`, the other analyses' figures are no pages of all.pdf."""
+    import yaml
+
+    from seedstudy.study import _schema
+
+    registered = inspect(tmp_path, REPO / "tests" / "config" / "tiny.yaml")["analyses"]
+    assert registered == _schema()["properties"]["analysis"]["properties"]["only"]["items"]["enum"]
+    settings = yaml.safe_load((REPO / "tests" / "config" / "tiny.yaml").read_text())
+    settings.setdefault("analysis", {})["only"] = ["seed_effects", "best_found"]
+    configfile = tmp_path / "only.yaml"
+    configfile.write_text(yaml.safe_dump(settings))
+    only = inspect(tmp_path, configfile)
+    assert only["analyses"] == ["best_found", "seed_effects"]
+    assert only["pages"] == ["results/figures/best_found.pdf", "results/figures/seed_grid.pdf",
+                             "results/figures/seed_densities.pdf", "results/figures/seed_tables.pdf"]

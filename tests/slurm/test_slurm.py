@@ -348,7 +348,7 @@ def test_runtime_grows_with_the_attempt(runs):
 def test_light_rules_ran_on_this_machine(runs):
     # only trials were submitted (above); the rest ran here as localrules
     text = runs["log1"].read_text() + runs["log2"].read_text()
-    for rule in ("prepare_data", "aggregate_task", "aggregate_study", "expected_max", "all_figures"):
+    for rule in ("prepare_data", "aggregate_task", "aggregate_study", "analyses", "all_figures"):
         assert f"localrule {rule}:" in text, rule
 
 

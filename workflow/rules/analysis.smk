@@ -1,34 +1,37 @@
-# The analyses: each reads the aggregate tables and writes table(s) (CSV) and figure(s) (PDF).
-# Their parameters live under `analysis:` in the config and never reach a trial rule.
-# `priority:` starts the longest analyses first (seconds per rule at the paper grid's size:
-# README, Speed), so that the last one to finish is a short one; the early-stopping simulation,
-# the longest, has the highest (workflow/rules/early_stopping_simulation.smk).
+# The analyses of the aggregate tables: each reads them and writes table(s) (CSV) and figure(s)
+# (PDF), with the script workflow/scripts/<name>.py. Their parameters live under `analysis:` in
+# the config and never reach a trial rule.
+#
+# They all run in one job, rule `analyses` (at the end of this file): the job imports pandas,
+# matplotlib, seaborn, scipy and statsmodels once and runs the analyses in forked worker
+# processes, `threads` at a time (seedstudy.analyses), where a job per analysis spent most of its
+# seconds starting Python and importing them (README, Speed). `priority`: the longest analyses
+# start first, so that a short one ends the job. Changing one analysis's parameter reruns them
+# all (seconds); it never reruns a trial.
 
 
-rule best_found:
-    input:
+analysis(
+    "best_found",
+    input=dict(
         trials="results/aggregate/trials.parquet",
         study="results/aggregate/study.json",
-    output:
+    ),
+    output=dict(
         table="results/tables/best_found.csv",
         figure=report(
             "results/figures/best_found.pdf", caption="../report/best_found.rst", category="Paper", subcategory="Table 1"
         ),
-    log:
-        "results/logs/analysis/best_found.log",
-    benchmark:
-        "results/benchmarks/analysis/best_found.tsv"
-    priority: 1
-    localrule: True
-    script:
-        "../scripts/best_found.py"
+    ),
+    priority=1,
+)
 
-
-rule expected_max:
-    input:
+analysis(
+    "expected_max",
+    input=dict(
         trials="results/aggregate/trials.parquet",
         study="results/aggregate/study.json",
-    output:
+    ),
+    output=dict(
         table="results/tables/expected_max.csv",
         trials_needed="results/tables/trials_needed.csv",
         figure=report(
@@ -46,26 +49,23 @@ rule expected_max:
             category="Expected max",
             subcategory="Trials needed",
         ),
-    log:
-        "results/logs/analysis/expected_max.log",
-    benchmark:
-        "results/benchmarks/analysis/expected_max.tsv"
-    priority: 5
-    localrule: True
-    params:
+    ),
+    params=dict(
         level=config["analysis"]["confidence_level"],
         probability=config["analysis"]["trials_needed_probability"],
         band_method=config["analysis"]["band_method"],
         paper_grids=config["analysis"]["paper_grids"],
-    script:
-        "../scripts/expected_max.py"
+    ),
+    priority=5,
+)
 
-
-rule seed_effects:
-    input:
+analysis(
+    "seed_effects",
+    input=dict(
         trials="results/aggregate/trials.parquet",
         study="results/aggregate/study.json",
-    output:
+    ),
+    output=dict(
         grid="results/tables/seed_grid.csv",
         within_sd="results/tables/within_seed_sd.csv",
         best_worst="results/tables/best_worst_seeds.csv",
@@ -78,21 +78,17 @@ rule seed_effects:
         tables_figure=report(
             "results/figures/seed_tables.pdf", caption="../report/seed_tables.rst", category="Paper", subcategory="Tables 3-4"
         ),
-    log:
-        "results/logs/analysis/seed_effects.log",
-    benchmark:
-        "results/benchmarks/analysis/seed_effects.tsv"
-    priority: 8
-    localrule: True
-    script:
-        "../scripts/seed_effects.py"
+    ),
+    priority=8,
+)
 
-
-rule variance_components:
-    input:
+analysis(
+    "variance_components",
+    input=dict(
         trials="results/aggregate/trials.parquet",
         study="results/aggregate/study.json",
-    output:
+    ),
+    output=dict(
         anova="results/tables/anova.csv",
         table="results/tables/variance_components.csv",
         figure=report(
@@ -107,25 +103,22 @@ rule variance_components:
             category="Variance",
             subcategory="Variance components",
         ),
-    log:
-        "results/logs/analysis/variance_components.log",
-    benchmark:
-        "results/benchmarks/analysis/variance_components.tsv"
-    priority: 7
-    localrule: True
-    params:
+    ),
+    params=dict(
         level=config["analysis"]["confidence_level"],
         samples=config["analysis"]["bootstrap_samples"],
         seed=config["analysis"]["seed"],
-    script:
-        "../scripts/variance_components.py"
+    ),
+    priority=7,
+)
 
-
-rule seed_transfer:
-    input:
+analysis(
+    "seed_transfer",
+    input=dict(
         trials="results/aggregate/trials.parquet",
         study="results/aggregate/study.json",
-    output:
+    ),
+    output=dict(
         means="results/tables/seed_means.csv",
         pairs="results/tables/seed_transfer_pairs.csv",
         concordance="results/tables/seed_transfer_concordance.csv",
@@ -142,25 +135,22 @@ rule seed_transfer:
             category="Seed transfer",
             subcategory="Best seeds",
         ),
-    log:
-        "results/logs/analysis/seed_transfer.log",
-    benchmark:
-        "results/benchmarks/analysis/seed_transfer.tsv"
-    priority: 3
-    localrule: True
-    params:
+    ),
+    params=dict(
         permutations=config["analysis"]["permutations"],
         seed=config["analysis"]["seed"],
-    script:
-        "../scripts/seed_transfer.py"
+    ),
+    priority=3,
+)
 
-
-rule divergence:
-    input:
+analysis(
+    "divergence",
+    input=dict(
         trials="results/aggregate/trials.parquet",
         curves="results/aggregate/curves.parquet",
         study="results/aggregate/study.json",
-    output:
+    ),
+    output=dict(
         failures="results/tables/failures.csv",
         prediction="results/tables/failure_prediction.csv",
         failures_figure=report(
@@ -184,15 +174,37 @@ rule divergence:
             category="Divergence",
             subcategory="Early recognition",
         ),
-    log:
-        "results/logs/analysis/divergence.log",
-    benchmark:
-        "results/benchmarks/analysis/divergence.tsv"
-    priority: 6
-    localrule: True
-    params:
+    ),
+    params=dict(
         tolerance=config["analysis"]["failure_tolerance"],
         samples=config["analysis"]["curve_samples"],
         seed=config["analysis"]["seed"],
+    ),
+    priority=6,
+)
+
+
+include: "per_example.smk"
+include: "early_stopping_simulation.smk"
+
+
+rule analyses:
+    input:
+        **analysis_entries("input"),
+    output:
+        **analysis_entries("output"),
+    log:
+        **{name: f"results/logs/analysis/{name}.log" for name in ANALYSES},
+        main="results/logs/analysis/analyses.log",
+    benchmark:
+        "results/benchmarks/analysis/analyses.tsv"
+    localrule: True
+    # analyses side by side (scaled down to --cores; on a cluster's login node, --local-cores)
+    threads: 4
+    params:
+        **{name: spec["params"] for name, spec in ANALYSES.items()},
+        order=analysis_order(),
+        # an edited analysis script reruns the analyses (Snakemake's code trigger sees this script only)
+        code=analysis_code(),
     script:
-        "../scripts/divergence.py"
+        "../scripts/analyses.py"

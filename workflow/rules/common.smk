@@ -1,7 +1,9 @@
 # Config validation, the study's trials, and the input functions of the rules.
+import hashlib
 import os
 import re
 import sys
+from pathlib import Path
 
 # The library lives in src/: importable here and in every job (also in a conda environment of
 # envs/, which holds only the dependencies), whether or not the package is installed.
@@ -181,6 +183,36 @@ for _recipe_dir in RECIPE_DIRS.values():
 
 # tasks with live early stopping (workflow/rules/early_stopping_live.smk)
 ES_TASKS = [task for task in TASKS if early_stopping(task)]
+
+
+# The analyses of the aggregate tables, registered by the .smk file of their stage with
+# `analysis()` and run together by the job `analyses` (workflow/rules/analysis.smk), name -> the
+# input, output and params its script workflow/scripts/<name>.py reads as snakemake.input,
+# .output and .params, and its priority (larger: started earlier).
+# `analysis.only` (a list of names) keeps the others out of the job and of all.pdf.
+ANALYSES = {}
+
+
+def analysis(name, input, output, params=None, priority=0):
+    only = config["analysis"]["only"]
+    if only is None or name in only:
+        ANALYSES[name] = {"input": input, "output": output, "params": params or {}, "priority": priority}
+
+
+def analysis_entries(directive):
+    """Rule analyses' input or output: every analysis's entries, named <analysis>__<entry>."""
+    return {f"{name}__{key}": value for name, spec in ANALYSES.items() for key, value in spec[directive].items()}
+
+
+def analysis_order():
+    """The analyses, highest priority first."""
+    return sorted(ANALYSES, key=lambda name: -ANALYSES[name]["priority"])
+
+
+def analysis_code():
+    """SHA-256 of each analysis's script."""
+    scripts = Path(workflow.basedir) / "workflow" / "scripts"
+    return {name: hashlib.sha256((scripts / f"{name}.py").read_bytes()).hexdigest()[:16] for name in ANALYSES}
 
 
 def report_figures():

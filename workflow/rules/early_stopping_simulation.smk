@@ -3,11 +3,13 @@
 # observed curves at equal compute budgets. Parameters under `analysis.early_stopping`.
 
 
-rule early_stopping_correlation:
-    input:
+analysis(
+    "early_stopping_correlation",
+    input=dict(
         curves="results/aggregate/curves.parquet",
         study="results/aggregate/study.json",
-    output:
+    ),
+    output=dict(
         table="results/tables/early_stopping_correlation.csv",
         figure=report(
             "results/figures/early_stopping_correlation.pdf",
@@ -15,23 +17,20 @@ rule early_stopping_correlation:
             category="Paper",
             subcategory="Fig. 5",
         ),
-    log:
-        "results/logs/analysis/early_stopping_correlation.log",
-    benchmark:
-        "results/benchmarks/analysis/early_stopping_correlation.tsv"
-    priority: 4
-    localrule: True
-    params:
+    ),
+    params=dict(
         sigma=config["analysis"]["correlation_smoothing"],
-    script:
-        "../scripts/early_stopping_correlation.py"
+    ),
+    priority=4,
+)
 
-
-rule early_stopping_simulation:
-    input:
+analysis(
+    "early_stopping_simulation",
+    input=dict(
         curves="results/aggregate/curves.parquet",
         study="results/aggregate/study.json",
-    output:
+    ),
+    output=dict(
         candidates="results/tables/early_stopping_candidates.csv",
         budgets="results/tables/early_stopping_budgets.csv",
         settings_figure=report(
@@ -46,21 +45,13 @@ rule early_stopping_simulation:
             category="Paper",
             subcategory="Fig. 7",
         ),
-    log:
-        "results/logs/analysis/early_stopping_simulation.log",
-    benchmark:
-        "results/benchmarks/analysis/early_stopping_simulation.tsv"
-    # the longest analysis (16 s of 49 s at the paper grid's size, run last it was the critical path)
-    priority: 10
-    localrule: True
-    # one thread: the other analyses run beside it rather than wait for it (at the paper grid's
-    # size it took 8.6 s with two threads, 9.8 s with one, but two kept a core from the others)
-    threads: 1
-    params:
+    ),
+    params=dict(
         settings={
             **config["analysis"]["early_stopping"],
             "seed": config["analysis"]["seed"],
             "confidence_level": config["analysis"]["confidence_level"],
         },
-    script:
-        "../scripts/early_stopping_simulation.py"
+    ),
+    priority=10,
+)

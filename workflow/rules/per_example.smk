@@ -6,12 +6,14 @@
 # and the coverage table says so.
 
 
-rule per_example:
-    input:
+analysis(
+    "per_example",
+    input=dict(
         trials="results/aggregate/trials.parquet",
         study="results/aggregate/study.json",
         data=[f"results/data/{MODEL}/{task}" for task in TASKS],
-    output:
+    ),
+    output=dict(
         coverage="results/tables/predictions_coverage.csv",
         held_out="results/tables/held_out.csv",
         held_out_curves="results/tables/held_out_expected_max.csv",
@@ -50,17 +52,13 @@ rule per_example:
             category="Per-example predictions",
             subcategory="Most flipping examples",
         ),
-    log:
-        "results/logs/analysis/per_example.log",
-    benchmark:
-        "results/benchmarks/analysis/per_example.tsv"
-    priority: 2
-    localrule: True
-    params:
+    ),
+    params=dict(
         tasks=TASKS,
         selection_split=config["analysis"]["selection_split"],
         level=config["analysis"]["confidence_level"],
         samples=config["analysis"]["bootstrap_samples"],
         seed=config["analysis"]["seed"],
-    script:
-        "../scripts/per_example.py"
+    ),
+    priority=9,
+)

@@ -1,0 +1,47 @@
+"""analyses: every analysis of the aggregate tables in one job (seedstudy.analyses).
+
+Each analysis is the script workflow/scripts/<name>.py, run as Snakemake would run it on its own:
+it sees a `snakemake` object with its own input, output, params and log (the entries of rule
+analyses named <name>__<entry>, without the prefix), the config, and one thread.
+"""
+import logging
+import runpy
+from functools import partial
+from pathlib import Path
+
+from seedstudy import analyses
+from seedstudy.logs import log_to
+
+log_to(snakemake.log.main)
+SCRIPTS = Path(__file__).resolve().parent
+Namedlist = type(snakemake.params)  # Snakemake's named list (its module moved between versions)
+
+
+class AnalysisJob:
+    """The `snakemake` object of one analysis script."""
+
+    def __init__(self, name):
+        prefix = f"{name}__"
+        own = lambda entries: Namedlist(
+            fromdict={key[len(prefix):]: value for key, value in entries.items() if key.startswith(prefix)}
+        )
+        self.input, self.output = own(snakemake.input), own(snakemake.output)
+        self.params = Namedlist(fromdict=dict(getattr(snakemake.params, name)))
+        self.log = Namedlist(fromdict={"log": getattr(snakemake.log, name)})
+        self.config, self.wildcards, self.rule = snakemake.config, Namedlist(), name
+        self.threads, self.resources = 1, snakemake.resources
+
+
+jobs = [
+    analyses.Analysis(
+        name,
+        partial(runpy.run_path, str(SCRIPTS / f"{name}.py"), init_globals={"snakemake": AnalysisJob(name)},
+                run_name="__main__"),
+        log=getattr(snakemake.log, name),
+        priority=-rank,
+    )
+    for rank, name in enumerate(snakemake.params.order)
+]
+modules = [module for name in snakemake.params.order for module in analyses.script_imports(SCRIPTS / f"{name}.py")]
+seconds = analyses.run(jobs, workers=snakemake.threads, modules=modules)
+logging.info("seconds per analysis: %s", ", ".join(f"{name} {value:.2f}" for name, value in seconds.items()))
