@@ -17,15 +17,17 @@ SCRIPTS = Path(__file__).resolve().parent
 Namedlist = type(snakemake.params)  # Snakemake's named list (its module moved between versions)
 
 
+def own(entries, name):
+    """The entries <name>__<entry> of rule analyses, as <entry>."""
+    prefix = f"{name}__"
+    return Namedlist(fromdict={key[len(prefix):]: value for key, value in entries.items() if key.startswith(prefix)})
+
+
 class AnalysisJob:
     """The `snakemake` object of one analysis script."""
 
     def __init__(self, name):
-        prefix = f"{name}__"
-        own = lambda entries: Namedlist(
-            fromdict={key[len(prefix):]: value for key, value in entries.items() if key.startswith(prefix)}
-        )
-        self.input, self.output = own(snakemake.input), own(snakemake.output)
+        self.input, self.output = own(snakemake.input, name), own(snakemake.output, name)
         self.params = Namedlist(fromdict=dict(getattr(snakemake.params, name)))
         self.log = Namedlist(fromdict={"log": getattr(snakemake.log, name)})
         self.config, self.wildcards, self.rule = snakemake.config, Namedlist(), name
@@ -42,6 +44,9 @@ jobs = [
     )
     for rank, name in enumerate(snakemake.params.order)
 ]
+# what the scripts import, and matplotlib's PDF backend, which each figures.save would otherwise
+# import (with fontTools) on its first savefig
 modules = [module for name in snakemake.params.order for module in analyses.script_imports(SCRIPTS / f"{name}.py")]
+modules.append("matplotlib.backends.backend_pdf")
 seconds = analyses.run(jobs, workers=snakemake.threads, modules=modules)
 logging.info("seconds per analysis: %s", ", ".join(f"{name} {value:.2f}" for name, value in seconds.items()))
