@@ -47,6 +47,7 @@ jobs = [
 # what the scripts import, and matplotlib's PDF backend, which each figures.save would otherwise
 # import (with fontTools) on its first savefig
 modules = [module for name in snakemake.params.order for module in analyses.script_imports(SCRIPTS / f"{name}.py")]
-modules.append("matplotlib.backends.backend_pdf")
+# (and what pandas imports on a first read_parquet or DataFrame.style)
+modules += ["matplotlib.backends.backend_pdf", "pyarrow.parquet", "pyarrow.dataset", "pandas.io.formats.style"]
 seconds = analyses.run(jobs, workers=snakemake.threads, modules=modules)
 logging.info("seconds per analysis: %s", ", ".join(f"{name} {value:.2f}" for name, value in seconds.items()))

@@ -134,6 +134,7 @@ def save(fig, path: str | os.PathLike, title: str, caption: str) -> None:
     fig.suptitle(textwrap.fill(title, width=max(40, int(fig.get_figwidth() * 9))), fontsize=12, fontweight="bold")
     _wrap_once(fig.text(0.5, 0.01, caption, ha="center", va="bottom", fontsize=7, wrap=True))
     fig.tight_layout(rect=(0, 0.06, 1, 0.95))
+    fig.set_layout_engine(None)  # laid out: no layout pass again when saving (tight_layout leaves a placeholder engine that makes savefig draw the page once more first)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, format="pdf")
