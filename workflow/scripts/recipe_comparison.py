@@ -15,7 +15,7 @@ TABLES = ("differences", "expected_max", "expected_max_differences", "mixed_mode
 study = json.load(open(snakemake.input.study))
 trials = pd.read_parquet(snakemake.input.trials)
 tables = compare(trials, level=snakemake.params.level, resamples=snakemake.params.resamples, seed=snakemake.params.seed)
-# with predictions, the multi-bootstrap (rule per_example) covers the dev set's noise as well
+# with predictions, the multi-bootstrap (the analysis per_example) covers the dev set's noise as well
 tables["differences"] = merge_multi_bootstrap(tables["differences"], pd.read_csv(snakemake.input.multi_bootstrap))
 for name in TABLES:
     tables[name].to_csv(getattr(snakemake.output, name), index=False)
