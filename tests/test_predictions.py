@@ -57,6 +57,11 @@ def test_weighted_scores_hand_computed():
     assert predictions.weighted_scores(preds, labels, "f1", w).tolist() == [1.0, 0.0]
 
 
+def materialised(counts_row):
+    """The dev-example indices of one bootstrap resample given as example counts."""
+    return np.repeat(np.arange(counts_row.size), counts_row.astype(int))
+
+
 @pytest.mark.parametrize("metric", ["accuracy", "f1", "mcc", "acc_and_f1"])
 def test_weighted_scores_equal_metrics_on_materialised_resamples(metric):
     rng = np.random.default_rng(3)
@@ -66,7 +71,7 @@ def test_weighted_scores_equal_metrics_on_materialised_resamples(metric):
     got = predictions.weighted_scores(preds, labels, metric, counts)
     for t in range(5):
         for b in range(20):
-            index = np.repeat(np.arange(60), counts[b].astype(int))
+            index = materialised(counts[b])
             assert got[t, b] == pytest.approx(metrics.compute([metric], labels[index], preds[t, index])[metric])
 
 
@@ -89,7 +94,7 @@ def test_regression_scores_equal_scipy():
     spearman = predictions.weighted_scores(values, labels, "spearman", counts)
     for t in range(3):
         for b in range(5):
-            index = np.repeat(np.arange(40), counts[b].astype(int))
+            index = materialised(counts[b])
             assert pearson[t, b] == pytest.approx(stats.pearsonr(values[t, index], labels[index]).statistic)
             assert spearman[t, b] == pytest.approx(stats.spearmanr(values[t, index], labels[index]).statistic)
 
@@ -104,7 +109,7 @@ def test_r2_and_constants_as_the_metrics_module():
     got = predictions.weighted_scores(values, labels, "r2", counts)
     for t in range(2):
         for b in range(4):
-            index = np.repeat(np.arange(30), counts[b].astype(int))
+            index = materialised(counts[b])
             assert got[t, b] == pytest.approx(r2_score(labels[index], values[t, index]))
     constant = np.full((1, 30), 0.3)
     for metric in ("pearson", "spearman", "pearson_and_spearman"):

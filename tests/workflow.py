@@ -34,7 +34,11 @@ def snakemake(workdir, *args, configfile=TINY, check=True, timeout=900, env=None
 def planned(workdir, *args, **kwargs) -> Counter:
     """Jobs per rule that a dry run would execute (empty when there is nothing to do)."""
     result = snakemake(workdir, "-n", *args, **kwargs)
-    text = result.stdout + result.stderr
+    return job_counts(result.stdout + result.stderr)
+
+
+def job_counts(text: str) -> Counter:
+    """Jobs per rule in the "Job stats:" table of Snakemake's output (empty when there is none)."""
     counts = Counter()
     if "Job stats:" not in text:
         return counts

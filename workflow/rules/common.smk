@@ -119,8 +119,11 @@ def trial_data(wildcards):
     """A trial's prepared data, `ancient` (re-preparing identical data reruns no trial) unless
     they are of another data spec than the task's now (seedstudy.data.prepared_is_current)."""
     folder = data_dir(wildcards)
-    meta = Path(folder) / "meta.json"
-    stamp = (meta.stat().st_mtime_ns, meta.stat().st_size) if meta.is_file() else None
+    try:
+        meta = (Path(folder) / "meta.json").stat()
+        stamp = (meta.st_mtime_ns, meta.st_size)
+    except FileNotFoundError:
+        stamp = None
     return ancient(folder) if data_is_current(folder, wildcards.task, stamp) else folder
 
 
