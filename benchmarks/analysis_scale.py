@@ -41,7 +41,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "tests"))  # the tests' reader of Snakemake's job table
 
-from seedstudy import per_example, predictions, schedule, study  # noqa: E402  # noqa: E402
+from seedstudy import per_example, predictions, schedule, study  # noqa: E402
 from seedstudy.models import slug  # noqa: E402
 from seedstudy.store import TRIAL_FORMAT, write_json_atomic  # noqa: E402
 from seedstudy.tasks import get_task  # noqa: E402
@@ -176,6 +176,10 @@ def rule_seconds(workdir: Path) -> dict[str, float]:
     if log.exists():
         for match in re.finditer(r"analysis (\w+) finished in ([0-9.]+) s", log.read_text()):
             seconds[f"  in job: {match.group(1)}"] = float(match.group(2))
+            # of which laying out and drawing its figures (figures.save logs each page)
+            own = log.with_name(f"{match.group(1)}.log")
+            drawn = re.findall(r"figure \S+ laid out and drawn in ([0-9.]+) s", own.read_text()) if own.exists() else []
+            seconds[f"    figures: {match.group(1)}"] = sum(map(float, drawn))
     return seconds
 
 
@@ -232,15 +236,26 @@ def main() -> None:
     print(f"\npost-trial DAG of {n_trials} trials ({', '.join(config['tasks'])}; 31 evaluations each), "
           f"--cores {args.cores}, median of {args.runs} run(s)")
     labels = list(arms)
-    print(f"{'':38s}" + "".join(f"{label:>14s}" for label in labels))
-    print(f"{'snakemake results/figures/all.pdf (wall)':38s}"
+    print(f"{'':42s}" + "".join(f"{label:>14s}" for label in labels))
+    print(f"{'snakemake results/figures/all.pdf (wall)':42s}"
           + "".join(f"{statistics.median(walls[label]):13.1f}s" for label in labels))
-    names = sorted({name for label in labels for name in seconds[label]},
-                   key=lambda name: -statistics.median(seconds[labels[-1]].get(name) or [0]))
+    def order(name):  # by seconds, each analysis's figure seconds right under it
+        base = name.replace("    figures: ", "  in job: ")
+        return -statistics.median(seconds[labels[-1]].get(base) or [0]), base != name
+
+    names = sorted({name for label in labels for name in seconds[label]}, key=order)
     for name in names:
-        print(f"  {name:36s}" + "".join(
+        print(f"  {name:40s}" + "".join(
             f"{statistics.median(seconds[label][name]):13.1f}s" if seconds[label].get(name) else f"{'-':>14s}"
             for label in labels))
+    # where the analyses job's seconds go: the work of its workers (each analysis on one core)
+    # and the share of it that is matplotlib laying out and drawing the pages
+    for label in labels:
+        work = sum(statistics.median(v) for name, v in seconds[label].items() if name.startswith("  in job: "))
+        drawn = sum(statistics.median(v) for name, v in seconds[label].items() if name.startswith("    figures: "))
+        if work:
+            print(f"{label}: the analyses' work adds up to {work:.1f} s ({work / args.cores:.1f} s on {args.cores} cores "
+                  f"at best), {drawn:.1f} s of it ({drawn / work:.0%}) laying out and drawing figures")
     if not args.workdir:
         shutil.rmtree(workdir)
 

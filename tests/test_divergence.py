@@ -3,6 +3,8 @@ variance, expected-max, seed-transfer and divergence analyses on synthetic studi
 
 from __future__ import annotations
 
+import re
+
 import pandas as pd
 import pytest
 from pypdf import PdfReader
@@ -129,3 +131,15 @@ def test_every_figure_renders(tmp_path, trials):
         path = tmp_path / f"{name}.pdf"
         figures.save(fig, path, name, caption)
         assert page_count(path) == 1, name
+
+
+def test_save_logs_the_seconds_of_each_page(tmp_path, caplog):
+    """figures.save logs each page's layout and drawing time, in the line the analysis-scale
+    benchmark reads from an analysis's log."""
+    fig = divergence_figures.best_densities(make_trials(("rte",), 3, 3, seed=9))
+    with caplog.at_level("INFO", logger="seedstudy.figures"):
+        figures.save(fig, tmp_path / "page.pdf", "title", "caption")
+    lines = [r.getMessage() for r in caplog.records if r.name == "seedstudy.figures"]
+    assert len(lines) == 1
+    match = re.fullmatch(r"figure (\S+) laid out and drawn in ([0-9.]+) s", lines[0])
+    assert match and match.group(1) == str(tmp_path / "page.pdf") and float(match.group(2)) > 0
