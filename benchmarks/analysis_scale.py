@@ -241,7 +241,7 @@ def main() -> None:
           + "".join(f"{statistics.median(walls[label]):13.1f}s" for label in labels))
     def order(name):  # by seconds, each analysis's figure seconds right under it
         base = name.replace("    figures: ", "  in job: ")
-        return -statistics.median(seconds[labels[-1]].get(base) or [0]), base != name
+        return -statistics.median(seconds[labels[-1]].get(base) or [0]), base, base != name
 
     names = sorted({name for label in labels for name in seconds[label]}, key=order)
     for name in names:
