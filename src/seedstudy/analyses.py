@@ -98,9 +98,8 @@ def run(analyses: list[Analysis], workers: int, modules=()) -> dict[str, float]:
     highest priority first. Returns each analysis's seconds; raises AnalysisFailed (after every
     analysis has run) if any raised or its worker died."""
     started = time.perf_counter()
-    modules = list(modules)
-    preload(modules)
-    log.info("imported %d modules in %.1f s", len(modules), time.perf_counter() - started)
+    loaded = preload(modules)
+    log.info("imported %d modules in %.1f s", len(loaded), time.perf_counter() - started)
     pending = deque(sorted(analyses, key=lambda a: -a.priority))
     context = multiprocessing.get_context("fork")  # the workers inherit the imported modules
     running: dict = {}  # process sentinel -> (process, analysis, result pipe)

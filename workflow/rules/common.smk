@@ -222,7 +222,7 @@ def analysis_order():
 
 
 def analysis_code():
-    """SHA-256 of each analysis's script."""
+    """The first 16 hex digits of the SHA-256 of each analysis's script."""
     scripts = Path(workflow.basedir) / "workflow" / "scripts"
     return {name: hashlib.sha256((scripts / f"{name}.py").read_bytes()).hexdigest()[:16] for name in ANALYSES}
 
