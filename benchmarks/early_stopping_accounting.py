@@ -23,7 +23,7 @@ import pandas as pd
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 from early_stopping_simulation import synthetic_curves
 
-from seedstudy.early_stopping_simulation import load_task_curves, simulate, task_seed
+from seedstudy.analysis.early_stopping.simulation import load_task_curves, simulate, task_seed
 
 
 def off_grid_final(curves: pd.DataFrame, n_points: int) -> pd.DataFrame:

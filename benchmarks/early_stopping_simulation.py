@@ -19,7 +19,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from seedstudy.early_stopping_simulation import load_task_curves, simulate, task_seed
+from seedstudy.analysis.early_stopping.simulation import load_task_curves, simulate, task_seed
 
 
 def synthetic_curves(task: str, n_trials: int, n_points: int, rng: np.random.Generator,

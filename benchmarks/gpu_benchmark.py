@@ -80,7 +80,7 @@ def build_model(folder: Path, sizes: dict) -> Path:
     import torch
     from transformers import BertConfig, BertForSequenceClassification
 
-    from seedstudy.models import load_tokenizer
+    from seedstudy.data.prepare import load_tokenizer
 
     tokenizer = load_tokenizer(TOKENIZER_OF)
     config = BertConfig(vocab_size=tokenizer.vocab_size, num_labels=2, **sizes)

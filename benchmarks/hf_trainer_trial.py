@@ -33,8 +33,10 @@ def main():
     import torch
     from transformers import DataCollatorWithPadding, Trainer, TrainerCallback, TrainingArguments
 
-    from seedstudy import metrics, schedule, seeds
-    from seedstudy.models import load_for_trial, load_tokenizer
+    from seedstudy import metrics
+    from seedstudy.training import eval_schedule as schedule, seeds
+    from seedstudy.data.prepare import load_tokenizer
+    from seedstudy.training.models import load_for_trial
     from seedstudy.tasks import get_task
 
     task = get_task(args.task)

@@ -3,7 +3,7 @@
     GLUE_DIR=../shared/data/glue python benchmarks/model_families.py [--families bert roberta]
         [--hidden 64 --layers 2 --heads 2 --intermediate 128] [--task mrpc --train 256 --dev 128]
 
-Builds a random-weight checkpoint of each family (tests/tiny_checkpoints.py, with the sizes given;
+Builds a random-weight checkpoint of each family (tests/support/tiny_checkpoints.py, with the sizes given;
 the default is the tests' tiny 2-layer, 64-hidden shape, `--hidden 384 --layers 6 --heads 12
 --intermediate 1536` is all-MiniLM-L6-v2's), tokenizes the task once per family with the MiniLM
 tokenizer, then runs the same trial (1 epoch, batch 16, two evaluations, 1 thread) with
@@ -40,10 +40,12 @@ def main() -> None:
     args = parser.parse_args()
 
     import torch
-    from tiny_checkpoints import build
+    from support.prepared import prepare_glue
+    from support.tiny_checkpoints import build
 
-    from seedstudy import study, trainer
-    from seedstudy.data import prepare, resolve_glue_dir
+    from seedstudy import preflight, study
+    from seedstudy.data.glue import resolve_glue_dir
+    from seedstudy.training import trainer
 
     torch.set_num_threads(1)
     shape = {"hidden_size": args.hidden, "num_hidden_layers": args.layers, "num_attention_heads": args.heads,
@@ -55,12 +57,12 @@ def main() -> None:
     print(f"{'family':<12} {'packing':<8} {'batching':<8} {'train s':>8} {'eval s':>7} {'wall s':>7}")
     for family, folder in folders.items():
         data = work / "data" / family
-        prepare(args.task, str(folder), data, glue_dir=resolve_glue_dir(None),
-                train_size=args.train, dev_size=args.dev, max_length=args.max_length)
+        prepare_glue(args.task, str(folder), data, glue_dir=resolve_glue_dir(None),
+                     train_size=args.train, dev_size=args.dev, max_length=args.max_length)
         arms = {True: [], False: []}
         for _ in range(args.runs):
             for packing in arms:
-                cfg = study.validate({
+                cfg = preflight.validate({
                     "model": str(folder),
                     "training": {"epochs": 1, "batch_size": 16, "evals_per_epoch": 1, "max_length": args.max_length,
                                  "packing": packing},

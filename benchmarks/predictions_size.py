@@ -17,7 +17,9 @@ from pathlib import Path
 
 import numpy as np
 
-from seedstudy import data, predictions, study
+from seedstudy import preflight, study
+from seedstudy.data.prepare import split_size
+from seedstudy.store import predictions
 from seedstudy.tasks import get_task
 
 PAPER = Path(__file__).resolve().parents[1] / "config" / "paper.yaml"
@@ -28,13 +30,13 @@ def main() -> None:
     parser.add_argument("--glue-dir", default=os.environ.get("GLUE_DIR"))
     parser.add_argument("--evaluations", type=int, default=31)
     args = parser.parse_args()
-    cfg = study.load(PAPER, check_files=False)
+    cfg = preflight.load(PAPER, check_files=False)
     rng = np.random.default_rng(0)
     rows, totals = [], {"labels": 0, "probabilities": 0}
     with tempfile.TemporaryDirectory() as folder:
         for task_name in cfg["tasks"]:
             task = get_task(task_name)
-            n_dev = data.split_size(task_name, "dev", args.glue_dir, "local")
+            n_dev = split_size({**study.data_spec(cfg, task_name), "source": "local", "dev_size": None}, "dev", args.glue_dir)
             trials = len(study.task_grid(cfg, task_name))
             logits = [rng.normal(size=(n_dev, task.num_labels)) for _ in range(args.evaluations)]
             sizes = {}

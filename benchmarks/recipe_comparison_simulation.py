@@ -7,7 +7,7 @@ Each data set is one task trained with three recipes A, B, C on the same init x 
 with shared seed effects a_i ~ N(0, INIT), b_j ~ N(0, ORDER) (they pair the recipes), recipe-by-seed
 effects u_ri, v_rj ~ N(0, RECIPE_SEED) (a recipe changes which seeds are good: the cells of a
 pair stay correlated through their seeds) and residual e_rij ~ N(0, RESIDUAL). The recipe means
-are (effect x residual sd, 0, 0). For every pair, `seedstudy.recipe_comparison.pair_statistics`
+are (effect x residual sd, 0, 0). For every pair, `seedstudy.analysis.recipe_comparison.pair_statistics`
 gives the two-way seed bootstrap interval of the mean difference and of P(A > B), the paired t
 interval and the bootstrap p-value; Holm's correction runs over the three pairs, as `compare`
 does over pairs and tasks. Printed per grid and effect (a Markdown table):
@@ -34,7 +34,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from seedstudy.recipe_comparison import cell_weights, holm, pair_statistics, paired_mixed_model, seed_counts
+from seedstudy.analysis.recipe_comparison import pair_statistics, paired_mixed_model
+from seedstudy.analysis.resampling import cell_weights, holm, seed_counts
 
 INIT, ORDER, RECIPE_SEED, RESIDUAL = 0.3, 0.2, 0.05, 0.5
 # name: (init seeds, order seeds)

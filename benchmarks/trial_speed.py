@@ -113,8 +113,8 @@ def matmul_peak(threads: int) -> dict:
 
 def training_flops(data: Path, epochs: int = 3) -> float:
     """Useful training FLOPs: 6 x non-embedding parameters x real tokens + attention (no padding)."""
-    from seedstudy.data import load_prepared
-    from seedstudy.models import load_classifier
+    from seedstudy.data.prepare import load_prepared
+    from seedstudy.training.models import load_classifier
 
     prepared = load_prepared(data)
     model = load_classifier(MODEL, 2)

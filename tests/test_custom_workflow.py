@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from workflow import REPO, planned, snakemake
+from support.snakemake_runs import REPO, planned, snakemake
 
 pytestmark = [pytest.mark.workflow, pytest.mark.slow]
 CONFIG = REPO / "tests" / "config" / "tiny_custom.yaml"

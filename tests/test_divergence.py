@@ -8,9 +8,10 @@ import re
 import pandas as pd
 import pytest
 from pypdf import PdfReader
-from synthetic_trials import make_curves, make_trials, study
+from support.synthetic_trials import make_curves, make_trials, study
 
-from seedstudy import divergence, expected_max, figures, seed_transfer, variance_components
+from seedstudy import figures
+from seedstudy.analysis import divergence, expected_max, seed_transfer, variance_components
 from seedstudy.figures import divergence as divergence_figures
 from seedstudy.figures import expected_max as tuning_curves
 from seedstudy.figures import seed_transfer as transfer_figures

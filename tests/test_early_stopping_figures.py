@@ -6,8 +6,8 @@ import pytest
 from pypdf import PdfReader
 
 from seedstudy import figures
-from seedstudy.early_stopping_correlation import correlation_table
-from seedstudy.early_stopping_simulation import load_task_curves, simulation_tables
+from seedstudy.analysis.early_stopping.correlation import correlation_table
+from seedstudy.analysis.early_stopping.simulation import load_task_curves, simulation_tables
 from seedstudy.figures import early_stopping_correlation, early_stopping_simulation
 
 

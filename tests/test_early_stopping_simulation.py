@@ -12,21 +12,20 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from seedstudy.early_stopping_correlation import correlation_table, rank_correlation_matrix
-from seedstudy.early_stopping_simulation import (
-    TaskCurves,
+from seedstudy.analysis.early_stopping.correlation import correlation_table, rank_correlation_matrix
+from support.early_stopping_reference import outcomes
+
+from seedstudy.analysis.early_stopping.curves import TaskCurves
+from seedstudy.analysis.early_stopping.kernel import candidate_means, candidate_outcomes, stop_ranking
+from seedstudy.analysis.early_stopping.simulation import (
     best_per_budget,
-    candidate_means,
-    candidate_outcomes,
     candidates,
     draw_resamples,
     error_reduction,
     load_task_curves,
-    outcomes,
     simulate,
     simulation_note,
     simulation_tables,
-    stop_ranking,
     task_seed,
 )
 

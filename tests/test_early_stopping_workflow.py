@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from workflow import snakemake
+from support.snakemake_runs import snakemake
 
 pytestmark = pytest.mark.workflow
 
@@ -30,7 +30,7 @@ def early_stopping_only(workdir, change=lambda settings: None):
     """tests/config/tiny.yaml with only the early-stopping analyses (and `change` applied)."""
     import yaml
 
-    from workflow import TINY
+    from support.snakemake_runs import TINY
 
     settings = yaml.safe_load(TINY.read_text())
     settings.setdefault("analysis", {})["only"] = ONLY

@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from opda.nonparametric import EmpiricalDistribution
-from synthetic_trials import make_trials
+from support.synthetic_trials import make_trials
 
-from seedstudy import expected_max as em
+from seedstudy.analysis import expected_max as em
 
 
 def test_with_replacement_by_hand():
@@ -158,7 +158,7 @@ def test_no_finite_scores():
 
 
 def test_paper_grids_use_the_notebook_points():
-    from seedstudy.aggregate import paper_epoch_grid_best
+    from seedstudy.analysis.aggregate import paper_epoch_grid_best
 
     steps = [0, 50, 100, 150, 200, 250, 300]
     scores = [0.9, 0.1, 0.2, 0.3, 0.4, 0.95, 0.5]

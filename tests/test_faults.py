@@ -3,9 +3,9 @@
 import json
 
 import pytest
-from kill_study import kill_study
+from support.kill_study import kill_study
 
-from workflow import planned, snakemake
+from support.snakemake_runs import planned, snakemake
 
 pytestmark = [pytest.mark.workflow, pytest.mark.slow]
 

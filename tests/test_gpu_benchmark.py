@@ -10,7 +10,7 @@ import sys
 import pytest
 import torch
 
-from workflow import REPO
+from support.snakemake_runs import REPO
 
 SCRIPT = REPO / "benchmarks" / "gpu.sh"
 

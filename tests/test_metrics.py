@@ -82,7 +82,7 @@ def test_a_trial_imports_neither_scikit_learn_nor_scipy():
     import subprocess
     import sys
 
-    code = ("import sys; import seedstudy.trainer, seedstudy.data; "
+    code = ("import sys; import seedstudy.training.trainer, seedstudy.data.prepare; "
             "from seedstudy import metrics; metrics.compute(('accuracy', 'f1', 'mcc'), [0, 1, 1], [0, 1, 0]); "
             "print(sorted(m for m in ('sklearn', 'scipy') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

@@ -5,8 +5,9 @@ import hashlib
 import pytest
 import torch
 
-from seedstudy import seeds
-from seedstudy.models import load_for_trial
+from seedstudy import preflight
+from seedstudy.training import seeds
+from seedstudy.training.models import load_for_trial
 
 # sha256 of the MiniLM head (classifier.bias then classifier.weight, float32 bytes) as drawn by
 # the BERT-only `seeds.set_head` before any encoder could be loaded: drawing the missing keys
@@ -62,7 +63,7 @@ FAMILIES = sorted(EXPECTED_DRAWN)
 
 @pytest.fixture(scope="session")
 def checkpoints(tmp_path_factory):
-    from tiny_checkpoints import build
+    from support.tiny_checkpoints import build
 
     return build(tmp_path_factory.mktemp("checkpoints"))
 
@@ -76,14 +77,14 @@ def folder_of(checkpoints, family):
 @pytest.fixture(scope="session")
 def prepared(checkpoints, glue, tmp_path_factory):
     """SST-2 (24 train / 16 dev, max_length 32) tokenized for each tiny model, on first use."""
-    from seedstudy.data import prepare
+    from support.prepared import prepare_glue
 
     root = tmp_path_factory.mktemp("prepared_models")
     done = {}
 
     def get(family):
         if family not in done:
-            prepare("sst2", folder_of(checkpoints, family), root / family, glue_dir=glue,
+            prepare_glue("sst2", folder_of(checkpoints, family), root / family, glue_dir=glue,
                     train_size=24, dev_size=16, max_length=32)
             done[family] = root / family
         return done[family]
@@ -128,14 +129,14 @@ def test_drawn_values_follow_the_architectures_initialisation(checkpoints):
 
 @pytest.mark.parametrize("family", FAMILIES)
 def test_inputs_follow_the_forward_signature(checkpoints, family):
-    from seedstudy.models import forward_inputs
+    from seedstudy.training.models import forward_inputs
 
     model, _ = load_for_trial(folder_of(checkpoints, family), 2)
     assert forward_inputs(model) == EXPECTED_INPUTS[family]
 
 
 def test_reinit_redraws_the_top_layers_and_the_pooler(checkpoints):
-    from seedstudy.models import reinit_names
+    from seedstudy.training.models import reinit_names
 
     folder = folder_of(checkpoints, "bert")
     pretrained, _ = load_for_trial(folder, 2)
@@ -212,7 +213,7 @@ def test_the_config_check_refuses_unsupported_models(glue, unsupported):
 
     for folder, reason in unsupported.items():
         with pytest.raises(study.ConfigError, match=rf"`model`: model '{folder}'.* {reason}"):
-            study.validate(study_with(str(folder)))
+            preflight.validate(study_with(str(folder)))
 
 
 def test_seedstudy_check_refuses_unsupported_models(glue, unsupported, tmp_path, capsys):
@@ -233,10 +234,10 @@ def test_the_config_check_refuses_reinit_the_model_cannot_do(glue, checkpoints):
 
     roberta = folder_of(checkpoints, "roberta")
     with pytest.raises(study.ConfigError, match=r"`training`: model '.*roberta': roberta has no pooler"):
-        study.validate(study_with(roberta, reinit_pooler=True))
+        preflight.validate(study_with(roberta, reinit_pooler=True))
     with pytest.raises(study.ConfigError, match=r"fewer than reinit_layers 3"):
-        study.validate(study_with(roberta, reinit_layers=3))
-    assert study.validate(study_with(folder_of(checkpoints, "bert"), reinit_layers=2, reinit_pooler=True))
+        preflight.validate(study_with(roberta, reinit_layers=3))
+    assert preflight.validate(study_with(folder_of(checkpoints, "bert"), reinit_layers=2, reinit_pooler=True))
 
 
 # ----------------------------------------------------------------------- a real trial each
@@ -249,7 +250,8 @@ def test_trial_matrix(checkpoints, prepared, tmp_path, family):
     drawn parameters' hash, the order seed the first batch."""
     from conftest import tiny_config
 
-    from seedstudy import study, trainer
+    from seedstudy import study
+    from seedstudy.training import trainer
 
     cfg = tiny_config(epochs=1, batch_size=8, evals_per_epoch=1)
     cfg["model"] = folder_of(checkpoints, family)
@@ -281,7 +283,8 @@ def test_resume_is_exact_with_reinit(checkpoints, prepared, tmp_path, family):
     resumed from its checkpoint, writes the file of the uninterrupted trial."""
     from conftest import tiny_config
 
-    from seedstudy import study, trainer
+    from seedstudy import study
+    from seedstudy.training import trainer
 
     cfg = tiny_config(epochs=1, batch_size=8, evals_per_epoch=1, reinit_layers=1)
     cfg["model"] = folder_of(checkpoints, family)
@@ -313,7 +316,7 @@ def test_a_head_of_another_label_count_is_drawn_anew(checkpoints, tmp_path):
 def test_a_hub_id_outside_the_cache_is_left_to_prepare_without_the_network():
     import time
 
-    from seedstudy.models import check_model, check_reinit
+    from seedstudy.training.models import check_model, check_reinit
 
     start = time.perf_counter()
     check_model("no-such-owner/no-such-model")  # offline: no retries against the Hub

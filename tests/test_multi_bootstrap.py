@@ -4,7 +4,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from seedstudy import metrics, multi_bootstrap, predictions, recipe_comparison
+from seedstudy import metrics
+from seedstudy.analysis import recipe_comparison, resampling
+from seedstudy.analysis.per_example import multi_bootstrap
+from seedstudy.store import predictions
 
 
 def _cells(rng, n_init, n_order, n_examples, shift):
@@ -23,8 +26,8 @@ def test_equals_a_loop_over_materialised_resamples():
     got = multi_bootstrap.pair(a, b, labels, "accuracy", init, order, resamples=40, seed=5)
     # the same draws, materialised: seeds by their counts, examples by theirs, scored one by one
     draws = np.random.default_rng(5)
-    init_counts, order_counts = recipe_comparison.seed_counts(3, 3, 40, draws)
-    examples = predictions.bootstrap_counts(30, 40, 6)
+    init_counts, order_counts = resampling.seed_counts(3, 3, 40, draws)
+    examples = resampling.bootstrap_counts(30, 40, 6)
     diffs = []
     for r in range(40):
         index = np.repeat(np.arange(30), examples[r].astype(int))
@@ -51,8 +54,8 @@ def test_wider_than_the_seed_only_interval_and_covers_the_effect():
         labels, init, order, a, b = _cells(rng, 5, 5, 200, 0.03)
         multi = multi_bootstrap.pair(a, b, labels, "accuracy", init, order, resamples=300, seed=run)
         scores = pd.DataFrame({"a": (a == labels).mean(1), "b": (b == labels).mean(1)})
-        weights = recipe_comparison.cell_weights(pd.factorize(init, sort=True)[0], pd.factorize(order, sort=True)[0],
-                                                 recipe_comparison.seed_counts(5, 5, 300, np.random.default_rng(run)))
+        weights = resampling.cell_weights(pd.factorize(init, sort=True)[0], pd.factorize(order, sort=True)[0],
+                                                 resampling.seed_counts(5, 5, 300, np.random.default_rng(run)))
         seeds_only = recipe_comparison.pair_statistics(scores["a"], scores["b"], weights, 0.95)
         wider += (multi["multi_high"] - multi["multi_low"]) > (seeds_only["boot_high"] - seeds_only["boot_low"])
         covered += multi["multi_low"] <= 0.03 <= multi["multi_high"]

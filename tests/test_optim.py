@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from seedstudy import optim
+from seedstudy.training import lr_schedule, optim
 
 TRAINING = {
     "lr": 0.01, "adam_beta1": 0.9, "adam_beta2": 0.999, "adam_eps": 1e-6, "bertadam_eps": 1e-6,
@@ -115,7 +115,7 @@ def test_no_decay_on_bias_and_layernorm(tiny_model):
 def test_linear_schedule_warmup_then_decay():
     p = torch.nn.Parameter(torch.zeros(1))
     optimizer = torch.optim.SGD([p], lr=1.0)
-    scheduler = optim.linear_schedule(optimizer, total_steps=100, warmup_fraction=0.1)
+    scheduler = lr_schedule.linear_schedule(optimizer, total_steps=100, warmup_fraction=0.1)
     lrs = []
     for _ in range(100):
         lrs.append(optimizer.param_groups[0]["lr"])

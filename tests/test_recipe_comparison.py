@@ -7,10 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
-from synthetic_trials import make_trials
+from support.synthetic_trials import make_trials
 
-from seedstudy import recipe_comparison as rc
-from seedstudy.expected_max import expected_max
+from seedstudy.analysis import recipe_comparison as rc
+from seedstudy.analysis import resampling
+from seedstudy.analysis.expected_max import expected_max
 
 BENCHMARK = Path(__file__).resolve().parents[1] / "benchmarks" / "recipe_comparison_simulation.py"
 
@@ -36,8 +37,8 @@ def test_cell_weights_are_the_cells_of_the_resampled_seeds():
     rng = np.random.default_rng(1)
     grid = rng.normal(size=(4, 3))
     init, order = np.repeat(np.arange(4), 3), np.tile(np.arange(3), 4)
-    counts = rc.seed_counts(4, 3, 50, rng)
-    means = rc.weighted_means(grid[init, order], rc.cell_weights(init, order, counts))
+    counts = resampling.seed_counts(4, 3, 50, rng)
+    means = resampling.weighted_means(grid[init, order], resampling.cell_weights(init, order, counts))
     for b in range(50):
         rows = np.repeat(np.arange(4), counts[0][b])
         columns = np.repeat(np.arange(3), counts[1][b])
@@ -52,10 +53,10 @@ def test_two_by_two_by_hand():
     # resample 1: init seed 0 twice, order seeds once each: cells (0,0), (0,1) twice each; resample 3:
     # init seed 1 and order seed 0 twice each: cell (1,0) four times
     counts = (np.array([[2, 0], [1, 1], [0, 2]]), np.array([[1, 1], [1, 1], [2, 0]]))
-    weights = rc.cell_weights(init, order, counts)
+    weights = resampling.cell_weights(init, order, counts)
     assert weights.tolist() == [[2, 2, 0, 0], [1, 1, 1, 1], [0, 0, 4, 0]]
-    assert rc.weighted_means(a - b, weights).tolist() == [1.5, 1.5, 0.0]
-    assert rc.outperform_indicator(a, b).tolist() == [1, 1, 0.5, 1]
+    assert resampling.weighted_means(a - b, weights).tolist() == [1.5, 1.5, 0.0]
+    assert resampling.outperform_indicator(a, b).tolist() == [1, 1, 0.5, 1]
     statistics = rc.pair_statistics(a, b, weights, 0.95)
     assert statistics["mean_diff"] == 1.5
     assert statistics["p_outperform"] == 0.875
@@ -70,9 +71,9 @@ def test_two_by_two_by_hand():
 
 def test_bootstrap_p_value_by_hand():
     boot = np.array([-1.0, 0.5, 1.0, 2.0])  # sd 1.25
-    assert rc.bootstrap_p_value(1.0, boot) == pytest.approx(2 * stats.norm.sf(1.0 / 1.25))
-    assert rc.bootstrap_p_value(0.0, np.zeros(9)) == 1.0
-    assert rc.bootstrap_p_value(0.1, np.full(9, 0.1)) == 0.0
+    assert resampling.bootstrap_p_value(1.0, boot) == pytest.approx(2 * stats.norm.sf(1.0 / 1.25))
+    assert resampling.bootstrap_p_value(0.0, np.zeros(9)) == 1.0
+    assert resampling.bootstrap_p_value(0.1, np.full(9, 0.1)) == 0.0
 
 
 def test_one_order_seed_is_the_ordinary_bootstrap_of_scipy():
@@ -80,9 +81,9 @@ def test_one_order_seed_is_the_ordinary_bootstrap_of_scipy():
     agrees with scipy.stats.bootstrap's up to Monte Carlo error."""
     rng = np.random.default_rng(3)
     diff = rng.normal(0.2, 1.0, 40)
-    counts = rc.seed_counts(40, 1, 20000, rng)
-    boot = rc.weighted_means(diff, rc.cell_weights(np.arange(40), np.zeros(40, dtype=int), counts))
-    low, high = rc.percentile_interval(boot, 0.95)
+    counts = resampling.seed_counts(40, 1, 20000, rng)
+    boot = resampling.weighted_means(diff, resampling.cell_weights(np.arange(40), np.zeros(40, dtype=int), counts))
+    low, high = resampling.percentile_interval(boot, 0.95)
     reference = stats.bootstrap((diff,), np.mean, n_resamples=20000, method="percentile", confidence_level=0.95,
                                 random_state=np.random.default_rng(4)).confidence_interval
     assert low == pytest.approx(reference.low, abs=0.02)
@@ -118,10 +119,10 @@ def test_wilson_and_mcnemar_by_hand():
     p = failed / n
     centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
     half = z / (1 + z**2 / n) * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
-    assert rc.wilson_interval(failed, n, 0.95) == pytest.approx((centre - half, centre + half))
+    assert resampling.wilson_interval(failed, n, 0.95) == pytest.approx((centre - half, centre + half))
     failed_a = np.array([1, 1, 1, 1, 0, 0, 1, 0], dtype=bool)
     failed_b = np.array([0, 0, 0, 1, 1, 0, 0, 0], dtype=bool)
-    b, c, p_value = rc.mcnemar_exact(failed_a, failed_b)
+    b, c, p_value = resampling.mcnemar_exact(failed_a, failed_b)
     assert (b, c) == (4, 1)
     assert p_value == pytest.approx(stats.binomtest(1, 5, 0.5).pvalue)
 
@@ -129,10 +130,10 @@ def test_wilson_and_mcnemar_by_hand():
 def test_holm_by_hand_and_as_statsmodels():
     from statsmodels.stats.multitest import multipletests
 
-    assert rc.holm([0.01, 0.04, 0.03, np.nan]) == pytest.approx([0.03, 0.06, 0.06, np.nan], nan_ok=True)
+    assert resampling.holm([0.01, 0.04, 0.03, np.nan]) == pytest.approx([0.03, 0.06, 0.06, np.nan], nan_ok=True)
     p = np.random.default_rng(8).uniform(0, 0.2, 15) ** 2
-    assert rc.holm(p) == pytest.approx(multipletests(p, method="holm")[1])
-    assert rc.holm([]).size == 0
+    assert resampling.holm(p) == pytest.approx(multipletests(p, method="holm")[1])
+    assert resampling.holm([]).size == 0
 
 
 def test_compare_tables_have_the_agreed_columns():

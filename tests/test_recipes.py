@@ -4,6 +4,7 @@ import copy
 
 import pytest
 
+from seedstudy import preflight
 from seedstudy import study
 
 BASE = {
@@ -23,7 +24,7 @@ def valid(recipes=None, **extra):
     cfg = copy.deepcopy({**BASE, **extra})
     if recipes is not None:
         cfg["recipes"] = copy.deepcopy(recipes)
-    return study.validate(cfg, check_files=False)
+    return preflight.validate(cfg, check_files=False)
 
 
 def error(recipes, **extra):
@@ -44,7 +45,7 @@ def test_without_recipes_the_study_is_its_one_implicit_recipe():
 
 def test_default_trial_hash_is_unchanged(glue):
     # the pinned hash of tests/test_config.py (local data): a study without recipes reruns nothing
-    cfg = study.validate({"tasks": {"sst2": {"init_seeds": "1..3", "order_seeds": [4, 5]}}}, check_files=False)
+    cfg = preflight.validate({"tasks": {"sst2": {"init_seeds": "1..3", "order_seeds": [4, 5]}}}, check_files=False)
     variant = study.recipe_config(cfg, study.DEFAULT_RECIPE)
     assert study.config_hash(study.trial_config(variant, "sst2", 2, 5)) == "294066082339e498"
 
@@ -141,7 +142,7 @@ def test_the_file_of_a_config_names_it(tmp_path):
     path = tmp_path / "study.yaml"
     path.write_text("tasks: {sst2: {init_seeds: [1], order_seeds: [1]}}\nrecipes: {a: {training: {lr: 1.0e-5}}, 'b c': {}}\n")
     with pytest.raises(study.ConfigError, match=str(path)):
-        study.load(path, check_files=False)
+        preflight.load(path, check_files=False)
 
 
 # ------------------------------------------------------------------ analyses per recipe
@@ -204,7 +205,7 @@ def test_facets_make_a_panel_per_task_and_recipe():
 
 
 def recipes_module():
-    from seedstudy import recipes
+    from seedstudy.analysis import recipes
 
     return recipes
 
@@ -226,4 +227,4 @@ def test_a_recipes_model_is_checked_like_the_studys(glue, tmp_path):
     config = {"tasks": {"sst2": {"init_seeds": [1], "order_seeds": [1]}}, "data": {"source": "local"},
               "recipes": {"small": {}, "missing": {"model": str(tmp_path / "no-such-model")}}}
     with pytest.raises(study.ConfigError, match=r"^recipe 'missing': invalid config at `model`: .*no-such-model"):
-        study.validate(config)
+        preflight.validate(config)

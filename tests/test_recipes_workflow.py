@@ -12,7 +12,7 @@ import yaml
 from pypdf import PdfReader
 
 from seedstudy import study as studies
-from workflow import REPO, planned, planned_outputs, snakemake
+from support.snakemake_runs import REPO, planned, planned_outputs, snakemake
 
 pytestmark = pytest.mark.workflow
 

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from seedstudy import seed_effects
+from seedstudy.analysis import seed_effects
 
 #            order 1  order 2  order 3
 # init 1       0.1      0.2      0.3

@@ -9,9 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
-from synthetic_trials import make_trials
+from support.synthetic_trials import make_trials
 
-from seedstudy import seed_transfer as st
+from seedstudy.analysis import seed_transfer as st
 
 
 def shared_init_trials(tasks=("mrpc", "rte", "cola"), n=8, seed=0, shared=True):

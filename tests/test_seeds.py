@@ -2,7 +2,7 @@
 
 import torch
 
-from seedstudy import seeds
+from seedstudy.training import seeds
 
 
 def test_same_init_seed_gives_bitwise_identical_head():

@@ -4,6 +4,7 @@ import json
 import os
 import time
 
+from seedstudy import preflight
 from seedstudy import study
 from seedstudy.cli import main
 from seedstudy.status import study_status, time_left_s
@@ -11,7 +12,7 @@ from seedstudy.status import study_status, time_left_s
 
 def _config():
     cfg = {"tasks": {"sst2": {"init_seeds": [1, 2], "order_seeds": [1, 2, 3]}}, "analysis": {"failure_tolerance": 0.0}}
-    return study.validate(cfg, check_files=False)
+    return preflight.validate(cfg, check_files=False)
 
 
 def _result(root, stem, status="completed", final=0.8, majority=0.5):
@@ -60,7 +61,7 @@ def test_command_prints_the_table(tmp_path, capsys):
 
 
 def test_with_recipes_a_row_per_recipe_and_task(tmp_path):
-    cfg = study.validate(
+    cfg = preflight.validate(
         {"tasks": {"sst2": {"init_seeds": [1, 2], "order_seeds": [1, 2, 3]}},
          "recipes": {"paper": {"training": {"optimizer": "bertadam"}}, "debiased": {}}},
         check_files=False,

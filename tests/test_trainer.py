@@ -11,8 +11,10 @@ import pytest
 import torch
 from conftest import tiny_config
 
-from seedstudy import study, trainer
-from seedstudy.store import read_trial
+from seedstudy import preflight
+from seedstudy import study
+from seedstudy.training import trainer
+from seedstudy.store.trials import read_trial
 
 
 def trial_of(cfg, init=1, order=2, dropout=None, task="sst2"):
@@ -218,7 +220,7 @@ def test_sigterm_to_the_command_line_trial_checkpoints_and_resumes(glue, tiny_ss
     assert resumed.returncode == 0, resumed.stderr
     assert "resumed" in resumed.stderr
     reference = trainer.run_trial(
-        study.trial_config(study.load(cfg_file), "sst2", 1, 2), tiny_sst2, out_path=tmp_path / "ref.json"
+        study.trial_config(preflight.load(cfg_file), "sst2", 1, 2), tiny_sst2, out_path=tmp_path / "ref.json"
     )
     assert reference["status"] == "completed"
     assert (tmp_path / "t.json").read_bytes() == (tmp_path / "ref.json").read_bytes()
@@ -226,7 +228,7 @@ def test_sigterm_to_the_command_line_trial_checkpoints_and_resumes(glue, tiny_ss
 
 def test_a_completed_trial_is_restored_from_its_record_not_trained_again(cfg, tiny_sst2, tmp_path, reference, monkeypatch):
     """Killed after the trial finished but before Snakemake recorded it: the rerun restores."""
-    from seedstudy.store import done_record_path
+    from seedstudy.store.trials import done_record_path
 
     checkpoint = tmp_path / "ckpt.pt"
     ledger = tmp_path / "ledger.txt"

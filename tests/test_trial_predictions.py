@@ -5,9 +5,11 @@ import numpy as np
 import pytest
 from conftest import tiny_config
 
-from seedstudy import metrics, predictions, study, trainer
-from seedstudy.data import load_prepared
-from seedstudy.store import read_trial
+from seedstudy import metrics, study
+from seedstudy.store import predictions
+from seedstudy.training import trainer
+from seedstudy.data.prepare import load_prepared
+from seedstudy.store.trials import read_trial
 
 
 def run(trial, data, folder, name="t", **runtime):

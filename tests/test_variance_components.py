@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from synthetic_trials import make_trials
+from support.synthetic_trials import make_trials
 
-from seedstudy import variance_components as vc
+from seedstudy.analysis import variance_components as vc
 
 # A 3 x 3 grid built as 6 + row effect (-2, -1, 3) + column effect (-3, 0, 3) + a double-centred
 # residual [[1, -1, 0], [-1, 1, 0], [0, 0, 0]]:

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from workflow import REPO, planned, planned_outputs, snakemake
+from support.snakemake_runs import REPO, planned, planned_outputs, snakemake
 
 pytestmark = pytest.mark.workflow
 
@@ -186,7 +186,7 @@ def test_report_holds_every_figure_of_all_pdf_with_its_caption(study):
     import re
 
     from seedstudy.figures import report_caption
-    from seedstudy.study import load
+    from seedstudy.preflight import load
 
     snakemake(study, "--report", "report.html")
     report = html.unescape((Path(study) / "report.html").read_text())

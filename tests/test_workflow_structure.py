@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from workflow import REPO, planned
+from support.snakemake_runs import REPO, planned
 
 pytestmark = pytest.mark.workflow
 
@@ -71,7 +71,7 @@ def test_every_analysis_can_be_named_in_analysis_only(tmp_path, glue):
     `only`, the other analyses' figures are no pages of all.pdf."""
     import yaml
 
-    from seedstudy.study import _schema
+    from seedstudy.study.schema import _schema
 
     registered = inspect(tmp_path, REPO / "tests" / "config" / "tiny.yaml")["analyses"]
     assert registered == _schema()["properties"]["analysis"]["properties"]["only"]["items"]["enum"]

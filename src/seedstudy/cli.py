@@ -18,23 +18,23 @@ from pathlib import Path  # noqa: E402
 
 
 def _study(args) -> dict:
-    from . import study
+    from . import preflight
 
-    return study.load(args.config)
+    return preflight.load(args.config)
 
 
 def _data_dir(cfg: dict, task: str) -> Path:
-    from .models import slug
+    from .study import slug
 
     return Path("results") / "data" / slug(cfg["model"]) / task
 
 
 def prepare_task(cfg: dict, task: str, out: Path) -> dict:
     from . import study
-    from .data import prepare_from_spec
+    from .data.prepare import prepare
 
-    return prepare_from_spec(study.data_spec(cfg, task), out, glue_dir=cfg["data"]["glue_dir"],
-                             metric=study.task_metric(cfg, task))
+    return prepare(study.data_spec(cfg, task), out, glue_dir=cfg["data"]["glue_dir"],
+                   metric=study.task_metric(cfg, task))
 
 
 def cmd_prepare(args) -> int:
@@ -56,7 +56,8 @@ def _recipe(cfg: dict, args) -> tuple[dict, str]:
 
 
 def cmd_train(args) -> int:
-    from . import study, trainer
+    from . import study
+    from .training import trainer
 
     cfg, folder = _recipe(_study(args), args)
     if args.task not in cfg["tasks"]:
@@ -93,24 +94,24 @@ def train_size(cfg: dict, task: str, data: Path | None = None) -> int:
     """The number of training examples of a task: from prepared data when given, else from the
     GLUE train TSV (data.glue_dir or $GLUE_DIR; the Hub otherwise), after the task's subsample."""
     from . import study
-    from .data import load_prepared, split_size
+    from .data.prepare import load_prepared, split_size
 
     if data is not None:
         return len(load_prepared(data).train)
-    spec = study.data_spec(cfg, task)
-    return split_size(task, "train", cfg["data"]["glue_dir"], spec["source"], spec["train_size"], spec.get("custom"))
+    return split_size(study.data_spec(cfg, task), "train", cfg["data"]["glue_dir"])
 
 
 def cmd_schedule(args) -> int:
     import csv
 
-    from . import schedule, study
+    from . import preflight, study
+    from .training.lr_schedule import step_table
 
-    cfg = study.load(args.config, check_files=False)  # needs the train size only, not the model
+    cfg = preflight.load(args.config, check_files=False)  # needs the train size only, not the model
     if args.task not in cfg["tasks"]:
         raise SystemExit(f"task {args.task!r} is not in {args.config} (tasks: {', '.join(cfg['tasks'])})")
     n_train = train_size(cfg, args.task, Path(args.data) if args.data else None)
-    rows = schedule.step_table(study.task_training(cfg, args.task), n_train)
+    rows = step_table(study.task_training(cfg, args.task), n_train)
     writer = csv.DictWriter(sys.stdout, fieldnames=["step", "epoch", "lr", "evaluate"], lineterminator="\n")
     writer.writeheader()
     for row in rows:
@@ -123,7 +124,6 @@ def cmd_check(args) -> int:
 
     cfg = _study(args)
     trials = study.recipe_trials(cfg)
-    from .models import describe
 
     recipes = f"; recipes {', '.join(cfg['recipes'])}" if study.has_recipes(cfg) else ""
     print(f"{args.config}: valid; model {cfg['model']}: {describe(cfg['model'])}{recipes}; {len(trials)} trials")
@@ -136,6 +136,24 @@ def cmd_check(args) -> int:
             print(f"  {study.recipe_dir(cfg, recipe)}{task}: {len(grid)} trials, metric {study.task_metric(variant, task)}, "
                   f"config hash of the first trial {study.config_hash(study.trial_config(variant, task, *grid[0]))}")
     return 0
+
+
+def describe(name: str) -> str:
+    """One line on how trials of the model run: its architecture and the batches `packing: true`
+    gives it (built from its config on the meta device, no weights)."""
+    from .training.models import model_config
+    from .training.packed import supports
+
+    config = model_config(name)
+    if config is None:
+        return "not in the local Hugging Face cache: checked when prepare_data downloads it"
+    import torch
+    from transformers import AutoModelForSequenceClassification
+
+    with torch.device("meta"):
+        model = AutoModelForSequenceClassification.from_config(config)
+    batching = "padding-free" if supports(model) else "padded (no padding-free forward)"
+    return f"{config.model_type} ({type(model).__name__}), batches with packing: true {batching}"
 
 
 def cmd_status(args) -> int:

@@ -213,13 +213,27 @@ def get_task(name: str) -> Task:
         ) from None
 
 
+# the files of one's own data, read by their suffix (`seedstudy.data.custom`)
+DATA_SUFFIXES = (".csv", ".tsv", ".json", ".jsonl", ".parquet")
+
+# how tables and figures name the GLUE tasks; a task of one's own is labelled with its name
+TASK_LABELS = {
+    "mrpc": "MRPC", "rte": "RTE", "cola": "CoLA", "sst2": "SST-2", "stsb": "STS-B", "qqp": "QQP",
+    "mnli": "MNLI", "qnli": "QNLI", "wnli": "WNLI",
+}
+
+
+def task_label(task: str) -> str:
+    return TASK_LABELS.get(task, task)
+
+
 def is_custom(entry: dict) -> bool:
     """Whether a task entry of a study config brings its own data (`data:` or `hub:`)."""
     return "data" in entry or "hub" in entry
 
 
 def custom_task(name: str, definition: dict, label_names=None) -> Task:
-    """One's own task from its definition (`study.custom_definition`: type, text, label, ...).
+    """One's own task from its definition (`study.trial.custom_definition`: type, text, label, ...).
 
     `label_names` (a classification's label of each id, sorted, as the prepared data records
     them) fixes the number of classes and so the metrics recorded; without them the task knows

@@ -31,7 +31,7 @@ from pathlib import Path
 import pytest
 from test_slurm import PROFILES, RUN_TIMEOUT, TRIALS, cancel_all, job_info, our_jobs, require_cluster, submissions
 
-from workflow import REPO, TINY
+from support.snakemake_runs import REPO, TINY
 
 pytestmark = [pytest.mark.workflow, pytest.mark.slow]
 

@@ -29,7 +29,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from workflow import REPO, TINY
+from support.snakemake_runs import REPO, TINY
 
 PROFILES = ["--profile", str(REPO / "slurm"), "--profile", str(REPO / "tests" / "slurm" / "profile")]
 TRIALS = ["init1_order1", "init1_order2", "init2_order1", "init2_order2"]

@@ -10,7 +10,7 @@ import sys
 
 import yaml
 
-from workflow import REPO
+from support.snakemake_runs import REPO
 
 MAIN = yaml.safe_load((REPO / "slurm" / "config.yaml").read_text())
 OVERLAY = yaml.safe_load((REPO / "tests" / "slurm" / "profile" / "config.yaml").read_text())

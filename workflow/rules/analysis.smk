@@ -4,7 +4,7 @@
 #
 # They all run in one job, rule `analyses` (at the end of this file): the job imports pandas,
 # matplotlib, seaborn, scipy and statsmodels once and runs the analyses in forked worker
-# processes, `threads` at a time (seedstudy.analyses), where a job per analysis spent most of its
+# processes, `threads` at a time (seedstudy.analysis.runner), where a job per analysis spent most of its
 # seconds starting Python and importing them (README, Speed). `priority`: the longest analyses
 # start first, so that a short one ends the job. Changing one analysis's parameter reruns them
 # all (seconds); it never reruns a trial.

@@ -15,15 +15,15 @@ os.environ.update(PYTHONPATH=os.pathsep.join(filter(None, [SRC, os.environ.get("
 from snakemake.exceptions import WorkflowError
 from snakemake.io import is_flagged
 
-from seedstudy import study
-from seedstudy.data import prepared_is_current
-from seedstudy.models import slug
+from seedstudy import preflight, study
+from seedstudy.data.prepare import prepared_is_current
+from seedstudy.study.model import slug
 
-# Validate the config before anything runs (seedstudy.study.validate: the schema with its defaults
+# Validate the config before anything runs (seedstudy.preflight.validate: the schema with its defaults
 # filled in, then what a schema cannot check: model folder, GLUE files, seed ranges, early-stopping
 # settings), with a clear message naming the key or file at fault.
 try:
-    study.validate(config)
+    preflight.validate(config)
 except (study.ConfigError, ValueError) as error:
     raise WorkflowError(f"invalid configuration: {error}") from None
 

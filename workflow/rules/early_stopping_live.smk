@@ -1,4 +1,4 @@
-# Live early stopping: trials stopped early for real in the DAG (library: seedstudy.early_stopping_live).
+# Live early stopping: trials stopped early for real in the DAG (library: seedstudy.analysis.early_stopping.live).
 #
 # Live early stopping (tasks with `early_stopping: {start, fraction, keep}`): train `start`
 # trials to `fraction` of training, keep their checkpoints, select the best `keep` by best score

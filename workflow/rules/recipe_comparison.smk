@@ -1,4 +1,4 @@
-# Recipes compared on the paired seed grid (seedstudy.recipe_comparison): per task and pair of
+# Recipes compared on the paired seed grid (seedstudy.analysis.recipe_comparison): per task and pair of
 # recipes the paired differences with their intervals, P(A > B), ASO, expected max per recipe, a
 # mixed model and failure rates. Only a study with two recipes or more has the rule (and its pages).
 

@@ -1,7 +1,7 @@
 """aggregate_study: the per-task tables -> tables of the whole study and its summary."""
 from pathlib import Path
 
-from seedstudy.aggregate import combine
+from seedstudy.analysis.aggregate import combine
 from seedstudy.logs import log_to
 
 log_to(snakemake.log[0])

@@ -1,7 +1,7 @@
 """aggregate_task: all trial outputs of a task -> curves, trials and losses tables."""
 from pathlib import Path
 
-from seedstudy.aggregate import aggregate_task
+from seedstudy.analysis.aggregate import aggregate_task
 from seedstudy.logs import log_to
 
 log_to(snakemake.log[0])

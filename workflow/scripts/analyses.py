@@ -1,4 +1,4 @@
-"""analyses: every analysis of the aggregate tables in one job (seedstudy.analyses).
+"""analyses: every analysis of the aggregate tables in one job (seedstudy.analysis.runner).
 
 Each analysis is the script workflow/scripts/<name>.py, run as Snakemake would run it on its own:
 it sees a `snakemake` object with its own input, output, params and log (the entries of rule
@@ -9,7 +9,7 @@ import runpy
 from functools import partial
 from pathlib import Path
 
-from seedstudy import analyses
+from seedstudy.analysis import runner
 from seedstudy.logs import log_to
 
 log_to(snakemake.log.main)
@@ -35,7 +35,7 @@ class AnalysisJob:
 
 
 jobs = [
-    analyses.Analysis(
+    runner.Analysis(
         name,
         partial(runpy.run_path, str(SCRIPTS / f"{name}.py"), init_globals={"snakemake": AnalysisJob(name)},
                 run_name="__main__"),
@@ -46,8 +46,8 @@ jobs = [
 ]
 # what the scripts import, and matplotlib's PDF backend, which each figures.save would otherwise
 # import (with fontTools) on its first savefig
-modules = [module for name in snakemake.params.order for module in analyses.script_imports(SCRIPTS / f"{name}.py")]
+modules = [module for name in snakemake.params.order for module in runner.script_imports(SCRIPTS / f"{name}.py")]
 # (and what pandas imports on a first read_parquet or DataFrame.style)
 modules += ["matplotlib.backends.backend_pdf", "pyarrow.parquet", "pyarrow.dataset", "pandas.io.formats.style"]
-seconds = analyses.run(jobs, workers=snakemake.threads, modules=modules)
+seconds = runner.run(jobs, workers=snakemake.threads, modules=modules)
 logging.info("seconds per analysis: %s", ", ".join(f"{name} {value:.2f}" for name, value in seconds.items()))

@@ -5,10 +5,10 @@ from pathlib import Path
 import pandas as pd
 
 from seedstudy import figures
-from seedstudy.best_found import best_found_table
+from seedstudy.analysis.best_found import best_found_table
 from seedstudy.figures import best_found as plots
 from seedstudy.logs import log_to
-from seedstudy.recipes import facets, model_of, per_recipe
+from seedstudy.analysis.recipes import facets, model_of, per_recipe
 
 log_to(snakemake.log[0])
 REPORT = Path(__file__).resolve().parents[1] / "report"  # captions, shared with the report

@@ -4,10 +4,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from seedstudy import divergence, figures
+from seedstudy import figures
+from seedstudy.analysis import divergence
 from seedstudy.figures import divergence as plots
 from seedstudy.logs import log_to
-from seedstudy.recipes import facets, per_recipe
+from seedstudy.analysis.recipes import facets, per_recipe
 
 log_to(snakemake.log[0])
 REPORT = Path(__file__).resolve().parents[1] / "report"  # captions, shared with the report

@@ -1,9 +1,9 @@
 """early_stopping_live: compute spent by live early stopping vs training every trial fully."""
 import json
 
-from seedstudy.early_stopping_live import live_compute
+from seedstudy.analysis.early_stopping.live import live_compute
 from seedstudy.logs import log_to
-from seedstudy.store import write_json_atomic
+from seedstudy.store.atomic import write_json_atomic
 
 log_to(snakemake.log[0])
 with open(snakemake.input.selection) as handle:

@@ -1,8 +1,8 @@
-"""finetune / finetune_partial: run (or resume) one trial (see seedstudy.trainer.run_trial)."""
+"""finetune / finetune_partial: run (or resume) one trial (see seedstudy.training.trainer.run_trial)."""
 import sys
 from pathlib import Path
 
-from seedstudy import trainer
+from seedstudy.training import trainer
 from seedstudy.logs import log_to
 
 log_to(snakemake.log[0])

@@ -7,7 +7,7 @@ import pandas as pd
 from seedstudy import figures
 from seedstudy.figures import recipe_comparison as plots
 from seedstudy.logs import log_to
-from seedstudy.recipe_comparison import compare, merge_multi_bootstrap
+from seedstudy.analysis.recipe_comparison import compare, merge_multi_bootstrap
 
 log_to(snakemake.log[0])
 REPORT = Path(__file__).resolve().parents[1] / "report"  # captions, shared with the report

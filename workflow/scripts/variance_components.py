@@ -7,8 +7,8 @@ import pandas as pd
 from seedstudy import figures
 from seedstudy.figures import variance_components as plots
 from seedstudy.logs import log_to
-from seedstudy.recipes import facets, per_recipe
-from seedstudy.variance_components import anova_table, variance_components_table
+from seedstudy.analysis.recipes import facets, per_recipe
+from seedstudy.analysis.variance_components import anova_table, variance_components_table
 
 log_to(snakemake.log[0])
 REPORT = Path(__file__).resolve().parents[1] / "report"  # captions, shared with the report

@@ -17,14 +17,7 @@ import matplotlib
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
-TASK_LABELS = {
-    "mrpc": "MRPC", "rte": "RTE", "cola": "CoLA", "sst2": "SST-2", "stsb": "STS-B", "qqp": "QQP",
-    "mnli": "MNLI", "qnli": "QNLI", "wnli": "WNLI",
-}  # a task of one's own is labelled with its name
-
-
-def task_label(task: str) -> str:
-    return TASK_LABELS.get(task, task)
+from ..tasks import task_label  # noqa: E402  (every figure module imports it from here)
 
 
 def study_caption(study: dict) -> str:

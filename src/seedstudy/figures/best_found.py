@@ -1,4 +1,4 @@
-"""Table 1: best found vs previously reported (`seedstudy.best_found`)."""
+"""Table 1: best found vs previously reported (`seedstudy.analysis.best_found`)."""
 
 from __future__ import annotations
 

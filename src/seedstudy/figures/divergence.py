@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import seaborn as sns
 
-from ..aggregate import SEED_KEYS, finished_trials
+from ..analysis.aggregate import SEED_KEYS, finished_trials
 from . import panels, task_label
 from .tables import fmt, table_page
 

@@ -1,4 +1,4 @@
-"""Fig. 5: the correlation between evaluation points (`seedstudy.early_stopping_correlation`)."""
+"""Fig. 5: the correlation between evaluation points (`seedstudy.analysis.early_stopping.correlation`)."""
 
 from __future__ import annotations
 

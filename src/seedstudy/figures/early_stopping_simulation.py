@@ -1,4 +1,4 @@
-"""Figs. 6 and 7: Algorithm 1 at equal budgets (`seedstudy.early_stopping_simulation`)."""
+"""Figs. 6 and 7: Algorithm 1 at equal budgets (`seedstudy.analysis.early_stopping.simulation`)."""
 
 from __future__ import annotations
 

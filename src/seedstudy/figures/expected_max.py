@@ -1,4 +1,4 @@
-"""Fig. 1, tuning curves and trials needed (`seedstudy.expected_max`)."""
+"""Fig. 1, tuning curves and trials needed (`seedstudy.analysis.expected_max`)."""
 
 from __future__ import annotations
 

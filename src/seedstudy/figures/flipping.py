@@ -32,7 +32,7 @@ def histogram_page(examples: pd.DataFrame, summary: pd.DataFrame, tasks: list[st
 
 
 def most_flipping_page(examples: pd.DataFrame, k: int = 8, width: int = 90):
-    from ..flipping import most_flipping
+    from ..analysis.per_example.flipping import most_flipping
 
     if examples.empty:
         return table_page(pd.DataFrame(), note="no task has predictions of a classification")

@@ -1,4 +1,4 @@
-"""Recipe comparison (`seedstudy.recipe_comparison`): a page per task and the decisions table."""
+"""Recipe comparison (`seedstudy.analysis.recipe_comparison`): a page per task and the decisions table."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 
-from .. import recipe_comparison as rc
-from ..aggregate import finished_trials
-from ..expected_max import expected_max
+from ..analysis import recipe_comparison as rc
+from ..analysis.aggregate import finished_trials
+from ..analysis.expected_max import expected_max
 from . import empty_panel, task_label
 from .tables import fmt, interval
 from .tables import table_page as _table_page

@@ -1,4 +1,4 @@
-"""Fig. 2, Fig. 3 and Tables 3-4 (`seedstudy.seed_effects`)."""
+"""Fig. 2, Fig. 3 and Tables 3-4 (`seedstudy.analysis.seed_effects`)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from ..seed_effects import FACTORS, best_worst_seeds
+from ..analysis.seed_effects import FACTORS, best_worst_seeds
 from . import panels, task_label
 
 

@@ -7,7 +7,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
-from ..seed_transfer import FACTORS, correlation_matrix
+from ..analysis.seed_transfer import FACTORS, correlation_matrix
 from . import panels, task_label
 from .tables import fmt, table_page
 

@@ -1,0 +1,224 @@
+"""All trial outputs of a task -> tidy tables.
+
+- curves: one row per (task, init_seed, order_seed, dropout_seed, evaluation) with every metric,
+  the headline `score`, the dev loss and the mean training loss since the previous evaluation.
+- trials: one row per trial with its best found score (over all evaluations, over epoch ends
+  only), its final score, and the diverged / failed / complete flags.
+- losses: one row per optimizer step with the training loss.
+
+A trial is *diverged* when its loss became non-finite (its scores are those of the last
+evaluation before that), *stopped* when live early stopping ended it early (partial curve), and
+*failed* when it diverged or its final score is at or below the score of the trivial baseline
+plus a tolerance (column `majority`: the most frequent dev label of a classification, the train
+mean of a regression; every metric is higher-is-better).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..store.atomic import write_json_atomic
+from ..store.trials import TrialFileError, read_trial
+from ..study.recipes import DEFAULT_RECIPE
+
+SEED_KEYS = ["init_seed", "order_seed", "dropout_seed"]  # one trial within a task
+KEYS = ["task", *SEED_KEYS]
+
+
+def finished_trials(trials: pd.DataFrame) -> pd.DataFrame:
+    """Rows of a trials table with full-length scores: live early stopping's stopped trials are
+    partial and left out of the analyses that need a whole run."""
+    return trials[trials["status"] != "stopped"]
+
+
+def load_trials(paths) -> list[dict]:
+    """Read every trial output; the first unusable one stops with a message naming it."""
+    trials = []
+    for path in paths:
+        trial = read_trial(path)
+        trial["_path"] = str(path)
+        run_path = Path(str(path)[: -len(".json")] + ".run.json")
+        if run_path.exists():
+            with open(run_path) as handle:
+                trial["_run"] = json.load(handle)
+        trials.append(trial)
+    return trials
+
+
+def _key(trial: dict) -> dict:
+    return {
+        "task": trial["task"],
+        "init_seed": trial["init_seed"],
+        "order_seed": trial["order_seed"],
+        "dropout_seed": trial["dropout_seed"],
+    }
+
+
+def curves_table(trials: list[dict]) -> pd.DataFrame:
+    rows = []
+    for trial in trials:
+        losses = np.asarray(trial["train_loss"], dtype=float)
+        epoch_ends = set(trial.get("epoch_end_steps", []))
+        previous = 0
+        for index, evaluation in enumerate(trial["evaluations"]):
+            step = evaluation["step"]
+            interval = losses[previous:step]
+            row = {
+                **_key(trial),
+                "dropout_owner": trial["dropout_owner"],
+                "status": trial["status"],
+                "eval_index": index,
+                "step": step,
+                "epoch": evaluation["epoch"],
+                "is_epoch_end": step in epoch_ends,
+                "is_final": step == trial["total_steps"],
+                **{k: v for k, v in evaluation.items() if k not in ("step", "epoch")},
+                "score": evaluation[trial["metric"]],
+                "train_loss": float(np.mean(interval)) if len(interval) else np.nan,
+            }
+            rows.append(row)
+            previous = step
+    return pd.DataFrame(rows)
+
+
+def paper_epoch_grid_best(steps, scores, epoch_end_steps) -> float:
+    """"Once per epoch" as in the authors' notebook: the max over the grid points at step 0, at
+    the end of every epoch but the last (the last evaluation at or before it, for evaluation grids
+    that miss the epoch ends) and the last grid point."""
+    steps, scores = np.asarray(steps), np.asarray(scores, dtype=float)
+    chosen = {0, len(scores) - 1}
+    for end in list(epoch_end_steps)[:-1]:
+        before = np.flatnonzero(steps <= end)
+        if before.size:
+            chosen.add(int(before[-1]))
+    return float(scores[sorted(chosen)].max())
+
+
+def trials_table(trials: list[dict], failure_tolerance: float = 0.0) -> pd.DataFrame:
+    rows = []
+    for trial in trials:
+        metric = trial["metric"]
+        evaluations = trial["evaluations"]
+        scores = np.array([e[metric] for e in evaluations], dtype=float)
+        steps = np.array([e["step"] for e in evaluations])
+        epoch_end = np.isin(steps, trial.get("epoch_end_steps", []))
+        best_index = int(np.argmax(scores))
+        majority = trial["majority"][metric]
+        diverged = trial["status"] == "diverged"
+        final = float(scores[-1])
+        run = trial.get("_run", {})
+        rows.append(
+            {
+                **_key(trial),
+                "dropout_owner": trial["dropout_owner"],
+                "status": trial["status"],
+                "complete": trial["status"] == "completed",
+                "metric": metric,
+                "best": float(scores[best_index]),
+                "best_step": int(steps[best_index]),
+                "best_epoch_end": float(scores[epoch_end].max()) if epoch_end.any() else np.nan,
+                "best_epoch_grid": paper_epoch_grid_best(steps, scores, trial.get("epoch_end_steps", [])),
+                "final": final,
+                "majority": majority,
+                "diverged": diverged,
+                "failed": bool(diverged or final <= majority + failure_tolerance),
+                "n_evals": len(evaluations),
+                "steps_run": int(steps[-1]) if not diverged else len(trial["train_loss"]) - 1,
+                "total_steps": trial["total_steps"],
+                "train_size": trial["data"]["train_size"],
+                "dev_size": trial["data"]["dev_size"],
+                "config_hash": trial["config_hash"],
+                "data_fingerprint": trial["data"]["fingerprint"],
+                "wall_s": run.get("wall_s", np.nan),
+                "path": trial["_path"],
+            }
+        )
+    table = pd.DataFrame(rows)
+    if len(table):
+        table = table.sort_values(KEYS, na_position="first").reset_index(drop=True)
+    return table
+
+
+def losses_table(trials: list[dict]) -> pd.DataFrame:
+    losses = [np.asarray(trial["train_loss"], dtype=float) for trial in trials]
+    lengths = np.array([len(loss) for loss in losses], dtype=int)
+    if not trials:
+        return pd.DataFrame(columns=KEYS + ["step", "train_loss"])
+    # one column at a time for all trials (a frame per trial cost a second per thousand trials)
+    columns = {key: np.repeat(np.array([_key(trial)[key] for trial in trials]), lengths) for key in KEYS}
+    columns["step"] = np.concatenate([np.arange(1, n + 1) for n in lengths])
+    columns["train_loss"] = np.concatenate(losses)
+    return pd.DataFrame(columns)
+
+
+def check_consistent(trials: list[dict]) -> None:
+    """Trials of one task must share their data and training settings (but for the seeds)."""
+    by_task: dict[str, set] = {}
+    for trial in trials:
+        config = dict(trial["config"])
+        config.pop("seeds", None)
+        signature = json.dumps([config, trial["data"]["fingerprint"]], sort_keys=True)
+        by_task.setdefault(trial["task"], set()).add(signature)
+    for task, signatures in by_task.items():
+        if len(signatures) > 1:
+            raise TrialFileError(
+                f"the trials of task {task!r} were run with {len(signatures)} different settings or "
+                f"data versions; rerun the workflow so that every trial is recomputed with the current config"
+            )
+
+
+def write_table(table: pd.DataFrame, path: str | os.PathLike) -> None:
+    """Parquet (the declared output; `pd.read_parquet` or `duckdb` for a quick look)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table.to_parquet(path, index=False)
+
+
+def aggregate_task(
+    trial_paths, out_dir, failure_tolerance: float = 0.0, recipe: str = DEFAULT_RECIPE
+) -> dict[str, pd.DataFrame]:
+    """The tables of one task of one recipe; each has a first column `recipe` (the implicit
+    recipe's name, "default", in a study without recipes), so that the study's tables hold every
+    recipe and every analysis can group by it."""
+    trials = load_trials(trial_paths)
+    check_consistent(trials)
+    tables = {
+        "curves": curves_table(trials),
+        "trials": trials_table(trials, failure_tolerance),
+        "losses": losses_table(trials),
+    }
+    for name, table in tables.items():
+        table.insert(0, "recipe", recipe)
+        write_table(table, Path(out_dir) / f"{name}.parquet")
+    return tables
+
+
+def combine(task_dirs, out_dir, study: dict) -> None:
+    """Concatenate the per-task tables and write the study summary used by captions."""
+    out_dir = Path(out_dir)
+    for name in ("curves", "trials"):
+        frames = [pd.read_parquet(Path(d) / f"{name}.parquet") for d in task_dirs]
+        write_table(pd.concat(frames, ignore_index=True), out_dir / f"{name}.parquet")
+    trials = pd.read_parquet(out_dir / "trials.parquet")
+    summary = dict(study)
+    summary.setdefault("recipes", sorted(trials["recipe"].unique()) if "recipe" in trials else [DEFAULT_RECIPE])
+    summary["trials"] = {
+        task: {
+            "n": int(len(group)),
+            "per_recipe": {str(k): int(v) for k, v in group["recipe"].value_counts(sort=False).items()}
+            if "recipe" in group
+            else {},
+            "init_seeds": int(group["init_seed"].nunique()),
+            "order_seeds": int(group["order_seed"].nunique()),
+            "status": {str(k): int(v) for k, v in group["status"].value_counts().items()},
+            "train_size": int(group["train_size"].iloc[0]),
+            "dev_size": int(group["dev_size"].iloc[0]),
+        }
+        for task, group in trials.groupby("task", sort=True)
+    }
+    write_json_atomic(out_dir / "study.json", summary)

@@ -1,0 +1,80 @@
+"""The seed grid of a study: per task every (init seed, order seed[, dropout seed]), and the
+file stem that names each trial.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+
+from .schema import ConfigError
+
+_RANGE = re.compile(r"^(\d+)\.\.(\d+)$")
+
+
+def parse_seeds(spec, key: str = "seeds") -> list[int]:
+    """A seed list from a list of ints or a range "first..last" (inclusive)."""
+    if isinstance(spec, str):
+        match = _RANGE.match(spec.strip())
+        if not match:
+            raise ConfigError(f"invalid config at `{key}`: {spec!r} is not a range like '1..25'")
+        first, last = int(match.group(1)), int(match.group(2))
+        if last < first:
+            raise ConfigError(f"invalid config at `{key}`: empty range {spec!r} (last < first)")
+        return list(range(first, last + 1))
+    seeds = [int(s) for s in spec]
+    if len(set(seeds)) != len(seeds):
+        raise ConfigError(f"invalid config at `{key}`: duplicate seeds in {spec}")
+    return seeds
+
+
+def task_training(config: dict, task: str) -> dict:
+    """The study's training settings with the task's overrides applied."""
+    merged = copy.deepcopy(config["training"])
+    merged.update(config["tasks"][task].get("training", {}))
+    return merged
+
+
+def dropout_owner(training: dict) -> str:
+    return training["dropout_seed"] if training["dropout_seed"] in ("order", "init") else "grid"
+
+
+def dropout_seed_for(owner: str, init_seed: int, order_seed: int, dropout_seed: int | None) -> int:
+    """The seed of the global RNG that draws dropout masks during training."""
+    if owner == "order":
+        return int(order_seed)
+    if owner == "init":
+        return int(init_seed)
+    if owner == "grid":
+        if dropout_seed is None:
+            raise ValueError("dropout owner 'grid' needs a dropout seed")
+        return int(dropout_seed)
+    raise ValueError(f"dropout owner must be one of order, init, grid; got {owner!r}")
+
+
+def task_grid(config: dict, task: str) -> list[tuple[int, int, int | None]]:
+    """Every (init seed, order seed, dropout seed or None) of the task, init seed major."""
+    spec = config["tasks"][task]
+    inits = parse_seeds(spec["init_seeds"], f"tasks.{task}.init_seeds")
+    orders = parse_seeds(spec["order_seeds"], f"tasks.{task}.order_seeds")
+    training = task_training(config, task)
+    if dropout_owner(training) == "grid":
+        dropouts = parse_seeds(training["dropout_seed"], f"tasks.{task}.training.dropout_seed")
+        return [(i, o, d) for i in inits for o in orders for d in dropouts]
+    return [(i, o, None) for i in inits for o in orders]
+
+
+def trials(config: dict) -> list[tuple[str, int, int, int | None]]:
+    """Every trial of the study as (task, init seed, order seed, dropout seed or None)."""
+    return [(task, *cell) for task in config["tasks"] for cell in task_grid(config, task)]
+
+
+# The file stem of a trial, as a pattern whose fields are the trial rule's wildcards (`dropout`
+# is empty, or `_dropout<seed>` with a dropout grid). The only spelling of it.
+TRIAL_STEM = "init{init_seed}_order{order_seed}{dropout}"
+
+
+def trial_stem(init_seed: int, order_seed: int, dropout_seed: int | None = None) -> str:
+    """The file stem of a trial: init3_order7, or init3_order7_dropout2 with a dropout grid."""
+    dropout = "" if dropout_seed is None else f"_dropout{dropout_seed}"
+    return TRIAL_STEM.format(init_seed=init_seed, order_seed=order_seed, dropout=dropout)
