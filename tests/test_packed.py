@@ -4,13 +4,14 @@ import numpy as np
 import pytest
 import torch
 
-from seedstudy.training import packed, trainer
 from seedstudy.data.prepare import load_prepared
+from seedstudy.training import packed, trainer
+from seedstudy.training.batches import collate
 
 
-def batches(tiny_sst2, rows):
+def padded_and_packed(tiny_sst2, rows):
     split = load_prepared(tiny_sst2).train
-    padded = trainer.collate(split, rows, pad_id=0)
+    padded = collate(split, rows, pad_id=0)
     pack = packed.pack([split.input_ids[i] for i in rows], [split.token_type_ids[i] for i in rows], split.labels[rows])
     return padded, pack
 
@@ -26,7 +27,7 @@ def test_pack_layout():
 
 
 def test_eval_logits_equal_the_padded_model(tiny_model, tiny_sst2):
-    padded, pack = batches(tiny_sst2, list(range(16)))
+    padded, pack = padded_and_packed(tiny_sst2, list(range(16)))
     tiny_model.eval()
     with torch.no_grad():
         reference = tiny_model(input_ids=padded["input_ids"], token_type_ids=padded["token_type_ids"],
@@ -44,7 +45,7 @@ def test_gradients_equal_the_padded_model_without_dropout(tiny_sst2):
         if isinstance(module, torch.nn.Dropout):
             module.p = 0.0
     model.train()
-    padded, pack = batches(tiny_sst2, [3, 1, 4, 15, 9, 2, 6, 5])
+    padded, pack = padded_and_packed(tiny_sst2, [3, 1, 4, 15, 9, 2, 6, 5])
 
     def gradients(logits_fn):
         model.zero_grad()
@@ -111,7 +112,7 @@ def test_packed_logits_and_gradients_equal_the_padded_forward(tiny_models, tiny_
     parameter's gradient equal those of the padded forward (the trainer's `model_logits`)."""
     model = tiny_models[family]
     assert packed.supports(model)
-    padded, pack = batches(tiny_sst2, [3, 1, 4, 15, 9, 2, 6, 5, 11, 0])
+    padded, pack = padded_and_packed(tiny_sst2, [3, 1, 4, 15, 9, 2, 6, 5, 11, 0])
     assert padded["attention_mask"].min() == 0  # the batch does hold padding
 
     def run(batch):

