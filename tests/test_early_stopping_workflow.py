@@ -8,7 +8,6 @@ import numpy as np
 import pandas as pd
 import pytest
 from pypdf import PdfReader
-
 from support.snakemake_runs import snakemake
 
 pytestmark = pytest.mark.workflow
@@ -29,7 +28,6 @@ ONLY = ["early_stopping_correlation", "early_stopping_simulation"]
 def early_stopping_only(workdir, change=lambda settings: None):
     """tests/config/tiny.yaml with only the early-stopping analyses (and `change` applied)."""
     import yaml
-
     from support.snakemake_runs import TINY
 
     settings = yaml.safe_load(TINY.read_text())

@@ -4,7 +4,6 @@ import json
 
 import pytest
 from support.kill_study import kill_study
-
 from support.snakemake_runs import planned, snakemake
 
 pytestmark = [pytest.mark.workflow, pytest.mark.slow]

@@ -9,7 +9,6 @@ import sys
 
 import pytest
 import torch
-
 from support.snakemake_runs import REPO
 
 SCRIPT = REPO / "benchmarks" / "gpu.sh"

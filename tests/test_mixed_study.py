@@ -10,13 +10,13 @@ from support.synthetic_trials import make_curves, make_trials
 from seedstudy.analysis import divergence, seed_effects, seed_transfer
 from seedstudy.analysis.best_found import best_found_table
 from seedstudy.analysis.expected_max import expected_max_table, metric_bounds, trials_needed_table
+from seedstudy.analysis.variance_components import anova_table, variance_components_table
 from seedstudy.figures import best_found as best_found_plots
 from seedstudy.figures import divergence as divergence_plots
 from seedstudy.figures import expected_max as expected_max_plots
 from seedstudy.figures import seed_effects as seed_effects_plots
 from seedstudy.figures import seed_transfer as seed_transfer_plots
 from seedstudy.figures import variance_components as variance_plots
-from seedstudy.analysis.variance_components import anova_table, variance_components_table
 
 # task -> (metric, baseline, shift of the synthetic scores around 0.7)
 OWN = {"reviews": ("macro_f1", 0.17, -0.2), "similarity": ("r2", -0.02, -0.75), "pairs": ("pearson", 0.0, -0.1)}

@@ -7,7 +7,6 @@ import pytest
 from seedstudy import metrics
 from seedstudy.analysis import recipe_comparison, resampling
 from seedstudy.analysis.per_example import multi_bootstrap
-from seedstudy.store import predictions
 
 
 def _cells(rng, n_init, n_order, n_examples, shift):

@@ -10,7 +10,7 @@ import pytest
 import torch
 from conftest import REPO
 
-from seedstudy.training import eval_schedule, lr_schedule, optim
+from seedstudy.training import eval_schedule, lr_schedule
 
 # the real GLUE train sizes
 TRAIN_SIZES = {"mrpc": 3668, "rte": 2490, "cola": 8551, "sst2": 67349}

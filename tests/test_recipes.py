@@ -4,8 +4,7 @@ import copy
 
 import pytest
 
-from seedstudy import preflight
-from seedstudy import study
+from seedstudy import preflight, study
 
 BASE = {
     "tasks": {

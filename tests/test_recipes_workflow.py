@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 import yaml
 from pypdf import PdfReader
+from support.snakemake_runs import REPO, planned, planned_outputs, snakemake
 
 from seedstudy import study as studies
-from support.snakemake_runs import REPO, planned, planned_outputs, snakemake
 
 pytestmark = pytest.mark.workflow
 

@@ -5,7 +5,6 @@ import os
 import time
 
 from seedstudy import preflight
-from seedstudy import study
 from seedstudy.cli import main
 from seedstudy.status import study_status, time_left_s
 

@@ -11,10 +11,9 @@ import pytest
 import torch
 from conftest import tiny_config
 
-from seedstudy import preflight
-from seedstudy import study
-from seedstudy.training import trainer
+from seedstudy import preflight, study
 from seedstudy.store.trials import read_trial
+from seedstudy.training import trainer
 
 
 def trial_of(cfg, init=1, order=2, dropout=None, task="sst2"):

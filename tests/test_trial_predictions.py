@@ -6,10 +6,10 @@ import pytest
 from conftest import tiny_config
 
 from seedstudy import metrics, study
-from seedstudy.store import predictions
-from seedstudy.training import trainer
 from seedstudy.data.prepare import load_prepared
+from seedstudy.store import predictions
 from seedstudy.store.trials import read_trial
+from seedstudy.training import trainer
 
 
 def run(trial, data, folder, name="t", **runtime):

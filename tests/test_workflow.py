@@ -7,7 +7,6 @@ from pathlib import Path
 import pandas as pd
 import pytest
 from pypdf import PdfReader
-
 from support.snakemake_runs import REPO, planned, planned_outputs, snakemake
 
 pytestmark = pytest.mark.workflow

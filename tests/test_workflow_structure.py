@@ -7,7 +7,6 @@ import subprocess
 import sys
 
 import pytest
-
 from support.snakemake_runs import REPO, planned
 
 pytestmark = pytest.mark.workflow
@@ -30,7 +29,7 @@ with SnakemakeApi(OutputSettings(quiet=True)) as api:
     inner = workflow._workflow
     local = {rule.name: rule.name in inner._localrules for rule in inner.rules}
     pages = inner.globals["report_figures"]()
-    analyses = list(inner.globals["ANALYSES"])
+    analyses = list(inner.globals["JOINT_ANALYSES"])
 print(json.dumps({"local": local, "pages": pages, "analyses": analyses}))
 """
 

@@ -12,7 +12,6 @@ Live early stopping's stopped trials are counted as done (their partial result i
 
 from __future__ import annotations
 
-import csv
 import json
 import time
 from pathlib import Path
@@ -20,6 +19,7 @@ from pathlib import Path
 import numpy as np
 
 from . import study
+from .store.trials import benchmark_seconds
 
 COLUMNS = ["task", "trials", "done", "running", "missing", "diverged", "failed", "trial_hours", "median_trial_s"]
 
@@ -36,9 +36,7 @@ def _outcome(path: Path, tolerance: float) -> tuple[bool, bool]:
 
 def _benchmark_seconds(path: Path) -> float | None:
     try:
-        with open(path) as handle:
-            row = next(csv.DictReader(handle, delimiter="\t"))
-        return float(row["s"])
+        return benchmark_seconds(path)
     except (OSError, StopIteration, KeyError, ValueError):
         return None
 

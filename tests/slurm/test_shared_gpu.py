@@ -29,9 +29,8 @@ import time
 from pathlib import Path
 
 import pytest
-from test_slurm import PROFILES, RUN_TIMEOUT, TRIALS, cancel_all, job_info, our_jobs, require_cluster, submissions
-
 from support.snakemake_runs import REPO, TINY
+from test_slurm import PROFILES, RUN_TIMEOUT, TRIALS, cancel_all, job_info, our_jobs, require_cluster, submissions
 
 pytestmark = [pytest.mark.workflow, pytest.mark.slow]
 

@@ -28,7 +28,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
 from support.snakemake_runs import REPO, TINY
 
 PROFILES = ["--profile", str(REPO / "slurm"), "--profile", str(REPO / "tests" / "slurm" / "profile")]

@@ -9,7 +9,6 @@ import subprocess
 import sys
 
 import yaml
-
 from support.snakemake_runs import REPO
 
 MAIN = yaml.safe_load((REPO / "slurm" / "config.yaml").read_text())

@@ -9,7 +9,6 @@ from seedstudy.analysis.early_stopping.curves import TaskCurves
 from seedstudy.analysis.early_stopping.kernel import stop_ranking
 
 
-
 def outcomes(curves: TaskCurves, draws: np.ndarray, t: int, k: int, p: int) -> np.ndarray:
     """The best score Algorithm 1 (t, k, p) finds in each resample (row of draws); k = K with
     t = p is the baseline. Sorts each resample's ranks instead of the fast path's insertions: a

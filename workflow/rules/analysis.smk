@@ -2,15 +2,12 @@
 # (PDF), with the script workflow/scripts/<name>.py. Their parameters live under `analysis:` in
 # the config and never reach a trial rule.
 #
-# They all run in one job, rule `analyses` (at the end of this file): the job imports pandas,
-# matplotlib, seaborn, scipy and statsmodels once and runs the analyses in forked worker
-# processes, `threads` at a time (seedstudy.analysis.runner), where a job per analysis spent most of its
-# seconds starting Python and importing them (README, Speed). `priority`: the longest analyses
-# start first, so that a short one ends the job. Changing one analysis's parameter reruns them
-# all (seconds); it never reruns a trial.
+# Each registers with `run_in_analyses_job` (workflow/rules/common.smk) and runs in the one job
+# `analyses` (workflow/rules/analyses.smk). `priority`: the longest analyses start first, so that
+# a short one ends the job.
 
 
-analysis(
+run_in_analyses_job(
     "best_found",
     input=dict(
         trials="results/aggregate/trials.parquet",
@@ -25,7 +22,7 @@ analysis(
     priority=1,
 )
 
-analysis(
+run_in_analyses_job(
     "expected_max",
     input=dict(
         trials="results/aggregate/trials.parquet",
@@ -59,7 +56,7 @@ analysis(
     priority=5,
 )
 
-analysis(
+run_in_analyses_job(
     "seed_effects",
     input=dict(
         trials="results/aggregate/trials.parquet",
@@ -82,7 +79,7 @@ analysis(
     priority=8,
 )
 
-analysis(
+run_in_analyses_job(
     "variance_components",
     input=dict(
         trials="results/aggregate/trials.parquet",
@@ -112,7 +109,7 @@ analysis(
     priority=7,
 )
 
-analysis(
+run_in_analyses_job(
     "seed_transfer",
     input=dict(
         trials="results/aggregate/trials.parquet",
@@ -143,7 +140,7 @@ analysis(
     priority=3,
 )
 
-analysis(
+run_in_analyses_job(
     "divergence",
     input=dict(
         trials="results/aggregate/trials.parquet",
@@ -182,29 +179,3 @@ analysis(
     ),
     priority=6,
 )
-
-
-include: "per_example.smk"
-include: "early_stopping_simulation.smk"
-
-
-rule analyses:
-    input:
-        **analysis_entries("input"),
-    output:
-        **analysis_entries("output"),
-    log:
-        **{name: f"results/logs/analysis/{name}.log" for name in ANALYSES},
-        main="results/logs/analysis/analyses.log",
-    benchmark:
-        "results/benchmarks/analysis/analyses.tsv"
-    localrule: True
-    # analyses side by side (scaled down to --cores; on a cluster's login node, --local-cores)
-    threads: 4
-    params:
-        **{name: spec["params"] for name, spec in ANALYSES.items()},
-        order=analysis_order(),
-        # an edited analysis script reruns the analyses (Snakemake's code trigger sees this script only)
-        code=analysis_code(),
-    script:
-        "../scripts/analyses.py"

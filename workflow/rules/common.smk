@@ -197,34 +197,40 @@ for _recipe_dir in RECIPE_DIRS.values():
 ES_TASKS = [task for task in TASKS if early_stopping(task)]
 
 
-# The analyses of the aggregate tables, registered by the .smk file of their stage with
-# `analysis()` and run together by the job `analyses` (workflow/rules/analysis.smk), name -> the
-# input, output and params its script workflow/scripts/<name>.py reads as snakemake.input,
-# .output and .params, and its priority (larger: started earlier).
+# The analysis registry: every analysis of the aggregate tables registers here, from the .smk
+# file of its stage, with `run_in_analyses_job()`; the one job `analyses`
+# (workflow/rules/analyses.smk) then runs them all side by side. JOINT_ANALYSES maps an
+# analysis's name to the input, output and params that its script workflow/scripts/<name>.py
+# reads as snakemake.input, .output and .params, and to its priority (larger: started earlier).
 # `analysis.only` (a list of names) keeps the others out of the job and of all.pdf.
-ANALYSES = {}
+JOINT_ANALYSES = {}
 
 
-def analysis(name, input, output, params=None, priority=0):
+def run_in_analyses_job(name, input, output, params=None, priority=0):
+    """Register analysis `name` (its script workflow/scripts/<name>.py) with the job `analyses`."""
     only = config["analysis"]["only"]
     if only is None or name in only:
-        ANALYSES[name] = {"input": input, "output": output, "params": params or {}, "priority": priority}
+        JOINT_ANALYSES[name] = {"input": input, "output": output, "params": params or {}, "priority": priority}
 
 
 def analysis_entries(directive):
     """Rule analyses' input or output: every analysis's entries, named <analysis>__<entry>."""
-    return {f"{name}__{key}": value for name, spec in ANALYSES.items() for key, value in spec[directive].items()}
+    return {
+        f"{name}__{key}": value for name, spec in JOINT_ANALYSES.items() for key, value in spec[directive].items()
+    }
 
 
 def analysis_order():
     """The analyses, highest priority first."""
-    return sorted(ANALYSES, key=lambda name: -ANALYSES[name]["priority"])
+    return sorted(JOINT_ANALYSES, key=lambda name: -JOINT_ANALYSES[name]["priority"])
 
 
 def analysis_code():
     """The first 16 hex digits of the SHA-256 of each analysis's script."""
     scripts = Path(workflow.basedir) / "workflow" / "scripts"
-    return {name: hashlib.sha256((scripts / f"{name}.py").read_bytes()).hexdigest()[:16] for name in ANALYSES}
+    return {
+        name: hashlib.sha256((scripts / f"{name}.py").read_bytes()).hexdigest()[:16] for name in JOINT_ANALYSES
+    }
 
 
 def report_figures():

@@ -3,7 +3,7 @@
 # observed curves at equal compute budgets. Parameters under `analysis.early_stopping`.
 
 
-analysis(
+run_in_analyses_job(
     "early_stopping_correlation",
     input=dict(
         curves="results/aggregate/curves.parquet",
@@ -24,7 +24,7 @@ analysis(
     priority=4,
 )
 
-analysis(
+run_in_analyses_job(
     "early_stopping_simulation",
     input=dict(
         curves="results/aggregate/curves.parquet",

@@ -6,7 +6,7 @@
 # and the coverage table says so.
 
 
-analysis(
+run_in_analyses_job(
     "per_example",
     input=dict(
         trials="results/aggregate/trials.parquet",

@@ -6,9 +6,9 @@ import pandas as pd
 
 from seedstudy import figures
 from seedstudy.analysis.best_found import best_found_table
+from seedstudy.analysis.recipes import facets, model_of, per_recipe
 from seedstudy.figures import best_found as plots
 from seedstudy.logs import log_to
-from seedstudy.analysis.recipes import facets, model_of, per_recipe
 
 log_to(snakemake.log[0])
 REPORT = Path(__file__).resolve().parents[1] / "report"  # captions, shared with the report

@@ -5,9 +5,9 @@ from pathlib import Path
 import pandas as pd
 
 from seedstudy import figures
+from seedstudy.analysis.recipes import facets
 from seedstudy.figures.early_stopping_live import compute_spent
 from seedstudy.logs import log_to
-from seedstudy.analysis.recipes import facets
 
 log_to(snakemake.log[0])
 REPORT = Path(__file__).resolve().parents[1] / "report"  # captions, shared with the report

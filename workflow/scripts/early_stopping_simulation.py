@@ -8,9 +8,9 @@ import pandas as pd
 
 from seedstudy import figures
 from seedstudy.analysis.early_stopping.simulation import load_task_curves, simulation_note, simulation_tables
+from seedstudy.analysis.recipes import facets, per_recipe
 from seedstudy.figures import early_stopping_simulation as plots
 from seedstudy.logs import log_to
-from seedstudy.analysis.recipes import facets, per_recipe
 
 log_to(snakemake.log[0])
 REPORT = Path(__file__).resolve().parents[1] / "report"  # captions, shared with the report

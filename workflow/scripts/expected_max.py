@@ -6,9 +6,9 @@ import pandas as pd
 
 from seedstudy import figures
 from seedstudy.analysis.expected_max import expected_max_table, trials_needed_table
+from seedstudy.analysis.recipes import facets, per_recipe
 from seedstudy.figures import expected_max as plots
 from seedstudy.logs import log_to
-from seedstudy.analysis.recipes import facets, per_recipe
 
 log_to(snakemake.log[0])
 REPORT = Path(__file__).resolve().parents[1] / "report"  # captions, shared with the report

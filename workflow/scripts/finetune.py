@@ -2,8 +2,8 @@
 import sys
 from pathlib import Path
 
-from seedstudy.training import trainer
 from seedstudy.logs import log_to
+from seedstudy.training import trainer
 
 log_to(snakemake.log[0])
 try:

@@ -6,11 +6,11 @@ import pandas as pd
 
 from seedstudy import figures
 from seedstudy.analysis.per_example import tables as per_example
+from seedstudy.analysis.recipes import facets, per_recipe
 from seedstudy.figures import evaluation_noise as noise_plots
 from seedstudy.figures import flipping as flipping_plots
 from seedstudy.figures import held_out as held_out_plots
 from seedstudy.logs import log_to
-from seedstudy.analysis.recipes import facets, per_recipe
 
 log_to(snakemake.log[0])
 REPORT = Path(__file__).resolve().parents[1] / "report"  # captions, shared with the report

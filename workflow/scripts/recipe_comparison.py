@@ -5,9 +5,9 @@ from pathlib import Path
 import pandas as pd
 
 from seedstudy import figures
+from seedstudy.analysis.recipe_comparison import compare, merge_multi_bootstrap
 from seedstudy.figures import recipe_comparison as plots
 from seedstudy.logs import log_to
-from seedstudy.analysis.recipe_comparison import compare, merge_multi_bootstrap
 
 log_to(snakemake.log[0])
 REPORT = Path(__file__).resolve().parents[1] / "report"  # captions, shared with the report

@@ -7,9 +7,9 @@ import pandas as pd
 from seedstudy import figures
 from seedstudy.analysis import seed_effects
 from seedstudy.analysis.aggregate import finished_trials
+from seedstudy.analysis.recipes import facets, per_recipe
 from seedstudy.figures import seed_effects as plots
 from seedstudy.logs import log_to
-from seedstudy.analysis.recipes import facets, per_recipe
 
 log_to(snakemake.log[0])
 REPORT = Path(__file__).resolve().parents[1] / "report"  # captions, shared with the report

@@ -5,10 +5,10 @@ from pathlib import Path
 import pandas as pd
 
 from seedstudy import figures
-from seedstudy.figures import variance_components as plots
-from seedstudy.logs import log_to
 from seedstudy.analysis.recipes import facets, per_recipe
 from seedstudy.analysis.variance_components import anova_table, variance_components_table
+from seedstudy.figures import variance_components as plots
+from seedstudy.logs import log_to
 
 log_to(snakemake.log[0])
 REPORT = Path(__file__).resolve().parents[1] / "report"  # captions, shared with the report

@@ -3,6 +3,7 @@ to recompute it), and the completion records kept beside a trial's checkpoint.""
 
 from __future__ import annotations
 
+import csv
 import json
 import logging
 import os
@@ -106,3 +107,13 @@ def load_done_record(checkpoint_path, trial_config_hash, software: dict | None =
         log.warning("ignoring completion record %s made with other software (%s): training again", path, described)
         return None
     return record
+
+
+# ------------------------------------------------------------------------ job benchmarks
+
+
+def benchmark_seconds(path: str | os.PathLike) -> float:
+    """Wall seconds of a job from its Snakemake `benchmark:` file (the `s` column of its first
+    row); OSError, KeyError, ValueError or StopIteration for a missing or malformed file."""
+    with open(path, newline="") as handle:
+        return float(next(csv.DictReader(handle, delimiter="\t"))["s"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ...store.trials import read_trial
+from ...store.trials import benchmark_seconds, read_trial
 
 
 def select_survivors(partial_paths, keep: int) -> dict:
@@ -29,13 +29,6 @@ def select_survivors(partial_paths, keep: int) -> dict:
         "stop": [r["stem"] for r in ranking[keep:]],
         "ranking": ranking,
     }
-
-
-def read_benchmark_seconds(path) -> float:
-    """Wall seconds of a job from its Snakemake `benchmark:` file (first row)."""
-    import pandas as pd
-
-    return float(pd.read_csv(path, sep="\t")["s"].iloc[0])
 
 
 def live_compute(task: str, selection: dict, partial_runs, survivor_runs, partial_benchmarks,
@@ -60,8 +53,8 @@ def live_compute(task: str, selection: dict, partial_runs, survivor_runs, partia
     total = survivors[0]["total_steps"]
     started, kept = len(partials), len(continuations)
     spent_steps = sum(r["train_steps_run"] for r in partials + continuations)
-    partial_seconds = sum(read_benchmark_seconds(p) for p in partial_benchmarks)
-    continuation_seconds = [read_benchmark_seconds(p) for p in survivor_benchmarks]
+    partial_seconds = sum(benchmark_seconds(p) for p in partial_benchmarks)
+    continuation_seconds = [benchmark_seconds(p) for p in survivor_benchmarks]
     spent_seconds = partial_seconds + sum(continuation_seconds)
     all_seconds = partial_seconds + started * sum(continuation_seconds) / kept
     return {

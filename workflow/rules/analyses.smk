@@ -1,0 +1,29 @@
+# The job `analyses`: every analysis registered with `run_in_analyses_job` (analysis.smk,
+# per_example.smk, early_stopping_simulation.smk, included before this file) in one job. It
+# imports pandas, matplotlib, seaborn, scipy and statsmodels once and runs the analyses in forked
+# worker processes, `threads` at a time (seedstudy.analysis.runner), instead of a job per
+# analysis that spends most of its seconds starting Python and importing them
+# (docs/performance.md). Changing one analysis's parameter reruns them all (seconds); it never
+# reruns a trial.
+
+
+rule analyses:
+    input:
+        **analysis_entries("input"),
+    output:
+        **analysis_entries("output"),
+    log:
+        **{name: f"results/logs/analysis/{name}.log" for name in JOINT_ANALYSES},
+        main="results/logs/analysis/analyses.log",
+    benchmark:
+        "results/benchmarks/analysis/analyses.tsv"
+    localrule: True
+    # analyses side by side (scaled down to --cores; on a cluster's login node, --local-cores)
+    threads: 4
+    params:
+        **{name: spec["params"] for name, spec in JOINT_ANALYSES.items()},
+        order=analysis_order(),
+        # an edited analysis script reruns the analyses (Snakemake's code trigger sees this script only)
+        code=analysis_code(),
+    script:
+        "../scripts/analyses.py"
