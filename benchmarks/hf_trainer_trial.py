@@ -25,8 +25,12 @@ def main():
     parser.add_argument("--eval-batch-size", type=int, default=32)
     parser.add_argument("--lr", type=float, default=2e-5)
     parser.add_argument("--evals-per-epoch", type=int, default=10)
-    parser.add_argument("--precision", choices=["fp32", "bf16"], default="fp32",
-                        help="bf16: the Trainer's bf16 mixed precision (autocast), as seedstudy's")
+    parser.add_argument(
+        "--precision",
+        choices=["fp32", "bf16"],
+        default="fp32",
+        help="bf16: the Trainer's bf16 mixed precision (autocast), as seedstudy's",
+    )
     args = parser.parse_args()
 
     import datasets
@@ -42,8 +46,16 @@ def main():
 
     task = get_task(args.task)
     splits = datasets.load_from_disk(args.data)
-    train = splits["train"].rename_column("label", "labels").select_columns(["input_ids", "token_type_ids", "labels"])
-    dev = splits["dev"].rename_column("label", "labels").select_columns(["input_ids", "token_type_ids", "labels"])
+    train = (
+        splits["train"]
+        .rename_column("label", "labels")
+        .select_columns(["input_ids", "token_type_ids", "labels"])
+    )
+    dev = (
+        splits["dev"]
+        .rename_column("label", "labels")
+        .select_columns(["input_ids", "token_type_ids", "labels"])
+    )
     model_name = json.load(open(f"{args.data}/meta.json"))["model"]
     model, not_provided = load_for_trial(model_name, task.num_labels)
     seeds.set_init(model, not_provided, args.init_seed)
@@ -108,20 +120,28 @@ def main():
     trainer.train()
     finished = time.perf_counter()
     eval_seconds = curve[0]["eval_runtime"] + sum(m["eval_runtime"] for m in evaluations)
-    print(json.dumps({
-        "runner": "hf_trainer",
-        "device": str(trainer.args.device),
-        "precision": args.precision,
-        "optimizer": str(training_args.optim),
-        "threads": torch.get_num_threads(),
-        "process_s": finished - PROCESS_START,
-        "load_s": loaded - PROCESS_START,
-        "train_s": (finished - started) - sum(m["eval_runtime"] for m in evaluations),
-        "eval_s": eval_seconds,
-        "n_evals": 1 + len(evaluations),
-        "steps": total,
-        "final": {k: v for k, v in evaluations[-1].items() if k.startswith("eval_") and "runtime" not in k and "per_second" not in k},
-    }))
+    print(
+        json.dumps(
+            {
+                "runner": "hf_trainer",
+                "device": str(trainer.args.device),
+                "precision": args.precision,
+                "optimizer": str(training_args.optim),
+                "threads": torch.get_num_threads(),
+                "process_s": finished - PROCESS_START,
+                "load_s": loaded - PROCESS_START,
+                "train_s": (finished - started) - sum(m["eval_runtime"] for m in evaluations),
+                "eval_s": eval_seconds,
+                "n_evals": 1 + len(evaluations),
+                "steps": total,
+                "final": {
+                    k: v
+                    for k, v in evaluations[-1].items()
+                    if k.startswith("eval_") and "runtime" not in k and "per_second" not in k
+                },
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -48,35 +48,73 @@ def main() -> None:
     from seedstudy.training import trainer
 
     torch.set_num_threads(1)
-    shape = {"hidden_size": args.hidden, "num_hidden_layers": args.layers, "num_attention_heads": args.heads,
-             "intermediate_size": args.intermediate, "max_position_embeddings": args.max_length + 2}
+    shape = {
+        "hidden_size": args.hidden,
+        "num_hidden_layers": args.layers,
+        "num_attention_heads": args.heads,
+        "intermediate_size": args.intermediate,
+        "max_position_embeddings": args.max_length + 2,
+    }
     work = Path(tempfile.mkdtemp(prefix="model_families_"))
     folders = build(work / "checkpoints", args.families, shape)
-    print(f"shape {shape}; {args.task} {args.train} train / {args.dev} dev, max_length {args.max_length}; "
-          f"torch {torch.__version__}, 1 thread")
-    print(f"{'family':<12} {'packing':<8} {'batching':<8} {'train s':>8} {'eval s':>7} {'wall s':>7}")
+    print(
+        f"shape {shape}; {args.task} {args.train} train / {args.dev} dev, max_length {args.max_length}; "
+        f"torch {torch.__version__}, 1 thread"
+    )
+    print(
+        f"{'family':<12} {'packing':<8} {'batching':<8} {'train s':>8} {'eval s':>7} {'wall s':>7}"
+    )
     for family, folder in folders.items():
         data = work / "data" / family
-        prepare_glue(args.task, str(folder), data, glue_dir=resolve_glue_dir(None),
-                     train_size=args.train, dev_size=args.dev, max_length=args.max_length)
+        prepare_glue(
+            args.task,
+            str(folder),
+            data,
+            glue_dir=resolve_glue_dir(None),
+            train_size=args.train,
+            dev_size=args.dev,
+            max_length=args.max_length,
+        )
         arms = {True: [], False: []}
         for _ in range(args.runs):
             for packing in arms:
-                cfg = preflight.validate({
-                    "model": str(folder),
-                    "training": {"epochs": 1, "batch_size": 16, "evals_per_epoch": 1, "max_length": args.max_length,
-                                 "packing": packing},
-                    "tasks": {args.task: {"init_seeds": [1], "order_seeds": [1], "train_size": args.train,
-                                          "dev_size": args.dev}},
-                }, check_files=False)
+                cfg = preflight.validate(
+                    {
+                        "model": str(folder),
+                        "training": {
+                            "epochs": 1,
+                            "batch_size": 16,
+                            "evals_per_epoch": 1,
+                            "max_length": args.max_length,
+                            "packing": packing,
+                        },
+                        "tasks": {
+                            args.task: {
+                                "init_seeds": [1],
+                                "order_seeds": [1],
+                                "train_size": args.train,
+                                "dev_size": args.dev,
+                            }
+                        },
+                    },
+                    check_files=False,
+                )
                 trial = study.trial_config(cfg, args.task, 1, 1)
-                result = trainer.run_trial(trial, data, runtime=trainer.Runtime(device="cpu", threads=1))
+                result = trainer.run_trial(
+                    trial, data, runtime=trainer.Runtime(device="cpu", threads=1)
+                )
                 arms[packing].append((result["batching"], result["_run"]))
         for packing, runs in arms.items():
-            median = {key: statistics.median(run["seconds"][key] for _, run in runs) for key in ("train", "eval")}
+            median = {
+                key: statistics.median(run["seconds"][key] for _, run in runs)
+                for key in ("train", "eval")
+            }
             wall = statistics.median(run["wall_s"] for _, run in runs)
-            print(f"{family:<12} {str(packing).lower():<8} {runs[0][0]:<8} {median['train']:>8.2f} "
-                  f"{median['eval']:>7.2f} {wall:>7.2f}", flush=True)
+            print(
+                f"{family:<12} {str(packing).lower():<8} {runs[0][0]:<8} {median['train']:>8.2f} "
+                f"{median['eval']:>7.2f} {wall:>7.2f}",
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -36,7 +36,11 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         for task_name in cfg["tasks"]:
             task = get_task(task_name)
-            n_dev = split_size({**study.data_spec(cfg, task_name), "source": "local", "dev_size": None}, "dev", args.glue_dir)
+            n_dev = split_size(
+                {**study.data_spec(cfg, task_name), "source": "local", "dev_size": None},
+                "dev",
+                args.glue_dir,
+            )
             trials = len(study.task_grid(cfg, task_name))
             logits = [rng.normal(size=(n_dev, task.num_labels)) for _ in range(args.evaluations)]
             sizes = {}
@@ -46,13 +50,19 @@ def main() -> None:
                 sizes[kind] = path.stat().st_size
                 totals[kind] += sizes[kind] * trials
             rows.append((task_name, n_dev, trials, sizes["labels"], sizes["probabilities"]))
-    print("| task | dev examples | trials | one trial, labels | one trial, probabilities | grid, labels | grid, probabilities |")
+    print(
+        "| task | dev examples | trials | one trial, labels | one trial, probabilities | grid, labels | grid, probabilities |"
+    )
     print("|---|---:|---:|---:|---:|---:|---:|")
     for task_name, n_dev, trials, labels, probabilities in rows:
-        print(f"| {task_name} | {n_dev} | {trials} | {labels / 1e3:.1f} kB | {probabilities / 1e3:.1f} kB | "
-              f"{labels * trials / 1e6:.1f} MB | {probabilities * trials / 1e6:.1f} MB |")
+        print(
+            f"| {task_name} | {n_dev} | {trials} | {labels / 1e3:.1f} kB | {probabilities / 1e3:.1f} kB | "
+            f"{labels * trials / 1e6:.1f} MB | {probabilities * trials / 1e6:.1f} MB |"
+        )
     n = sum(r[2] for r in rows)
-    print(f"| all | | {n} | | | {totals['labels'] / 1e6:.1f} MB | {totals['probabilities'] / 1e6:.1f} MB |")
+    print(
+        f"| all | | {n} | | | {totals['labels'] / 1e6:.1f} MB | {totals['probabilities'] / 1e6:.1f} MB |"
+    )
 
 
 if __name__ == "__main__":

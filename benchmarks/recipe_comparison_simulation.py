@@ -45,15 +45,22 @@ EFFECTS = (0.0, 0.5)
 RECIPES = ("A", "B", "C")
 
 
-def simulate(n_init: int, n_order: int, effect: float, rng: np.random.Generator) -> dict[str, np.ndarray]:
+def simulate(
+    n_init: int, n_order: int, effect: float, rng: np.random.Generator
+) -> dict[str, np.ndarray]:
     """Scores of every recipe on the grid, cells in init-major order."""
     init = np.repeat(np.arange(n_init), n_order)
     order = np.tile(np.arange(n_order), n_init)
-    shared = rng.normal(0, np.sqrt(INIT), n_init)[init] + rng.normal(0, np.sqrt(ORDER), n_order)[order]
+    shared = (
+        rng.normal(0, np.sqrt(INIT), n_init)[init] + rng.normal(0, np.sqrt(ORDER), n_order)[order]
+    )
     means = {"A": effect * np.sqrt(RESIDUAL), "B": 0.0, "C": 0.0}
     scores = {}
     for recipe in RECIPES:
-        own = rng.normal(0, np.sqrt(RECIPE_SEED), n_init)[init] + rng.normal(0, np.sqrt(RECIPE_SEED), n_order)[order]
+        own = (
+            rng.normal(0, np.sqrt(RECIPE_SEED), n_init)[init]
+            + rng.normal(0, np.sqrt(RECIPE_SEED), n_order)[order]
+        )
         scores[recipe] = means[recipe] + shared + own + rng.normal(0, np.sqrt(RESIDUAL), init.size)
     return {"init": init, "order": order, "means": means, **scores}
 
@@ -63,8 +70,16 @@ def covered(table: pd.DataFrame, low: str, high: str, truth: str) -> float:
     return 100 * ((table[low] <= table[truth]) & (table[truth] <= table[high])).mean()
 
 
-def run(name: str, datasets: int, resamples: int, level: float, seed: int, scenarios=SCENARIOS,
-        effects=EFFECTS, mixed: bool = False) -> pd.DataFrame:
+def run(
+    name: str,
+    datasets: int,
+    resamples: int,
+    level: float,
+    seed: int,
+    scenarios=SCENARIOS,
+    effects=EFFECTS,
+    mixed: bool = False,
+) -> pd.DataFrame:
     n_init, n_order = scenarios[name]
     sd_diff = np.sqrt(2 * (2 * RECIPE_SEED + RESIDUAL))
     rows = []
@@ -80,12 +95,27 @@ def run(name: str, datasets: int, resamples: int, level: float, seed: int, scena
             for a, b in itertools.combinations(RECIPES, 2):
                 statistics = pair_statistics(data[a], data[b], weights, level)
                 true_diff = data["means"][a] - data["means"][b]
-                pair = {"dataset": dataset, "pair": f"{a}-{b}", "true_diff": true_diff,
-                        "true_p": stats.norm.cdf(true_diff / sd_diff), **statistics}
+                pair = {
+                    "dataset": dataset,
+                    "pair": f"{a}-{b}",
+                    "true_diff": true_diff,
+                    "true_p": stats.norm.cdf(true_diff / sd_diff),
+                    **statistics,
+                }
                 if mixed:
-                    cells = pd.DataFrame({"y_a": data[a], "y_b": data[b], "init_seed": data["init"],
-                                          "order_seed": data["order"]})
-                    effect_row = next(row for row in paired_mixed_model(cells, level) if row["term"] == "difference")
+                    cells = pd.DataFrame(
+                        {
+                            "y_a": data[a],
+                            "y_b": data[b],
+                            "init_seed": data["init"],
+                            "order_seed": data["order"],
+                        }
+                    )
+                    effect_row = next(
+                        row
+                        for row in paired_mixed_model(cells, level)
+                        if row["term"] == "difference"
+                    )
                     pair["mixed_low"], pair["mixed_high"] = effect_row["low"], effect_row["high"]
                 pairs.append(pair)
             p_holm = holm([pair["p_value"] for pair in pairs])
@@ -96,7 +126,6 @@ def run(name: str, datasets: int, resamples: int, level: float, seed: int, scena
         table = pd.DataFrame(results)
         alpha = 1 - level
 
-
         null = table[table["true_diff"] == 0]
         different = table[table["true_diff"] != 0]
         row = {
@@ -106,12 +135,19 @@ def run(name: str, datasets: int, resamples: int, level: float, seed: int, scena
             "diff_coverage_%": covered(table, "boot_low", "boot_high", "true_diff"),
             "t_coverage_%": covered(table, "t_low", "t_high", "true_diff"),
             "p_coverage_%": covered(table, "p_low", "p_high", "true_p"),
-            "mixed_coverage_%": covered(table, "mixed_low", "mixed_high", "true_diff") if mixed else np.nan,
+            "mixed_coverage_%": covered(table, "mixed_low", "mixed_high", "true_diff")
+            if mixed
+            else np.nan,
             "type1_per_decision_%": 100 * (null["p_value"] < alpha).mean() if len(null) else np.nan,
-            "familywise_holm_%": (100 * null.groupby("dataset")["p_holm"].min().lt(alpha).mean()
-                                  if effect == 0 else np.nan),
+            "familywise_holm_%": (
+                100 * null.groupby("dataset")["p_holm"].min().lt(alpha).mean()
+                if effect == 0
+                else np.nan
+            ),
             "power_%": 100 * (different["p_value"] < alpha).mean() if len(different) else np.nan,
-            "power_holm_%": 100 * (different["p_holm"] < alpha).mean() if len(different) else np.nan,
+            "power_holm_%": 100 * (different["p_holm"] < alpha).mean()
+            if len(different)
+            else np.nan,
             "s_per_dataset": seconds,
         }
         rows.append(row)
@@ -127,29 +163,64 @@ def markdown(table: pd.DataFrame) -> str:
             return "" if np.isnan(value) else f"{value:.3g}" if abs(value) < 10 else f"{value:.1f}"
         return str(value)
 
-    return "\n".join([header, rule] + ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(index=False)])
+    return "\n".join(
+        [header, rule]
+        + ["| " + " | ".join(cell(v) for v in row) + " |" for row in table.itertuples(index=False)]
+    )
 
 
 def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--datasets", type=int, default=200, help="simulated data sets per grid and effect")
-    parser.add_argument("--resamples", type=int, default=1000, help="two-way bootstrap resamples per data set")
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--datasets", type=int, default=200, help="simulated data sets per grid and effect"
+    )
+    parser.add_argument(
+        "--resamples", type=int, default=1000, help="two-way bootstrap resamples per data set"
+    )
     parser.add_argument("--level", type=float, default=0.95)
     parser.add_argument("--seed", type=int, default=2021)
-    parser.add_argument("--grid", type=int, nargs=2, metavar=("INIT_SEEDS", "ORDER_SEEDS"),
-                        help="simulate a grid of this size instead of 25 x 25 and 5 x 5")
-    parser.add_argument("--effect", type=float, action="append", help="A's advantage in residual sd (default 0 and 0.5)")
-    parser.add_argument("--mixed", action="store_true",
-                        help="also the coverage of the paired mixed model's Wald interval (about 0.5 s per pair on 25 x 25)")
+    parser.add_argument(
+        "--grid",
+        type=int,
+        nargs=2,
+        metavar=("INIT_SEEDS", "ORDER_SEEDS"),
+        help="simulate a grid of this size instead of 25 x 25 and 5 x 5",
+    )
+    parser.add_argument(
+        "--effect",
+        type=float,
+        action="append",
+        help="A's advantage in residual sd (default 0 and 0.5)",
+    )
+    parser.add_argument(
+        "--mixed",
+        action="store_true",
+        help="also the coverage of the paired mixed model's Wald interval (about 0.5 s per pair on 25 x 25)",
+    )
     args = parser.parse_args(argv)
     if args.grid and min(args.grid) < 2:
         parser.error("--grid needs at least 2 seeds per factor")
     scenarios = {f"{args.grid[0]} x {args.grid[1]}": tuple(args.grid)} if args.grid else SCENARIOS
     effects = tuple(args.effect) if args.effect else EFFECTS
-    tables = [run(name, args.datasets, args.resamples, args.level, args.seed, scenarios, effects, args.mixed)
-              for name in scenarios]
-    print(f"components: init {INIT}, order {ORDER}, recipe x init = recipe x order {RECIPE_SEED}, residual {RESIDUAL}; "
-          f"3 recipes, means (effect x residual sd, 0, 0); level {args.level}, {args.resamples} resamples\n")
+    tables = [
+        run(
+            name,
+            args.datasets,
+            args.resamples,
+            args.level,
+            args.seed,
+            scenarios,
+            effects,
+            args.mixed,
+        )
+        for name in scenarios
+    ]
+    print(
+        f"components: init {INIT}, order {ORDER}, recipe x init = recipe x order {RECIPE_SEED}, residual {RESIDUAL}; "
+        f"3 recipes, means (effect x residual sd, 0, 0); level {args.level}, {args.resamples} resamples\n"
+    )
     print(markdown(pd.concat(tables, ignore_index=True)))
 
 

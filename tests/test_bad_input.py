@@ -12,7 +12,10 @@ from seedstudy.data.glue import check_glue_files, read_glue_tsv
 from seedstudy.tasks import get_task
 
 GOOD = {
-    "tasks": {"sst2": {"init_seeds": [1, 2], "order_seeds": "1..2"}, "mrpc": {"init_seeds": [1], "order_seeds": [1]}},
+    "tasks": {
+        "sst2": {"init_seeds": [1, 2], "order_seeds": "1..2"},
+        "mrpc": {"init_seeds": [1], "order_seeds": [1]},
+    },
     "training": {"lr": 2e-5},
 }
 
@@ -32,38 +35,141 @@ def with_change(path, value):
 
 # (id, config change, what the message must contain)
 CONFIG_CASES = [
-    ("unknown top-level key", (("trainig",), {"lr": 1e-5}), ["`<top level>`", "'trainig' was unexpected"]),
-    ("unknown training key", (("training", "learning_rate"), 1e-5), ["`training`", "'learning_rate' was unexpected"]),
-    ("unknown task key", (("tasks", "sst2", "init_seed"), [1]), ["`tasks.sst2`", "'init_seed' was unexpected"]),
-    ("misspelled task", (("tasks", "mrcp"), {"init_seeds": [1], "order_seeds": [1]}), ["unknown task 'mrcp'", "did you mean 'mrpc'"]),
-    ("negative seed", (("tasks", "sst2", "init_seeds"), [1, -2]), ["`tasks.sst2.init_seeds[1]`", "-2 is less than the minimum of 0"]),
-    ("duplicate seeds", (("tasks", "sst2", "order_seeds"), [3, 3]), ["`tasks.sst2.order_seeds`", "non-unique"]),
-    ("empty grid", (("tasks", "sst2", "init_seeds"), []), ["`tasks.sst2.init_seeds`", "should be non-empty"]),
-    ("reversed range", (("tasks", "sst2", "init_seeds"), "5..3"), ["`tasks.sst2.init_seeds`", "empty range '5..3'"]),
-    ("malformed range", (("tasks", "sst2", "init_seeds"), "1-25"), ["`tasks.sst2.init_seeds`", "'1-25'"]),
-    ("missing seeds", (("tasks", "sst2", "order_seeds"), ...), ["`tasks.sst2`", "'order_seeds' is a required property"]),
+    (
+        "unknown top-level key",
+        (("trainig",), {"lr": 1e-5}),
+        ["`<top level>`", "'trainig' was unexpected"],
+    ),
+    (
+        "unknown training key",
+        (("training", "learning_rate"), 1e-5),
+        ["`training`", "'learning_rate' was unexpected"],
+    ),
+    (
+        "unknown task key",
+        (("tasks", "sst2", "init_seed"), [1]),
+        ["`tasks.sst2`", "'init_seed' was unexpected"],
+    ),
+    (
+        "misspelled task",
+        (("tasks", "mrcp"), {"init_seeds": [1], "order_seeds": [1]}),
+        ["unknown task 'mrcp'", "did you mean 'mrpc'"],
+    ),
+    (
+        "negative seed",
+        (("tasks", "sst2", "init_seeds"), [1, -2]),
+        ["`tasks.sst2.init_seeds[1]`", "-2 is less than the minimum of 0"],
+    ),
+    (
+        "duplicate seeds",
+        (("tasks", "sst2", "order_seeds"), [3, 3]),
+        ["`tasks.sst2.order_seeds`", "non-unique"],
+    ),
+    (
+        "empty grid",
+        (("tasks", "sst2", "init_seeds"), []),
+        ["`tasks.sst2.init_seeds`", "should be non-empty"],
+    ),
+    (
+        "reversed range",
+        (("tasks", "sst2", "init_seeds"), "5..3"),
+        ["`tasks.sst2.init_seeds`", "empty range '5..3'"],
+    ),
+    (
+        "malformed range",
+        (("tasks", "sst2", "init_seeds"), "1-25"),
+        ["`tasks.sst2.init_seeds`", "'1-25'"],
+    ),
+    (
+        "missing seeds",
+        (("tasks", "sst2", "order_seeds"), ...),
+        ["`tasks.sst2`", "'order_seeds' is a required property"],
+    ),
     ("no tasks", (("tasks",), {}), ["`tasks`", "should be non-empty"]),
-    ("non-numeric lr", (("training", "lr"), "fast"), ["`training.lr`", "'fast' is not of type 'number'"]),
-    ("negative lr", (("training", "lr"), -1e-5), ["`training.lr`", "less than or equal to the minimum of 0"]),
-    ("evals_per_epoch 0", (("training", "evals_per_epoch"), 0), ["`training.evals_per_epoch`", "0 is less than the minimum of 1"]),
-    ("batch size 0 in a task override", (("tasks", "sst2", "training"), {"batch_size": 0}), ["`tasks.sst2.training.batch_size`", "minimum of 1"]),
-    ("fractional epochs", (("training", "epochs"), 2.5), ["`training.epochs`", "2.5 is not of type 'integer'"]),
-    ("unknown optimizer", (("training", "optimizer"), "sgd"), ["`training.optimizer`", "'sgd' is not one of ['adamw', 'bertadam']"]),
+    (
+        "non-numeric lr",
+        (("training", "lr"), "fast"),
+        ["`training.lr`", "'fast' is not of type 'number'"],
+    ),
+    (
+        "negative lr",
+        (("training", "lr"), -1e-5),
+        ["`training.lr`", "less than or equal to the minimum of 0"],
+    ),
+    (
+        "evals_per_epoch 0",
+        (("training", "evals_per_epoch"), 0),
+        ["`training.evals_per_epoch`", "0 is less than the minimum of 1"],
+    ),
+    (
+        "batch size 0 in a task override",
+        (("tasks", "sst2", "training"), {"batch_size": 0}),
+        ["`tasks.sst2.training.batch_size`", "minimum of 1"],
+    ),
+    (
+        "fractional epochs",
+        (("training", "epochs"), 2.5),
+        ["`training.epochs`", "2.5 is not of type 'integer'"],
+    ),
+    (
+        "unknown optimizer",
+        (("training", "optimizer"), "sgd"),
+        ["`training.optimizer`", "'sgd' is not one of ['adamw', 'bertadam']"],
+    ),
     ("unknown precision", (("training", "precision"), "fp16"), ["`training.precision`", "'fp16'"]),
-    ("dropout owner not recognised", (("training", "dropout_seed"), "orderr"), ["`training.dropout_seed`", "'orderr' is not valid here", "'order' (the data-order seed", "'init', or a grid of its own"]),
-    ("warm-up fraction 1", (("training", "warmup_fraction"), 1.0), ["`training.warmup_fraction`", "1.0"]),
-    ("metric of another task", (("tasks", "sst2", "metric"), "mcc"), ["`tasks.sst2.metric`", "'mcc' is not a metric of sst2"]),
+    (
+        "dropout owner not recognised",
+        (("training", "dropout_seed"), "orderr"),
+        [
+            "`training.dropout_seed`",
+            "'orderr' is not valid here",
+            "'order' (the data-order seed",
+            "'init', or a grid of its own",
+        ],
+    ),
+    (
+        "warm-up fraction 1",
+        (("training", "warmup_fraction"), 1.0),
+        ["`training.warmup_fraction`", "1.0"],
+    ),
+    (
+        "metric of another task",
+        (("tasks", "sst2", "metric"), "mcc"),
+        ["`tasks.sst2.metric`", "'mcc' is not a metric of sst2"],
+    ),
     ("unknown data source", (("data",), {"source": "s3"}), ["`data.source`", "'s3'"]),
-    ("early stopping keeps all", (("tasks", "sst2", "early_stopping"), {"start": 4, "fraction": 0.3, "keep": 4}), ["`tasks.sst2.early_stopping`", "keep (4) must be smaller than start (4)"]),
-    ("early stopping starts more than the grid", (("tasks", "sst2", "early_stopping"), {"start": 9, "fraction": 0.3, "keep": 2}), ["`tasks.sst2.early_stopping`", "start (9) exceeds the task's 4 trials"]),
-    ("early stopping fraction 1.5", (("tasks", "sst2", "early_stopping"), {"start": 4, "fraction": 1.5, "keep": 2}), ["`tasks.sst2.early_stopping.fraction`", "1.5"]),
-    ("early stopping without keep", (("tasks", "sst2", "early_stopping"), {"start": 4, "fraction": 0.3}), ["`tasks.sst2.early_stopping`", "'keep' is a required property"]),
-    ("confidence level 95", (("analysis", "confidence_level"), 95), ["`analysis.confidence_level`", "95"]),
+    (
+        "early stopping keeps all",
+        (("tasks", "sst2", "early_stopping"), {"start": 4, "fraction": 0.3, "keep": 4}),
+        ["`tasks.sst2.early_stopping`", "keep (4) must be smaller than start (4)"],
+    ),
+    (
+        "early stopping starts more than the grid",
+        (("tasks", "sst2", "early_stopping"), {"start": 9, "fraction": 0.3, "keep": 2}),
+        ["`tasks.sst2.early_stopping`", "start (9) exceeds the task's 4 trials"],
+    ),
+    (
+        "early stopping fraction 1.5",
+        (("tasks", "sst2", "early_stopping"), {"start": 4, "fraction": 1.5, "keep": 2}),
+        ["`tasks.sst2.early_stopping.fraction`", "1.5"],
+    ),
+    (
+        "early stopping without keep",
+        (("tasks", "sst2", "early_stopping"), {"start": 4, "fraction": 0.3}),
+        ["`tasks.sst2.early_stopping`", "'keep' is a required property"],
+    ),
+    (
+        "confidence level 95",
+        (("analysis", "confidence_level"), 95),
+        ["`analysis.confidence_level`", "95"],
+    ),
     ("threads 0", (("runtime", "threads"), 0), ["`runtime.threads`", "minimum of 1"]),
 ]
 
 
-@pytest.mark.parametrize("change, expected", [c[1:] for c in CONFIG_CASES], ids=[c[0] for c in CONFIG_CASES])
+@pytest.mark.parametrize(
+    "change, expected", [c[1:] for c in CONFIG_CASES], ids=[c[0] for c in CONFIG_CASES]
+)
 def test_bad_config_is_named(change, expected):
     with pytest.raises(study.ConfigError) as error:
         preflight.validate(with_change(*change), source="study.yaml", check_files=False)
@@ -75,19 +181,25 @@ def test_bad_config_is_named(change, expected):
 
 def test_model_folder_that_does_not_exist(tmp_path):
     cfg = with_change(("model",), str(tmp_path / "no-such-model"))
-    with pytest.raises(study.ConfigError, match=r"`model`: model folder '.*no-such-model' does not exist"):
+    with pytest.raises(
+        study.ConfigError, match=r"`model`: model folder '.*no-such-model' does not exist"
+    ):
         preflight.validate(cfg)
 
 
 def test_glue_folder_that_does_not_exist(tmp_path):
     cfg = with_change(("data",), {"glue_dir": str(tmp_path / "nowhere")})
-    with pytest.raises(study.ConfigError, match=r"`data.glue_dir`: GLUE folder .*nowhere does not exist"):
+    with pytest.raises(
+        study.ConfigError, match=r"`data.glue_dir`: GLUE folder .*nowhere does not exist"
+    ):
         preflight.validate(cfg)
 
 
 def test_local_source_without_a_folder(monkeypatch):
     monkeypatch.delenv("GLUE_DIR", raising=False)
-    with pytest.raises(study.ConfigError, match=r"`data.source`: 'local' needs `data.glue_dir` or GLUE_DIR"):
+    with pytest.raises(
+        study.ConfigError, match=r"`data.source`: 'local' needs `data.glue_dir` or GLUE_DIR"
+    ):
         preflight.validate(with_change(("data",), {"source": "local"}))
 
 
@@ -115,7 +227,9 @@ def small_glue(glue, tmp_path):
 
 def test_missing_split_file(small_glue):
     (small_glue / "SST-2" / "dev.tsv").unlink()
-    with pytest.raises(DataError, match=r"SST-2/dev.tsv: GLUE file for task 'sst2' \(dev split\) not found"):
+    with pytest.raises(
+        DataError, match=r"SST-2/dev.tsv: GLUE file for task 'sst2' \(dev split\) not found"
+    ):
         check_glue_files(small_glue, get_task("sst2"))
 
 
@@ -144,14 +258,19 @@ def test_missing_column(small_glue):
     lines = path.read_text(encoding="utf-8").splitlines()
     lines[0] = "\ufeffQuality\t#1 ID\t#2 ID\t#1 String\tSecond"
     path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    with pytest.raises(DataError, match=r"MRPC/train.tsv, line 1: missing column\(s\) \['#2 String'\]"):
+    with pytest.raises(
+        DataError, match=r"MRPC/train.tsv, line 1: missing column\(s\) \['#2 String'\]"
+    ):
         read_glue_tsv(path, get_task("mrpc"))
 
 
 def test_wrong_delimiter(small_glue):
     path = small_glue / "SST-2" / "train.tsv"
     path.write_text("sentence,label\na fine film,1\n")
-    with pytest.raises(DataError, match=r"SST-2/train.tsv, line 1: header 'sentence,label' has no tab; GLUE files are tab-separated"):
+    with pytest.raises(
+        DataError,
+        match=r"SST-2/train.tsv, line 1: header 'sentence,label' has no tab; GLUE files are tab-separated",
+    ):
         read_glue_tsv(path, get_task("sst2"))
 
 
@@ -160,7 +279,9 @@ def test_row_with_wrong_number_of_fields(small_glue):
     lines = path.read_text().splitlines()
     lines[6] = lines[6] + "\textra"
     path.write_text("\n".join(lines) + "\n")
-    with pytest.raises(DataError, match=r"SST-2/train.tsv, line 7: expected 2 tab-separated fields, found 3"):
+    with pytest.raises(
+        DataError, match=r"SST-2/train.tsv, line 7: expected 2 tab-separated fields, found 3"
+    ):
         read_glue_tsv(path, get_task("sst2"))
 
 
@@ -170,7 +291,10 @@ def test_label_out_of_range(small_glue):
     sentence = lines[3].split("\t")[0]
     lines[3] = f"{sentence}\t2"
     path.write_text("\n".join(lines) + "\n")
-    with pytest.raises(DataError, match=r"SST-2/dev.tsv, line 4: label '2' is not one of \['0', '1'\] for task 'sst2'"):
+    with pytest.raises(
+        DataError,
+        match=r"SST-2/dev.tsv, line 4: label '2' is not one of \['0', '1'\] for task 'sst2'",
+    ):
         read_glue_tsv(path, get_task("sst2"))
 
 
@@ -179,7 +303,9 @@ def test_non_utf8_bytes(small_glue):
     lines = path.read_bytes().split(b"\n")
     lines[9] = b"caf\xe9 au lait\t1"
     path.write_bytes(b"\n".join(lines))
-    with pytest.raises(DataError, match=r"SST-2/train.tsv, line 10: not valid UTF-8 \(byte 0xe9 at column 4\)"):
+    with pytest.raises(
+        DataError, match=r"SST-2/train.tsv, line 10: not valid UTF-8 \(byte 0xe9 at column 4\)"
+    ):
         read_glue_tsv(path, get_task("sst2"))
 
 
@@ -195,5 +321,8 @@ def test_the_shared_glue_copy_reads_cleanly(glue):
     expected = {"sst2": (67349, 872), "mrpc": (3668, 408), "rte": (2490, 277), "cola": (8551, 1043)}
     for task, sizes in expected.items():
         t = get_task(task)
-        counts = tuple(len(read_glue_tsv(glue / t.glue_dir_name / f"{split}.tsv", t)["label"]) for split in ("train", "dev"))
+        counts = tuple(
+            len(read_glue_tsv(glue / t.glue_dir_name / f"{split}.tsv", t)["label"])
+            for split in ("train", "dev")
+        )
         assert counts == sizes

@@ -99,11 +99,16 @@ def test_command_line_overrides_are_typed_by_the_schema():
     from snakemake.cli import parse_config
 
     cfg = {"tasks": {"sst2": {"init_seeds": "1..2", "order_seeds": [1, 2]}}}
-    cfg.update(parse_config([
-        "runtime={'trial_retries': 0, 'device': cpu}",
-        "training={'epochs': 1, 'dropout_seed': [1, 2], 'packing': false, 'lr': 5.0e-5}",
-        "analysis={'failure_tolerance': 0.05}", "study=2026",
-    ]))
+    cfg.update(
+        parse_config(
+            [
+                "runtime={'trial_retries': 0, 'device': cpu}",
+                "training={'epochs': 1, 'dropout_seed': [1, 2], 'packing': false, 'lr': 5.0e-5}",
+                "analysis={'failure_tolerance': 0.05}",
+                "study=2026",
+            ]
+        )
+    )
     preflight.validate(cfg, check_files=False)
     assert cfg["runtime"]["trial_retries"] == 0 and cfg["runtime"]["device"] == "cpu"
     assert cfg["training"]["epochs"] == 1 and cfg["training"]["lr"] == 5e-5

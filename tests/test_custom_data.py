@@ -18,10 +18,12 @@ STARS = [5, 1, 3, 10, 3, 5, 1, 10, 5, 3, 1, 5]  # 10 sorts after 5: integers num
 
 def review_frame(n: int = 12, offset: int = 0) -> pd.DataFrame:
     words = ["great", "awful", "fine", "superb"]
-    return pd.DataFrame({
-        "review": [f"a {words[i % 4]} film number {i + offset}" for i in range(n)],
-        "stars": [STARS[i % len(STARS)] for i in range(n)],
-    })
+    return pd.DataFrame(
+        {
+            "review": [f"a {words[i % 4]} film number {i + offset}" for i in range(n)],
+            "stars": [STARS[i % len(STARS)] for i in range(n)],
+        }
+    )
 
 
 def write(frame: pd.DataFrame, path) -> str:
@@ -42,9 +44,23 @@ def write(frame: pd.DataFrame, path) -> str:
 
 def config(tmp_path, train, dev, **entry):
     cfg = {
-        "tasks": {"reviews": {"data": {"train": train, "dev": dev}, "text": ["review"], "label": "stars",
-                              "init_seeds": "1..2", "order_seeds": [1], **entry}},
-        "training": {"epochs": 1, "batch_size": 4, "lr": 1e-4, "evals_per_epoch": 1, "max_length": 32},
+        "tasks": {
+            "reviews": {
+                "data": {"train": train, "dev": dev},
+                "text": ["review"],
+                "label": "stars",
+                "init_seeds": "1..2",
+                "order_seeds": [1],
+                **entry,
+            }
+        },
+        "training": {
+            "epochs": 1,
+            "batch_size": 4,
+            "lr": 1e-4,
+            "evals_per_epoch": 1,
+            "max_length": 32,
+        },
     }
     return preflight.validate(cfg, check_files=False)
 
@@ -73,11 +89,18 @@ def test_every_file_type_gives_the_same_prepared_data(tmp_path):
 
 
 def test_string_labels_sorted_and_a_two_column_pair_task(tmp_path):
-    frame = pd.DataFrame({"premise": [f"p {i}" for i in range(10)], "claim": [f"c {i}" for i in range(10)],
-                          "verdict": ["true", "false", "mixed", "true", "false"] * 2})
+    frame = pd.DataFrame(
+        {
+            "premise": [f"p {i}" for i in range(10)],
+            "claim": [f"c {i}" for i in range(10)],
+            "verdict": ["true", "false", "mixed", "true", "false"] * 2,
+        }
+    )
     train = write(frame, tmp_path / "train.csv")
     dev = write(frame.iloc[:4], tmp_path / "dev.csv")
-    cfg = config(tmp_path, train, dev, text=["premise", "claim"], label="verdict", metric="macro_f1")
+    cfg = config(
+        tmp_path, train, dev, text=["premise", "claim"], label="verdict", metric="macro_f1"
+    )
     meta, data = prepared(tmp_path, cfg)
     assert meta["label_names"] == ["false", "mixed", "true"]
     assert list(data.dev.labels) == [2, 0, 1, 2]
@@ -89,14 +112,18 @@ def test_regression_task_with_the_train_mean_baseline(tmp_path):
     train_scores = [0.5, 2.0, 3.5, 1.0, 4.0, 2.5, 3.0, 1.5]
     frame = pd.DataFrame({"review": [f"text {i}" for i in range(8)], "score": train_scores})
     train = write(frame, tmp_path / "train.jsonl")
-    dev = write(frame.assign(score=[1.0, 2.0, 3.0, 4.0, 1.5, 2.5, 3.5, 0.5]), tmp_path / "dev.jsonl")
+    dev = write(
+        frame.assign(score=[1.0, 2.0, 3.0, 4.0, 1.5, 2.5, 3.5, 0.5]), tmp_path / "dev.jsonl"
+    )
     cfg = config(tmp_path, train, dev, label="score", type="regression")
     assert study.task_metric(cfg, "reviews") == "pearson_and_spearman"
     meta, data = prepared(tmp_path, cfg)
     assert meta["baseline"]["value"] == pytest.approx(np.mean(train_scores))
     assert meta["majority"]["pearson"] == 0.0 and meta["majority"]["spearman"] == 0.0
     dev_scores = np.array([1.0, 2.0, 3.0, 4.0, 1.5, 2.5, 3.5, 0.5])
-    by_hand = 1 - np.sum((dev_scores - np.mean(train_scores)) ** 2) / np.sum((dev_scores - dev_scores.mean()) ** 2)
+    by_hand = 1 - np.sum((dev_scores - np.mean(train_scores)) ** 2) / np.sum(
+        (dev_scores - dev_scores.mean()) ** 2
+    )
     assert meta["majority"]["r2"] == pytest.approx(by_hand)
     assert "label_names" not in meta and data.train.labels.dtype.kind == "f"
 
@@ -106,8 +133,13 @@ def test_changing_a_file_changes_the_trial_hash_and_nothing_else_does(tmp_path):
     dev = write(review_frame(8), tmp_path / "dev.csv")
     cfg = config(tmp_path, train, dev)
     before = study.config_hash(study.trial_config(cfg, "reviews", 1, 1))
-    assert study.config_hash(study.trial_config(config(tmp_path, train, dev), "reviews", 1, 1)) == before
-    write(review_frame().assign(stars=list(reversed(review_frame()["stars"]))), tmp_path / "train.csv")
+    assert (
+        study.config_hash(study.trial_config(config(tmp_path, train, dev), "reviews", 1, 1))
+        == before
+    )
+    write(
+        review_frame().assign(stars=list(reversed(review_frame()["stars"]))), tmp_path / "train.csv"
+    )
     os.utime(train, ns=(1, 1))  # another modification time too
     after = study.config_hash(study.trial_config(config(tmp_path, train, dev), "reviews", 1, 1))
     assert after != before
@@ -117,9 +149,20 @@ def test_relative_paths_are_relative_to_the_working_directory(tmp_path, monkeypa
     write(review_frame(), tmp_path / "data" / "train.csv")
     write(review_frame(8), tmp_path / "data" / "dev.csv")
     monkeypatch.chdir(tmp_path)
-    cfg = preflight.validate({"tasks": {"reviews": {"data": {"train": "data/train.csv", "dev": "data/dev.csv"},
-                                                "text": "review", "label": "stars", "init_seeds": [1], "order_seeds": [1]}}},
-                         check_files=False)
+    cfg = preflight.validate(
+        {
+            "tasks": {
+                "reviews": {
+                    "data": {"train": "data/train.csv", "dev": "data/dev.csv"},
+                    "text": "review",
+                    "label": "stars",
+                    "init_seeds": [1],
+                    "order_seeds": [1],
+                }
+            }
+        },
+        check_files=False,
+    )
     assert study.data_spec(cfg, "reviews")["custom"]["data"]["train"]["path"] == "data/train.csv"
     meta, _ = prepared(tmp_path, cfg)
     assert meta["source"]["train"]["path"] == str(tmp_path / "data" / "train.csv")
@@ -127,10 +170,16 @@ def test_relative_paths_are_relative_to_the_working_directory(tmp_path, monkeypa
 
 def test_three_class_trial_trains_and_records_its_metrics(tmp_path):
     train = write(review_frame(12).assign(stars=[1, 3, 5] * 4), tmp_path / "train.parquet")
-    dev = write(review_frame(8, offset=50).assign(stars=[1, 3, 5, 1, 3, 5, 1, 3]), tmp_path / "dev.parquet")
+    dev = write(
+        review_frame(8, offset=50).assign(stars=[1, 3, 5, 1, 3, 5, 1, 3]), tmp_path / "dev.parquet"
+    )
     cfg = config(tmp_path, train, dev, metric="mcc")
     _, data = prepared(tmp_path, cfg)
-    result = run_trial(study.trial_config(cfg, "reviews", 1, 1), tmp_path / "prepared" / "reviews", runtime=Runtime())
+    result = run_trial(
+        study.trial_config(cfg, "reviews", 1, 1),
+        tmp_path / "prepared" / "reviews",
+        runtime=Runtime(),
+    )
     assert result["metric"] == "mcc"
     assert set(result["evaluations"][-1]) >= {"accuracy", "macro_f1", "mcc", "dev_loss"}
     assert "f1" not in result["evaluations"][-1]
@@ -141,7 +190,9 @@ def test_binary_f1_on_a_four_class_task_stops_before_training(tmp_path):
     train = write(review_frame(), tmp_path / "train.csv")
     dev = write(review_frame(8), tmp_path / "dev.csv")
     cfg = config(tmp_path, train, dev, metric="f1")  # valid for a classification in general
-    with pytest.raises(DataError, match=r"metric 'f1' does not apply to task 'reviews' \(4 classes\)"):
+    with pytest.raises(
+        DataError, match=r"metric 'f1' does not apply to task 'reviews' \(4 classes\)"
+    ):
         prepared(tmp_path, cfg)
 
 
@@ -177,13 +228,33 @@ def bad_case(tmp_path, name):
 
 
 BAD_CASES = [
-    ("dev label not in train", ".csv", r"dev\.csv, row 6, column 'stars': label 7 never occurs in train"),
-    ("regression label not numeric", ".csv", r"train\.csv, row 3, column 'stars': 'lots' is not a number \(type: regression\)"),
-    ("NaN label", ".parquet", r"train\.parquet, row 5, column 'stars': label is missing \(empty or NaN\)"),
+    (
+        "dev label not in train",
+        ".csv",
+        r"dev\.csv, row 6, column 'stars': label 7 never occurs in train",
+    ),
+    (
+        "regression label not numeric",
+        ".csv",
+        r"train\.csv, row 3, column 'stars': 'lots' is not a number \(type: regression\)",
+    ),
+    (
+        "NaN label",
+        ".parquet",
+        r"train\.parquet, row 5, column 'stars': label is missing \(empty or NaN\)",
+    ),
     ("NaN regression label", ".jsonl", r"dev\.jsonl, row 2, column 'stars': label is missing"),
-    ("too many empty texts", ".csv", r"train\.csv, row 4, column 'review': text is empty; 2 of 12 rows \(16\.7%\).*10% allowed"),
+    (
+        "too many empty texts",
+        ".csv",
+        r"train\.csv, row 4, column 'review': text is empty; 2 of 12 rows \(16\.7%\).*10% allowed",
+    ),
     ("missing column", ".tsv", r"dev\.tsv: no column 'review' \(columns: text, stars\)"),
-    ("real-valued class label", ".json", r"train\.json, row 1, column 'stars': 2\.5 is not a class label"),
+    (
+        "real-valued class label",
+        ".json",
+        r"train\.json, row 1, column 'stars': 2\.5 is not a class label",
+    ),
 ]
 
 
@@ -220,27 +291,61 @@ def test_empty_and_missing_files_are_named(tmp_path):
 
 
 CONFIG_CASES = [
-    ("file not found", {"data": {"train": "nothere.csv", "dev": "dev.csv"}},
-     r"`tasks.reviews.data.train`: file 'nothere.csv' not found \(relative to the working directory"),
-    ("unknown suffix", {"data": {"train": "train.xlsx", "dev": "dev.csv"}}, r"`tasks.reviews.data.train`: 'train.xlsx' is not one of .csv"),
+    (
+        "file not found",
+        {"data": {"train": "nothere.csv", "dev": "dev.csv"}},
+        r"`tasks.reviews.data.train`: file 'nothere.csv' not found \(relative to the working directory",
+    ),
+    (
+        "unknown suffix",
+        {"data": {"train": "train.xlsx", "dev": "dev.csv"}},
+        r"`tasks.reviews.data.train`: 'train.xlsx' is not one of .csv",
+    ),
     ("no label", {"label": ...}, r"`tasks.reviews`: a task of your own data needs `label:`"),
     ("no text", {"text": ...}, r"`tasks.reviews`: a task of your own data needs `text:`"),
     ("three text columns", {"text": ["a", "b", "c"]}, r"`tasks.reviews.text`"),
-    ("label is a text column", {"label": "review"}, r"`tasks.reviews.label`: column 'review' is also a text column"),
-    ("metric of the other type", {"metric": "pearson"}, r"`tasks.reviews.metric`: 'pearson' is not a metric of reviews \(a classification task\)"),
-    ("unknown type", {"type": "ranking"}, r"`tasks.reviews.type`: 'ranking' is not one of \['classification', 'regression'\]"),
-    ("files and hub", {"hub": {"path": "x/y", "train": "train", "dev": "test"}}, r"either `data:` \(files\) or `hub:`"),
-    ("dev file missing from data", {"data": {"train": "train.csv"}}, r"`tasks.reviews.data`: 'dev' is a required property"),
+    (
+        "label is a text column",
+        {"label": "review"},
+        r"`tasks.reviews.label`: column 'review' is also a text column",
+    ),
+    (
+        "metric of the other type",
+        {"metric": "pearson"},
+        r"`tasks.reviews.metric`: 'pearson' is not a metric of reviews \(a classification task\)",
+    ),
+    (
+        "unknown type",
+        {"type": "ranking"},
+        r"`tasks.reviews.type`: 'ranking' is not one of \['classification', 'regression'\]",
+    ),
+    (
+        "files and hub",
+        {"hub": {"path": "x/y", "train": "train", "dev": "test"}},
+        r"either `data:` \(files\) or `hub:`",
+    ),
+    (
+        "dev file missing from data",
+        {"data": {"train": "train.csv"}},
+        r"`tasks.reviews.data`: 'dev' is a required property",
+    ),
 ]
 
 
-@pytest.mark.parametrize("change, message", [c[1:] for c in CONFIG_CASES], ids=[c[0] for c in CONFIG_CASES])
+@pytest.mark.parametrize(
+    "change, message", [c[1:] for c in CONFIG_CASES], ids=[c[0] for c in CONFIG_CASES]
+)
 def test_bad_custom_config_is_named(tmp_path, monkeypatch, change, message):
     write(review_frame(), tmp_path / "train.csv")
     write(review_frame(8), tmp_path / "dev.csv")
     monkeypatch.chdir(tmp_path)
-    entry = {"data": {"train": "train.csv", "dev": "dev.csv"}, "text": ["review"], "label": "stars",
-             "init_seeds": [1], "order_seeds": [1]}
+    entry = {
+        "data": {"train": "train.csv", "dev": "dev.csv"},
+        "text": ["review"],
+        "label": "stars",
+        "init_seeds": [1],
+        "order_seeds": [1],
+    }
     for key, value in change.items():
         if value is Ellipsis:
             entry.pop(key)
@@ -253,9 +358,15 @@ def test_bad_custom_config_is_named(tmp_path, monkeypatch, change, message):
 def test_task_names_glue_or_own():
     entry = {"init_seeds": [1], "order_seeds": [1]}
     own = {**entry, "data": {"train": "t.csv", "dev": "d.csv"}, "text": "x", "label": "y"}
-    with pytest.raises(study.ConfigError, match=r"unknown task 'mrcp' \(did you mean 'mrpc'\?\).*or a task of your own with `data:` or `hub:`"):
+    with pytest.raises(
+        study.ConfigError,
+        match=r"unknown task 'mrcp' \(did you mean 'mrpc'\?\).*or a task of your own with `data:` or `hub:`",
+    ):
         preflight.validate({"tasks": {"mrcp": entry}}, check_files=False)
-    with pytest.raises(study.ConfigError, match=r"`tasks.sst2`: 'sst2' is the GLUE task; give a task of your own data another name"):
+    with pytest.raises(
+        study.ConfigError,
+        match=r"`tasks.sst2`: 'sst2' is the GLUE task; give a task of your own data another name",
+    ):
         preflight.validate({"tasks": {"sst2": own}}, check_files=False)
     with pytest.raises(study.ConfigError, match=r"`tasks`"):
         preflight.validate({"tasks": {"my reviews": own}}, check_files=False)
@@ -275,9 +386,25 @@ def test_hub_dataset_of_ones_own(tmp_path, monkeypatch):
         return datasets.Dataset.from_pandas(frames[split])
 
     monkeypatch.setattr(datasets, "load_dataset", load_dataset)
-    cfg = preflight.validate({"tasks": {"reviews": {"hub": {"path": "someone/reviews", "name": "en", "train": "train", "dev": "validation"},
-                                                "text": "review", "label": "stars", "init_seeds": [1], "order_seeds": [1]}}},
-                         check_files=False)
+    cfg = preflight.validate(
+        {
+            "tasks": {
+                "reviews": {
+                    "hub": {
+                        "path": "someone/reviews",
+                        "name": "en",
+                        "train": "train",
+                        "dev": "validation",
+                    },
+                    "text": "review",
+                    "label": "stars",
+                    "init_seeds": [1],
+                    "order_seeds": [1],
+                }
+            }
+        },
+        check_files=False,
+    )
     meta, data = prepared(tmp_path, cfg)
     assert calls == [("someone/reviews", "en", "train"), ("someone/reviews", "en", "validation")]
     assert meta["source"]["dev"] == {"hub": "someone/reviews/en:validation"}

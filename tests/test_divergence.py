@@ -28,18 +28,40 @@ def hand_study():
     D: 0.50, 0.51, 0.60 -> fine (recovers)."""
     trials = pd.DataFrame(
         {
-            "task": "rte", "init_seed": [1, 1, 2, 2], "order_seed": [1, 2, 1, 2], "dropout_seed": [1, 2, 1, 2],
-            "status": ["completed", "completed", "diverged", "completed"], "metric": "accuracy",
-            "best": [0.52, 0.70, 0.55, 0.60], "final": [0.52, 0.70, 0.50, 0.60], "majority": 0.5,
-            "diverged": [False, False, True, False], "failed": [True, False, True, False],
+            "task": "rte",
+            "init_seed": [1, 1, 2, 2],
+            "order_seed": [1, 2, 1, 2],
+            "dropout_seed": [1, 2, 1, 2],
+            "status": ["completed", "completed", "diverged", "completed"],
+            "metric": "accuracy",
+            "best": [0.52, 0.70, 0.55, 0.60],
+            "final": [0.52, 0.70, 0.50, 0.60],
+            "majority": 0.5,
+            "diverged": [False, False, True, False],
+            "failed": [True, False, True, False],
         }
     )
-    scores = {(1, 1): [0.50, 0.51, 0.52], (1, 2): [0.50, 0.60, 0.70], (2, 1): [0.55, 0.50], (2, 2): [0.50, 0.51, 0.60]}
+    scores = {
+        (1, 1): [0.50, 0.51, 0.52],
+        (1, 2): [0.50, 0.60, 0.70],
+        (2, 1): [0.55, 0.50],
+        (2, 2): [0.50, 0.51, 0.60],
+    }
     rows = []
     for (init, order), values in scores.items():
         for index, score in enumerate(values):
-            rows.append({"task": "rte", "init_seed": init, "order_seed": order, "dropout_seed": order,
-                         "eval_index": index, "step": 10 * index, "epoch": 0.5 * index, "score": score})
+            rows.append(
+                {
+                    "task": "rte",
+                    "init_seed": init,
+                    "order_seed": order,
+                    "dropout_seed": order,
+                    "eval_index": index,
+                    "step": 10 * index,
+                    "epoch": 0.5 * index,
+                    "score": score,
+                }
+            )
     return trials, pd.DataFrame(rows)
 
 
@@ -48,7 +70,9 @@ def test_failure_prediction_by_hand():
     table = divergence.failure_prediction(trials, curves, tolerance=0.02).set_index("eval_index")
     # step 0: A, B, D at 0.50 <= 0.52 are flagged (A fails): precision 1/3, recall 1/2
     assert table.loc[0, "n_predicted"] == 3 and table.loc[0, "true_positive"] == 1
-    assert table.loc[0, "precision"] == pytest.approx(1 / 3) and table.loc[0, "recall"] == pytest.approx(0.5)
+    assert table.loc[0, "precision"] == pytest.approx(1 / 3) and table.loc[
+        0, "recall"
+    ] == pytest.approx(0.5)
     # eval 1: A 0.51, C 0.50, D 0.51 flagged: TP A, C -> precision 2/3, recall 1
     assert table.loc[1, "precision"] == pytest.approx(2 / 3) and table.loc[1, "recall"] == 1.0
     # eval 2: A 0.52 flagged, C diverged before (flagged), B and D above: precision 1, recall 1
@@ -81,7 +105,12 @@ def test_sample_curves_is_a_fixed_seed_sample():
     other = divergence.sample_curves(trials, curves, samples=7, seed=4)
     assert not sample[KEY].drop_duplicates().equals(other[KEY].drop_duplicates())
     # fewer trials than samples: all of them
-    assert divergence.sample_curves(trials, curves, samples=100)[KEY + ["task"]].drop_duplicates().shape[0] == 50
+    assert (
+        divergence.sample_curves(trials, curves, samples=100)[KEY + ["task"]]
+        .drop_duplicates()
+        .shape[0]
+        == 50
+    )
 
 
 def test_failed_runs_recognised_early_in_a_synthetic_study():
@@ -100,8 +129,13 @@ def page_count(path) -> int:
     "trials",
     [
         make_trials(("sst2",), 2, 2, seed=5),  # the tiny study: one task, 2 x 2
-        pd.concat([make_trials(("rte", "mrpc"), 5, 5, failed_fraction=0.2, seed=6),
-                   make_trials(("sst2",), 4, 4, seed=7)], ignore_index=True),
+        pd.concat(
+            [
+                make_trials(("rte", "mrpc"), 5, 5, failed_fraction=0.2, seed=6),
+                make_trials(("sst2",), 4, 4, seed=7),
+            ],
+            ignore_index=True,
+        ),
         make_trials(("rte",), 3, 3, replicates=2, failed_fraction=0.3, seed=8),
     ],
     ids=["tiny", "three-tasks", "replicates"],
@@ -124,9 +158,13 @@ def test_every_figure_renders(tmp_path, trials):
         "transfer": transfer_figures.transfer_matrices(pairs, concordance, trials["task"].unique()),
         "transfer_table": transfer_figures.transfer_table_page(pairs, best),
         "failures": divergence_figures.failure_table_page(divergence.failure_table(trials)),
-        "curves": divergence_figures.learning_curves(divergence.sample_curves(trials, curves, 5), trials),
+        "curves": divergence_figures.learning_curves(
+            divergence.sample_curves(trials, curves, 5), trials
+        ),
         "densities": divergence_figures.best_densities(trials),
-        "prediction": divergence_figures.failure_prediction(divergence.failure_prediction(trials, curves)),
+        "prediction": divergence_figures.failure_prediction(
+            divergence.failure_prediction(trials, curves)
+        ),
     }
     for name, fig in made.items():
         path = tmp_path / f"{name}.pdf"

@@ -15,7 +15,11 @@ from support.early_stopping_reference import outcomes
 
 from seedstudy.analysis.early_stopping.correlation import correlation_table, rank_correlation_matrix
 from seedstudy.analysis.early_stopping.curves import TaskCurves
-from seedstudy.analysis.early_stopping.kernel import candidate_means, candidate_outcomes, stop_ranking
+from seedstudy.analysis.early_stopping.kernel import (
+    candidate_means,
+    candidate_outcomes,
+    stop_ranking,
+)
 from seedstudy.analysis.early_stopping.simulation import (
     best_per_budget,
     candidates,
@@ -33,16 +37,30 @@ from seedstudy.analysis.early_stopping.simulation import (
 # ------------------------------------------------------------------------------------------------
 
 
-def curves_frame(curves: list[list[float]], n_points: int, task: str = "mrpc", status=None) -> pd.DataFrame:
+def curves_frame(
+    curves: list[list[float]], n_points: int, task: str = "mrpc", status=None
+) -> pd.DataFrame:
     """An aggregate curves table: trial i has init seed i, its recorded scores at evaluations
     0..len-1 of a grid of n_points + 1; shorter curves are diverged unless `status` says otherwise."""
     rows = []
     for i, scores in enumerate(curves):
-        trial_status = status[i] if status else ("completed" if len(scores) == n_points + 1 else "diverged")
+        trial_status = (
+            status[i] if status else ("completed" if len(scores) == n_points + 1 else "diverged")
+        )
         for j, score in enumerate(scores):
-            rows.append({"task": task, "init_seed": i, "order_seed": 0, "dropout_seed": 0,
-                         "status": trial_status, "eval_index": j, "step": 5 * j,
-                         "epoch": j / max(n_points, 1), "score": score})
+            rows.append(
+                {
+                    "task": task,
+                    "init_seed": i,
+                    "order_seed": 0,
+                    "dropout_seed": 0,
+                    "status": trial_status,
+                    "eval_index": j,
+                    "step": 5 * j,
+                    "epoch": j / max(n_points, 1),
+                    "score": score,
+                }
+            )
     return pd.DataFrame(rows)
 
 
@@ -67,7 +85,9 @@ def reference_baseline(curves, sample) -> float:
     return max(max(curves[trial]) for trial in sample)
 
 
-def random_curves(rng, n_trials: int, n_points: int, diverged: int = 0, levels: int = 6) -> list[list[float]]:
+def random_curves(
+    rng, n_trials: int, n_points: int, diverged: int = 0, levels: int = 6
+) -> list[list[float]]:
     """Few distinct score levels (ties are common); the first `diverged` trials end early."""
     curves = []
     for i in range(n_trials):
@@ -85,7 +105,9 @@ def random_curves(rng, n_trials: int, n_points: int, diverged: int = 0, levels: 
 
 def brute_force_candidates(K, budgets, max_start):
     rows = []
-    for x, t, k, p in product(range(1, budgets + 1), range(1, max_start + 1), range(1, K), range(1, max_start + 1)):
+    for x, t, k, p in product(
+        range(1, budgets + 1), range(1, max_start + 1), range(1, K), range(1, max_start + 1)
+    ):
         if p <= t and t * k + p * (K - k) == x * K:
             rows.append((x, t, k, p))
     return sorted(rows)
@@ -94,17 +116,25 @@ def brute_force_candidates(K, budgets, max_start):
 def assert_candidates_match_reference(task_curves, curves, table, draws, budgets, threads, chunk):
     """Every candidate's fast mean and outcomes equal the reference's on the same draws; returns
     the fast baseline means and outcomes."""
-    means, baseline_means = candidate_means(task_curves, table, draws, budgets, threads=threads, chunk=chunk)
-    found, baseline_found = candidate_outcomes(task_curves, table, draws, budgets, threads=threads, chunk=chunk)
+    means, baseline_means = candidate_means(
+        task_curves, table, draws, budgets, threads=threads, chunk=chunk
+    )
+    found, baseline_found = candidate_outcomes(
+        task_curves, table, draws, budgets, threads=threads, chunk=chunk
+    )
     for index, row in table.iterrows():
-        expected = [reference_best(curves, list(draws[r, : row.t]), row.k, row.p) for r in range(len(draws))]
+        expected = [
+            reference_best(curves, list(draws[r, : row.t]), row.k, row.p) for r in range(len(draws))
+        ]
         assert means[index] == pytest.approx(np.mean(expected), rel=1e-12, abs=1e-12)
         np.testing.assert_array_equal(found[index], expected)
         np.testing.assert_array_equal(outcomes(task_curves, draws, row.t, row.k, row.p), expected)
     return baseline_means, baseline_found
 
 
-@pytest.mark.parametrize("K,budgets,max_start", [(1, 4, 10), (2, 3, 8), (3, 5, 12), (6, 6, 20), (10, 8, 30)])
+@pytest.mark.parametrize(
+    "K,budgets,max_start", [(1, 4, 10), (2, 3, 8), (3, 5, 12), (6, 6, 20), (10, 8, 30)]
+)
 def test_candidates_are_every_integer_solution_of_equal_cost(K, budgets, max_start):
     table = candidates(K, budgets, max_start)
     found = list(map(tuple, table[["budget", "t", "k", "p"]].to_numpy()))
@@ -115,7 +145,13 @@ def test_candidates_by_hand():
     # K = 2: stop half-way, cost (t + p) / 2
     table = candidates(2, 3, 8)
     assert list(map(tuple, table.to_numpy())) == [
-        (1, 1, 1, 1), (2, 2, 1, 2), (2, 3, 1, 1), (3, 3, 1, 3), (3, 4, 1, 2), (3, 5, 1, 1)]
+        (1, 1, 1, 1),
+        (2, 2, 1, 2),
+        (2, 3, 1, 1),
+        (3, 3, 1, 3),
+        (3, 4, 1, 2),
+        (3, 5, 1, 1),
+    ]
     assert candidates(1, 5, 10).empty  # one evaluation: nothing to stop at
 
 
@@ -124,7 +160,9 @@ def test_paper_example_is_a_candidate():
     for K in (10, 30):
         table = candidates(K, 30, 200)
         k = 3 * K // 10
-        hit = table[(table["budget"] == 20) & (table["t"] == 41) & (table["k"] == k) & (table["p"] == 11)]
+        hit = table[
+            (table["budget"] == 20) & (table["t"] == 41) & (table["k"] == k) & (table["p"] == 11)
+        ]
         assert len(hit) == 1
         assert 41 * 0.3 + 11 * 0.7 == pytest.approx(20)
         table = table.assign(cost=(table["t"] * table["k"] + table["p"] * (K - table["k"])) / K)
@@ -136,8 +174,10 @@ def test_paper_example_is_a_candidate():
 # ------------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("seed,n_trials,K,diverged", [(0, 5, 2, 0), (1, 4, 3, 1), (2, 7, 5, 3), (3, 3, 6, 2),
-                                                      (4, 1, 4, 0), (5, 6, 1, 2)])
+@pytest.mark.parametrize(
+    "seed,n_trials,K,diverged",
+    [(0, 5, 2, 0), (1, 4, 3, 1), (2, 7, 5, 3), (3, 3, 6, 2), (4, 1, 4, 0), (5, 6, 1, 2)],
+)
 def test_fast_simulation_equals_reference_on_the_same_draws(seed, n_trials, K, diverged):
     rng = np.random.default_rng(seed)
     curves = random_curves(rng, n_trials, K, diverged)
@@ -151,7 +191,8 @@ def test_fast_simulation_equals_reference_on_the_same_draws(seed, n_trials, K, d
     table = candidates(K, budgets, max_start)
     for threads, chunk in ((1, 1000), (2, 16)):
         baseline_means, baseline_found = assert_candidates_match_reference(
-            task_curves, curves, table, draws, budgets, threads, chunk)
+            task_curves, curves, table, draws, budgets, threads, chunk
+        )
         for x in range(1, budgets + 1):
             expected = [reference_baseline(curves, draws[r, :x]) for r in range(resamples)]
             assert baseline_means[x - 1] == pytest.approx(np.mean(expected), rel=1e-12, abs=1e-12)
@@ -162,8 +203,18 @@ def test_fast_simulation_equals_reference_on_the_same_draws(seed, n_trials, K, d
 def test_fast_simulation_equals_sorting_each_resample_on_a_larger_case():
     rng = np.random.default_rng(7)
     K = 10
-    curves = [list(np.clip(0.6 + 0.3 * (1 - np.exp(-rng.uniform(1, 6) * np.arange(K + 1) / K))
-                           + rng.normal(0, 0.02, K + 1), 0, 1)) for _ in range(60)]
+    curves = [
+        list(
+            np.clip(
+                0.6
+                + 0.3 * (1 - np.exp(-rng.uniform(1, 6) * np.arange(K + 1) / K))
+                + rng.normal(0, 0.02, K + 1),
+                0,
+                1,
+            )
+        )
+        for _ in range(60)
+    ]
     curves[3] = curves[3][:4]
     curves[9] = curves[9][:8]
     task_curves = TaskCurves.from_curves(curves_frame(curves, K), "mrpc")
@@ -171,7 +222,9 @@ def test_fast_simulation_equals_sorting_each_resample_on_a_larger_case():
     draws = draw_resamples(len(curves), 3000, 40, 11)
     means, _ = candidate_means(task_curves, table, draws, 12, chunk=700)
     for index, row in table.iterrows():
-        assert means[index] == pytest.approx(outcomes(task_curves, draws, row.t, row.k, row.p).mean(), rel=1e-12)
+        assert means[index] == pytest.approx(
+            outcomes(task_curves, draws, row.t, row.k, row.p).mean(), rel=1e-12
+        )
 
 
 def test_continuing_every_trial_equals_the_baseline_and_the_baseline_wins_the_tie():
@@ -206,7 +259,9 @@ def test_two_trials_by_hand():
     table = pd.DataFrame({"budget": [2, 2], "t": [3, 3], "k": [1, 1], "p": [1, 2]})
     means, baseline_means = candidate_means(task_curves, table, draws, 2)
     assert means == pytest.approx([(0.9 + 0.95 + 0.9 + 0.9) / 4, (0.95 + 0.95 + 0.9 + 0.9) / 4])
-    assert baseline_means == pytest.approx([(0.9 + 0.95 + 0.9 + 0.95) / 4, (0.95 + 0.95 + 0.9 + 0.95) / 4])
+    assert baseline_means == pytest.approx(
+        [(0.9 + 0.95 + 0.9 + 0.95) / 4, (0.95 + 0.95 + 0.9 + 0.95) / 4]
+    )
 
 
 def test_a_trial_diverged_before_the_stop_point_is_never_continued():
@@ -230,8 +285,15 @@ def test_a_trial_diverged_before_the_stop_point_is_never_continued():
 
 
 def test_best_per_budget_ties_and_choice():
-    table = pd.DataFrame({"budget": [2, 2, 2], "t": [3, 4, 3], "k": [1, 2, 2], "p": [1, 1, 1],
-                          "expected_best": [0.8, 0.8, 0.7]})
+    table = pd.DataFrame(
+        {
+            "budget": [2, 2, 2],
+            "t": [3, 4, 3],
+            "k": [1, 2, 2],
+            "p": [1, 1, 1],
+            "expected_best": [0.8, 0.8, 0.7],
+        }
+    )
     best = best_per_budget(table, np.array([0.5, 0.75]))
     # budget 2: two candidates tie at 0.8: fewer started first
     row = best[best["budget"] == 2].iloc[0]
@@ -260,9 +322,12 @@ def test_simulate_tables_are_consistent_and_reproducible():
     rng = np.random.default_rng(5)
     curves = random_curves(rng, 9, 4, diverged=2)
     task_curves = TaskCurves.from_curves(curves_frame(curves, 4), "mrpc")
-    table, best = simulate(task_curves, budgets=5, max_start=15, resamples=400, seed=task_seed(0, "mrpc"))
-    again, best_again = simulate(task_curves, budgets=5, max_start=15, resamples=400, seed=task_seed(0, "mrpc"),
-                                 threads=2)
+    table, best = simulate(
+        task_curves, budgets=5, max_start=15, resamples=400, seed=task_seed(0, "mrpc")
+    )
+    again, best_again = simulate(
+        task_curves, budgets=5, max_start=15, resamples=400, seed=task_seed(0, "mrpc"), threads=2
+    )
     pd.testing.assert_frame_equal(table, again)
     pd.testing.assert_frame_equal(best, best_again)
     assert best["budget"].tolist() == [1, 2, 3, 4, 5]
@@ -270,8 +335,13 @@ def test_simulate_tables_are_consistent_and_reproducible():
     assert (best["expected_best"] >= best["baseline_expected_best"] - 1e-12).all()
     # the interval holds the central 95% of the resamples' best scores (the mean may lie outside it)
     for row in best.itertuples():
-        found = outcomes(task_curves, draw_resamples(9, 400, 15, task_seed(0, "mrpc")), row.started,
-                         row.stop_index, row.continued)
+        found = outcomes(
+            task_curves,
+            draw_resamples(9, 400, 15, task_seed(0, "mrpc")),
+            row.started,
+            row.stop_index,
+            row.continued,
+        )
         assert found.mean() == pytest.approx(row.expected_best, rel=1e-12)
         assert np.mean(found < row.lower) <= 0.025 and np.mean(found > row.upper) <= 0.025
         assert row.lower <= row.upper
@@ -279,22 +349,35 @@ def test_simulate_tables_are_consistent_and_reproducible():
         cost = (row.started * row.stop_index + row.continued * (4 - row.stop_index)) / 4
         assert cost == row.budget
         if row.early_stopping:
-            match = table[(table["budget"] == row.budget) & (table["started"] == row.started)
-                          & (table["stop_index"] == row.stop_index) & (table["continued"] == row.continued)]
+            match = table[
+                (table["budget"] == row.budget)
+                & (table["started"] == row.started)
+                & (table["stop_index"] == row.stop_index)
+                & (table["continued"] == row.continued)
+            ]
             assert match["expected_best"].iloc[0] == pytest.approx(row.expected_best, rel=1e-12)
-            assert match["expected_best"].iloc[0] == pytest.approx(table.loc[table["budget"] == row.budget,
-                                                                             "expected_best"].max(), rel=1e-12)
+            assert match["expected_best"].iloc[0] == pytest.approx(
+                table.loc[table["budget"] == row.budget, "expected_best"].max(), rel=1e-12
+            )
         else:
             assert (row.started, row.continued, row.stop_fraction) == (row.budget, row.budget, 1.0)
-    other, _ = simulate(task_curves, budgets=5, max_start=15, resamples=400, seed=task_seed(1, "mrpc"))
+    other, _ = simulate(
+        task_curves, budgets=5, max_start=15, resamples=400, seed=task_seed(1, "mrpc")
+    )
     assert not np.array_equal(other["expected_best"], table["expected_best"])
 
 
 def test_simulate_on_tiny_and_degenerate_studies():
     # the tiny workflow study: 4 trials, K = 2, budgets 3, t <= 8
-    curves = [[0.4375, 0.59375, 0.5625], [0.4375, 0.5625, 0.5625], [0.59375, 0.6875, 0.59375],
-              [0.59375, 0.5625, 0.5625]]
-    table, best = simulate(TaskCurves.from_curves(curves_frame(curves, 2, task="sst2"), "sst2"), 3, 8, 200)
+    curves = [
+        [0.4375, 0.59375, 0.5625],
+        [0.4375, 0.5625, 0.5625],
+        [0.59375, 0.6875, 0.59375],
+        [0.59375, 0.5625, 0.5625],
+    ]
+    table, best = simulate(
+        TaskCurves.from_curves(curves_frame(curves, 2, task="sst2"), "sst2"), 3, 8, 200
+    )
     assert len(table) == 6 and len(best) == 3
     # one trial, one evaluation after step 0, budgets beyond max_start
     single = TaskCurves.from_curves(curves_frame([[0.3, 0.7]], 1, task="rte"), "rte")
@@ -309,8 +392,11 @@ def test_simulate_on_tiny_and_degenerate_studies():
 
 
 def test_task_curves_from_the_aggregate_table():
-    frame = curves_frame([[0.1, 0.2, 0.3], [0.2, 0.5], [0.3, 0.1, 0.0], [0.4]], 2,
-                         status=["completed", "diverged", "completed", "stopped"])
+    frame = curves_frame(
+        [[0.1, 0.2, 0.3], [0.2, 0.5], [0.3, 0.1, 0.0], [0.4]],
+        2,
+        status=["completed", "diverged", "completed", "stopped"],
+    )
     task_curves = TaskCurves.from_curves(frame, "mrpc")
     assert task_curves.n_trials == 3 and task_curves.n_stopped == 1
     assert task_curves.n_completed == 2 and task_curves.n_diverged == 1
@@ -338,17 +424,27 @@ def test_task_curves_from_the_aggregate_table():
 
 
 def test_simulation_tables_of_several_tasks_and_none():
-    frame = pd.concat([curves_frame([[0.1, 0.5, 0.3], [0.2, 0.4, 0.6]], 2, task=task) for task in ("rte", "mrpc")])
+    frame = pd.concat(
+        [curves_frame([[0.1, 0.5, 0.3], [0.2, 0.4, 0.6]], 2, task=task) for task in ("rte", "mrpc")]
+    )
     loaded, _ = load_task_curves(frame)
-    candidates_table, budgets_table = simulation_tables(loaded, budgets=2, max_start=4, resamples=30)
+    candidates_table, budgets_table = simulation_tables(
+        loaded, budgets=2, max_start=4, resamples=30
+    )
     assert sorted(budgets_table["task"].unique()) == ["mrpc", "rte"]
     note = simulation_note(loaded, 2, 4, 30, 0, 0.95)
     assert "mrpc 2+0, rte 2+0" in note and "survivors" not in note
-    stopped = curves_frame([[0.1, 0.5, 0.3], [0.2, 0.4, 0.6], [0.3]], 2, status=["completed"] * 2 + ["stopped"])
+    stopped = curves_frame(
+        [[0.1, 0.5, 0.3], [0.2, 0.4, 0.6], [0.3]], 2, status=["completed"] * 2 + ["stopped"]
+    )
     note = simulation_note(load_task_curves(stopped)[0], 2, 4, 30, 0, 0.95)
     assert "mrpc 2+0 (1 stopped left out); live early stopping ran" in note
     candidates_table, budgets_table = simulation_tables([], budgets=2, max_start=4, resamples=30)
-    assert candidates_table.empty and budgets_table.empty and "error_reduction" in budgets_table.columns
+    assert (
+        candidates_table.empty
+        and budgets_table.empty
+        and "error_reduction" in budgets_table.columns
+    )
 
 
 # ------------------------------------------------------------------------------------------------
@@ -361,7 +457,9 @@ def test_rank_correlation_matrix_equals_scipy_spearman_pair_by_pair():
     scores = np.round(rng.random((12, 5)) * 4) / 4  # ties
     matrix = rank_correlation_matrix(scores)
     for a, b in product(range(5), repeat=2):
-        assert matrix[a, b] == pytest.approx(stats.spearmanr(scores[:, a], scores[:, b]).statistic, abs=1e-12)
+        assert matrix[a, b] == pytest.approx(
+            stats.spearmanr(scores[:, a], scores[:, b]).statistic, abs=1e-12
+        )
 
 
 def test_rank_correlation_by_hand_and_degenerate():
@@ -424,17 +522,22 @@ def test_correlation_table_has_pearson_and_optional_smoothing():
 
 def brute_force_paper_candidates(K, budgets, max_start):
     rows = []
-    for x, t, k, p in product(range(1, budgets + 1), range(1, max_start + 1), range(1, K), range(max_start + 1)):
+    for x, t, k, p in product(
+        range(1, budgets + 1), range(1, max_start + 1), range(1, K), range(max_start + 1)
+    ):
         if p <= t and t * (k + 1) + p * (K - k) == x * (K + 1):
             rows.append((x, t, k, p))
     return sorted(rows)
 
 
-@pytest.mark.parametrize("K,budgets,max_start", [(1, 4, 10), (2, 3, 8), (3, 5, 12), (6, 6, 20), (10, 8, 30)])
+@pytest.mark.parametrize(
+    "K,budgets,max_start", [(1, 4, 10), (2, 3, 8), (3, 5, 12), (6, 6, 20), (10, 8, 30)]
+)
 def test_paper_candidates_are_every_integer_solution(K, budgets, max_start):
     table = candidates(K, budgets, max_start, accounting="paper")
-    assert list(map(tuple, table[["budget", "t", "k", "p"]].to_numpy())) == brute_force_paper_candidates(
-        K, budgets, max_start)
+    assert list(
+        map(tuple, table[["budget", "t", "k", "p"]].to_numpy())
+    ) == brute_force_paper_candidates(K, budgets, max_start)
 
 
 def test_paper_cost_by_hand():
@@ -458,7 +561,9 @@ def test_p_zero_is_the_best_partial_run_by_hand():
     np.testing.assert_array_equal(outcomes(task_curves, draws, 3, 1, 0), [0.5, 0.3, 0.4, 0.4])
     # p = 1 continues the best at evaluation 1: trial 1 (0.5 -> 0.6); in [2, 0, 2] trial 2 (0.4,
     # still training at evaluation 1) beats trial 0 (0.3) and ends at 0.4
-    found, _ = candidate_outcomes(task_curves, pd.DataFrame({"t": [3], "k": [1], "p": [1]}), draws, 1)
+    found, _ = candidate_outcomes(
+        task_curves, pd.DataFrame({"t": [3], "k": [1], "p": [1]}), draws, 1
+    )
     np.testing.assert_array_equal(found[0], [0.6, 0.9, 0.4, 0.4])
 
 
@@ -486,10 +591,14 @@ def test_off_grid_final_is_left_out_by_hand():
     assert load_task_curves(frame, accounting="paper")[0][0].n_points == 2
 
 
-@pytest.mark.parametrize("seed,n_trials,K,diverged", [(0, 5, 2, 0), (1, 4, 3, 1), (2, 7, 5, 3), (3, 3, 6, 2),
-                                                      (4, 1, 4, 0), (6, 6, 4, 2)])
+@pytest.mark.parametrize(
+    "seed,n_trials,K,diverged",
+    [(0, 5, 2, 0), (1, 4, 3, 1), (2, 7, 5, 3), (3, 3, 6, 2), (4, 1, 4, 0), (6, 6, 4, 2)],
+)
 @pytest.mark.parametrize("accounting", ["exact", "paper"])
-def test_fast_simulation_equals_reference_under_both_accountings(seed, n_trials, K, diverged, accounting):
+def test_fast_simulation_equals_reference_under_both_accountings(
+    seed, n_trials, K, diverged, accounting
+):
     rng = np.random.default_rng(seed)
     curves = random_curves(rng, n_trials, K, diverged)
     if all(len(c) < K + 1 for c in curves):
@@ -501,4 +610,6 @@ def test_fast_simulation_equals_reference_under_both_accountings(seed, n_trials,
     if accounting == "paper":
         assert (table["p"] == 0).any() or K < 2
     for threads, chunk in ((1, 1000), (2, 16)):
-        assert_candidates_match_reference(task_curves, curves, table, draws, budgets, threads, chunk)
+        assert_candidates_match_reference(
+            task_curves, curves, table, draws, budgets, threads, chunk
+        )

@@ -38,11 +38,23 @@ def test_stop_step_is_nearest_evaluation_inside_training():
 
 
 def test_eval_every_steps_gives_multiples_plus_start_and_end():
-    assert eval_schedule.evaluation_steps(100, 3, 10, eval_every_steps=70) == [0, 70, 140, 210, 280, 300]
+    assert eval_schedule.evaluation_steps(100, 3, 10, eval_every_steps=70) == [
+        0,
+        70,
+        140,
+        210,
+        280,
+        300,
+    ]
     assert eval_schedule.evaluation_steps(100, 3, 10, eval_every_steps=100) == [0, 100, 200, 300]
     # it takes precedence over evals_per_epoch
     training = {"epochs": 3, "evals_per_epoch": 1, "eval_every_steps": 150}
     assert eval_schedule.trial_evaluation_steps(training, 100) == [0, 150, 300]
-    assert eval_schedule.trial_evaluation_steps({"epochs": 3, "evals_per_epoch": 1}, 100) == [0, 100, 200, 300]
+    assert eval_schedule.trial_evaluation_steps({"epochs": 3, "evals_per_epoch": 1}, 100) == [
+        0,
+        100,
+        200,
+        300,
+    ]
     with pytest.raises(ValueError):
         eval_schedule.evaluation_steps(100, 3, 10, eval_every_steps=0)

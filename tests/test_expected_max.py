@@ -27,7 +27,9 @@ def test_with_replacement_by_hand():
 
 def test_unbiased_by_hand():
     # pairs of {1, 2, 3} without replacement: max 2, 3, 3 -> 8/3
-    np.testing.assert_allclose(em.unbiased_expected_max([1, 2, 3], [1, 2, 3, 4]), [2.0, 8 / 3, 3.0, np.nan])
+    np.testing.assert_allclose(
+        em.unbiased_expected_max([1, 2, 3], [1, 2, 3, 4]), [2.0, 8 / 3, 3.0, np.nan]
+    )
     weights = em.unbiased_weights(3, 2)
     np.testing.assert_allclose(weights, [0, 1 / 3, 2 / 3])
     with pytest.raises(ValueError):
@@ -39,7 +41,9 @@ def test_with_replacement_equals_opda_average_tuning_curve(n_scores):
     scores = np.random.default_rng(n_scores).beta(8, 2, n_scores)
     table = em.expected_max(scores)
     np.testing.assert_allclose(
-        table["expected_max"], EmpiricalDistribution(scores).average_tuning_curve(table["n"].to_numpy()), rtol=1e-12
+        table["expected_max"],
+        EmpiricalDistribution(scores).average_tuning_curve(table["n"].to_numpy()),
+        rtol=1e-12,
     )
 
 
@@ -48,7 +52,10 @@ def test_unbiased_equals_opda_u_statistic(n_scores):
     scores = np.random.default_rng(n_scores + 1).normal(size=n_scores)
     ns = np.arange(1, n_scores + 1)
     np.testing.assert_allclose(
-        em.unbiased_expected_max(scores, ns), EmpiricalDistribution(scores).u_tuning_curve(ns), rtol=1e-9, atol=1e-12
+        em.unbiased_expected_max(scores, ns),
+        EmpiricalDistribution(scores).u_tuning_curve(ns),
+        rtol=1e-9,
+        atol=1e-12,
     )
 
 
@@ -78,7 +85,9 @@ def test_tuning_curves_median_and_bands():
     scores = np.random.default_rng(3).beta(8, 2, 50)
     table = em.tuning_curves(scores, 0.9, (0.0, 1.0))
     ns = table["n"].to_numpy()
-    np.testing.assert_allclose(table["median"], EmpiricalDistribution(scores).quantile_tuning_curve(ns))
+    np.testing.assert_allclose(
+        table["median"], EmpiricalDistribution(scores).quantile_tuning_curve(ns)
+    )
     assert np.all(table["median_lower"] <= table["median"] + 1e-12)
     assert np.all(table["median"] <= table["median_upper"] + 1e-12)
     assert np.all(table["expected_lower"] <= table["expected_max"] + 1e-12)
@@ -87,7 +96,9 @@ def test_tuning_curves_median_and_bands():
     # a higher level, a wider band
     wider = em.tuning_curves(scores, 0.99, (0.0, 1.0))
     assert np.all(wider["median_upper"] >= table["median_upper"] - 1e-12)
-    assert (wider["median_upper"] - wider["median_lower"]).sum() > (table["median_upper"] - table["median_lower"]).sum()
+    assert (wider["median_upper"] - wider["median_lower"]).sum() > (
+        table["median_upper"] - table["median_lower"]
+    ).sum()
     # without finite bounds the band of the expected curve is undefined
     assert em.tuning_curves(scores, 0.9)["expected_lower"].isna().all()
 
@@ -102,7 +113,9 @@ def test_median_band_covers_the_true_median_curve():
     inside = 0
     for _ in range(150):
         table = em.tuning_curves(rng.random(40), 0.8, (0.0, 1.0))
-        inside += np.all((table["median_lower"] <= truth + 1e-12) & (truth <= table["median_upper"] + 1e-12))
+        inside += np.all(
+            (table["median_lower"] <= truth + 1e-12) & (truth <= table["median_upper"] + 1e-12)
+        )
     assert 0.8 - 0.07 <= inside / 150 <= 1.0
 
 
@@ -127,7 +140,14 @@ def test_expected_max_table_frequencies_and_stopped_trials():
     n = table.groupby("task")["n_trials"].first()
     assert n["rte"] == 8 and n["cola"] == 9
     assert table.groupby(["task", "frequency"])["n"].max().loc[("cola", "end of training")] == 9
-    for column in ("expected_max", "unbiased", "median", "median_lower", "median_upper", "expected_lower"):
+    for column in (
+        "expected_max",
+        "unbiased",
+        "median",
+        "median_lower",
+        "median_upper",
+        "expected_lower",
+    ):
         assert table[column].notna().all(), column
 
 
@@ -166,7 +186,10 @@ def test_paper_grids_use_the_notebook_points():
     assert paper_epoch_grid_best(steps, scores, [100, 200, 300]) == 0.9
     assert paper_epoch_grid_best(steps[1:], scores[1:], [100, 200, 300]) == 0.5
     # a grid that misses the epoch ends (SST-2 every 100 steps): the last point before each end
-    assert paper_epoch_grid_best([0, 100, 200, 300, 320], [0.0, 0.7, 0.1, 0.2, 0.3], [160, 320, 480]) == 0.7
+    assert (
+        paper_epoch_grid_best([0, 100, 200, 300, 320], [0.0, 0.7, 0.1, 0.2, 0.3], [160, 320, 480])
+        == 0.7
+    )
     trials = make_trials(("rte",), 3, 3, seed=1)
     plain = em.expected_max_table(trials)
     paper = em.expected_max_table(trials, paper_grids=True)

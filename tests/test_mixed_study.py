@@ -19,7 +19,11 @@ from seedstudy.figures import seed_transfer as seed_transfer_plots
 from seedstudy.figures import variance_components as variance_plots
 
 # task -> (metric, baseline, shift of the synthetic scores around 0.7)
-OWN = {"reviews": ("macro_f1", 0.17, -0.2), "similarity": ("r2", -0.02, -0.75), "pairs": ("pearson", 0.0, -0.1)}
+OWN = {
+    "reviews": ("macro_f1", 0.17, -0.2),
+    "similarity": ("r2", -0.02, -0.75),
+    "pairs": ("pearson", 0.0, -0.1),
+}
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +34,9 @@ def mixed():
         failed = frame["failed"]
         for column in ("best", "best_epoch_end", "best_epoch_grid", "final"):
             # failed runs sit at the baseline, the others around 0.7 + shift
-            frame[column] = np.where(failed, baseline + (frame[column] - 0.53), frame[column] + shift)
+            frame[column] = np.where(
+                failed, baseline + (frame[column] - 0.53), frame[column] + shift
+            )
         frame["task"], frame["metric"], frame["majority"] = task, metric, baseline
         frame["path"] = frame["path"].str.replace("rte", task)
         frames.append(frame)
@@ -77,14 +83,18 @@ def test_expected_max_handles_unbounded_and_negative_scores(mixed):
 def test_best_found_in_percent_of_each_metric(mixed):
     trials, _ = mixed
     table = best_found_table(trials, "synthetic").set_index("task")
-    assert table.loc["similarity", "best_found"] == pytest.approx(100 * trials.loc[trials["task"] == "similarity", "best"].max())
+    assert table.loc["similarity", "best_found"] == pytest.approx(
+        100 * trials.loc[trials["task"] == "similarity", "best"].max()
+    )
     assert table.loc["similarity", "majority_baseline"] == pytest.approx(-2.0)
     assert np.isnan(table.loc["reviews"].filter(like="reported").astype(float)).all()
 
 
 def test_every_figure_draws_the_mixed_study(mixed):
     trials, curves = mixed
-    matrices = {task: seed_effects.seed_matrix(group) for task, group in trials.groupby("task", sort=True)}
+    matrices = {
+        task: seed_effects.seed_matrix(group) for task, group in trials.groupby("task", sort=True)
+    }
     within_sd = seed_effects.within_seed_sd(trials, "best")
     best_worst = seed_effects.best_worst_anova(trials, "best")
     components = variance_components_table(trials, level=0.9, samples=20, seed=0)

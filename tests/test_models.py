@@ -44,10 +44,30 @@ def test_bert_head_is_bitwise_the_stored_one(num_labels, init_seed):
 # what each family's checkpoint (a base encoder, saved without a task head) does not provide
 EXPECTED_DRAWN = {
     "bert": ["classifier.bias", "classifier.weight"],
-    "roberta": ["classifier.dense.bias", "classifier.dense.weight", "classifier.out_proj.bias", "classifier.out_proj.weight"],
-    "deberta-v2": ["classifier.bias", "classifier.weight", "pooler.dense.bias", "pooler.dense.weight"],
-    "distilbert": ["classifier.bias", "classifier.weight", "pre_classifier.bias", "pre_classifier.weight"],
-    "electra": ["classifier.dense.bias", "classifier.dense.weight", "classifier.out_proj.bias", "classifier.out_proj.weight"],
+    "roberta": [
+        "classifier.dense.bias",
+        "classifier.dense.weight",
+        "classifier.out_proj.bias",
+        "classifier.out_proj.weight",
+    ],
+    "deberta-v2": [
+        "classifier.bias",
+        "classifier.weight",
+        "pooler.dense.bias",
+        "pooler.dense.weight",
+    ],
+    "distilbert": [
+        "classifier.bias",
+        "classifier.weight",
+        "pre_classifier.bias",
+        "pre_classifier.weight",
+    ],
+    "electra": [
+        "classifier.dense.bias",
+        "classifier.dense.weight",
+        "classifier.out_proj.bias",
+        "classifier.out_proj.weight",
+    ],
     "modernbert": ["classifier.bias", "classifier.weight", "head.dense.weight", "head.norm.weight"],
 }
 EXPECTED_INPUTS = {
@@ -84,8 +104,15 @@ def prepared(checkpoints, glue, tmp_path_factory):
 
     def get(family):
         if family not in done:
-            prepare_glue("sst2", folder_of(checkpoints, family), root / family, glue_dir=glue,
-                    train_size=24, dev_size=16, max_length=32)
+            prepare_glue(
+                "sst2",
+                folder_of(checkpoints, family),
+                root / family,
+                glue_dir=glue,
+                train_size=24,
+                dev_size=16,
+                max_length=32,
+            )
             done[family] = root / family
         return done[family]
 
@@ -102,7 +129,10 @@ def test_every_parameter_the_checkpoint_lacks_is_drawn_from_the_init_seed(checkp
         assert not_provided == EXPECTED_DRAWN[family]
         models.append((model, seeds.set_init(model, not_provided, 5)))
     (a, record_a), (b, record_b) = models
-    for name, value in a.state_dict().items():  # ... the init seed's do not: the whole model is equal
+    for (
+        name,
+        value,
+    ) in a.state_dict().items():  # ... the init seed's do not: the whole model is equal
         assert torch.equal(value, b.state_dict()[name]), name
     assert record_a == record_b and record_a["drawn"] == EXPECTED_DRAWN[family]
     other, not_provided = load_for_trial(folder, 2)
@@ -123,7 +153,10 @@ def test_drawn_values_follow_the_architectures_initialisation(checkpoints):
     assert torch.equal(parameters["head.norm.weight"], torch.ones(64))  # LayerNorm: ones
     assert torch.count_nonzero(parameters["classifier.bias"]) == 0
     weight = parameters["head.dense.weight"]
-    assert abs(weight.std().item() - model.config.initializer_range) < 0.1 * model.config.initializer_range
+    assert (
+        abs(weight.std().item() - model.config.initializer_range)
+        < 0.1 * model.config.initializer_range
+    )
     assert abs(weight.mean().item()) < 0.002
 
 
@@ -174,15 +207,23 @@ def test_reinit_keys_enter_the_trial_hash_only_when_set():
     default = trial_hash()
     assert trial_hash(reinit_layers=0, reinit_pooler=False) == default
     assert trial_hash(reinit_layers=1) != default != trial_hash(reinit_pooler=True)
-    assert "reinit_layers" in study.trial_config(tiny_config(reinit_layers=2), "sst2", 1, 1)["training"]
+    assert (
+        "reinit_layers"
+        in study.trial_config(tiny_config(reinit_layers=2), "sst2", 1, 1)["training"]
+    )
 
 
 # ------------------------------------------------------------------------------ refusals
 
 
 def study_with(model, **training):
-    return {"model": model, "training": training,
-            "tasks": {"sst2": {"init_seeds": [1], "order_seeds": [1], "train_size": 24, "dev_size": 16}}}
+    return {
+        "model": model,
+        "training": training,
+        "tasks": {
+            "sst2": {"init_seeds": [1], "order_seeds": [1], "train_size": 24, "dev_size": 16}
+        },
+    }
 
 
 @pytest.fixture(scope="session")
@@ -194,7 +235,9 @@ def unsupported(checkpoints, tmp_path_factory):
 
     root = tmp_path_factory.mktemp("unsupported")
     no_head = root / "vit"
-    ViTConfig(hidden_size=64, num_hidden_layers=2, num_attention_heads=2, intermediate_size=128).save_pretrained(no_head)
+    ViTConfig(
+        hidden_size=64, num_hidden_layers=2, num_attention_heads=2, intermediate_size=128
+    ).save_pretrained(no_head)
     decoder = root / "gpt2"
     GPT2Config(n_embd=64, n_layer=2, n_head=2).save_pretrained(decoder)
     no_tokenizer = root / "bert-without-tokenizer"
@@ -233,11 +276,15 @@ def test_the_config_check_refuses_reinit_the_model_cannot_do(glue, checkpoints):
     from seedstudy import study
 
     roberta = folder_of(checkpoints, "roberta")
-    with pytest.raises(study.ConfigError, match=r"`training`: model '.*roberta': roberta has no pooler"):
+    with pytest.raises(
+        study.ConfigError, match=r"`training`: model '.*roberta': roberta has no pooler"
+    ):
         preflight.validate(study_with(roberta, reinit_pooler=True))
     with pytest.raises(study.ConfigError, match=r"fewer than reinit_layers 3"):
         preflight.validate(study_with(roberta, reinit_layers=3))
-    assert preflight.validate(study_with(folder_of(checkpoints, "bert"), reinit_layers=2, reinit_pooler=True))
+    assert preflight.validate(
+        study_with(folder_of(checkpoints, "bert"), reinit_layers=2, reinit_pooler=True)
+    )
 
 
 # ----------------------------------------------------------------------- a real trial each
@@ -268,7 +315,9 @@ def test_trial_matrix(checkpoints, prepared, tmp_path, family):
     assert first == again
     assert result["status"] == "completed" and len(result["train_loss"]) == 3
     assert result["init"]["drawn"] == EXPECTED_DRAWN[family] and result["init"]["reinit"] == []
-    assert result["batching"] == ("packed" if family in ("bert", "roberta", "electra") else "padded")
+    assert result["batching"] == (
+        "packed" if family in ("bert", "roberta", "electra") else "padded"
+    )
     other_init, _ = run(2, 1, "c")
     other_order, _ = run(1, 2, "d")
     assert other_init["init"]["hash"] != result["init"]["hash"]
@@ -291,14 +340,26 @@ def test_resume_is_exact_with_reinit(checkpoints, prepared, tmp_path, family):
     trial = study.trial_config(cfg, "sst2", 3, 4)
     data = prepared(family)
     whole = tmp_path / "whole.json"
-    reference = trainer.run_trial(trial, data, out_path=whole, runtime=trainer.Runtime(device="cpu"))
-    assert reference["init"]["reinit"] and all(".1." in name for name in reference["init"]["reinit"])
+    reference = trainer.run_trial(
+        trial, data, out_path=whole, runtime=trainer.Runtime(device="cpu")
+    )
+    assert reference["init"]["reinit"] and all(
+        ".1." in name for name in reference["init"]["reinit"]
+    )
     checkpoint = str(tmp_path / "ckpt.pt")
     out = tmp_path / "resumed.json"
     with pytest.raises(trainer.Preempted):
-        trainer.run_trial(trial, data, out_path=out,
-                          runtime=trainer.Runtime(device="cpu", checkpoint_path=checkpoint, interrupt_after_step=2))
-    resumed = trainer.run_trial(trial, data, out_path=out, runtime=trainer.Runtime(device="cpu", checkpoint_path=checkpoint))
+        trainer.run_trial(
+            trial,
+            data,
+            out_path=out,
+            runtime=trainer.Runtime(
+                device="cpu", checkpoint_path=checkpoint, interrupt_after_step=2
+            ),
+        )
+    resumed = trainer.run_trial(
+        trial, data, out_path=out, runtime=trainer.Runtime(device="cpu", checkpoint_path=checkpoint)
+    )
     assert resumed["_run"]["resumed_from_step"] == 2
     assert out.read_bytes() == whole.read_bytes()
 
@@ -306,7 +367,9 @@ def test_resume_is_exact_with_reinit(checkpoints, prepared, tmp_path, family):
 def test_a_head_of_another_label_count_is_drawn_anew(checkpoints, tmp_path):
     from transformers import AutoModelForSequenceClassification
 
-    AutoModelForSequenceClassification.from_pretrained(folder_of(checkpoints, "bert"), num_labels=3).save_pretrained(tmp_path)
+    AutoModelForSequenceClassification.from_pretrained(
+        folder_of(checkpoints, "bert"), num_labels=3
+    ).save_pretrained(tmp_path)
     _, not_provided = load_for_trial(str(tmp_path), 2)
     assert not_provided == ["classifier.bias", "classifier.weight"]
     _, not_provided = load_for_trial(str(tmp_path), 3)  # a head that fits is the checkpoint's

@@ -7,8 +7,13 @@ import torch
 from seedstudy.training import lr_schedule, optim
 
 TRAINING = {
-    "lr": 0.01, "adam_beta1": 0.9, "adam_beta2": 0.999, "adam_eps": 1e-6, "bertadam_eps": 1e-6,
-    "weight_decay": 0.01, "max_grad_norm": 1.0,
+    "lr": 0.01,
+    "adam_beta1": 0.9,
+    "adam_beta2": 0.999,
+    "adam_eps": 1e-6,
+    "bertadam_eps": 1e-6,
+    "weight_decay": 0.01,
+    "max_grad_norm": 1.0,
 }
 
 
@@ -24,7 +29,10 @@ def toy(seed=0):
 
 def gradients(steps, model, seed=1, scale=3.0):
     generator = torch.Generator().manual_seed(seed)
-    return [[scale * torch.randn(p.shape, generator=generator) for p in model.parameters()] for _ in range(steps)]
+    return [
+        [scale * torch.randn(p.shape, generator=generator) for p in model.parameters()]
+        for _ in range(steps)
+    ]
 
 
 def run(name, grads, **overrides):

@@ -12,7 +12,11 @@ from seedstudy.training.batches import collate
 def padded_and_packed(tiny_sst2, rows):
     split = load_prepared(tiny_sst2).train
     padded = collate(split, rows, pad_id=0)
-    pack = packed.pack([split.input_ids[i] for i in rows], [split.token_type_ids[i] for i in rows], split.labels[rows])
+    pack = packed.pack(
+        [split.input_ids[i] for i in rows],
+        [split.token_type_ids[i] for i in rows],
+        split.labels[rows],
+    )
     return padded, pack
 
 
@@ -30,8 +34,11 @@ def test_eval_logits_equal_the_padded_model(tiny_model, tiny_sst2):
     padded, pack = padded_and_packed(tiny_sst2, list(range(16)))
     tiny_model.eval()
     with torch.no_grad():
-        reference = tiny_model(input_ids=padded["input_ids"], token_type_ids=padded["token_type_ids"],
-                               attention_mask=padded["attention_mask"]).logits
+        reference = tiny_model(
+            input_ids=padded["input_ids"],
+            token_type_ids=padded["token_type_ids"],
+            attention_mask=padded["attention_mask"],
+        ).logits
         ours = packed.forward(tiny_model, pack)
     torch.testing.assert_close(ours, reference, rtol=1e-5, atol=1e-6)
 
@@ -51,16 +58,27 @@ def test_gradients_equal_the_padded_model_without_dropout(tiny_sst2):
         model.zero_grad()
         loss = torch.nn.functional.cross_entropy(logits_fn(), padded["labels"])
         loss.backward()
-        return loss.item(), {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+        return loss.item(), {
+            n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None
+        }
 
-    loss_a, grads_a = gradients(lambda: model(input_ids=padded["input_ids"], token_type_ids=padded["token_type_ids"],
-                                              attention_mask=padded["attention_mask"]).logits)
+    loss_a, grads_a = gradients(
+        lambda: (
+            model(
+                input_ids=padded["input_ids"],
+                token_type_ids=padded["token_type_ids"],
+                attention_mask=padded["attention_mask"],
+            ).logits
+        )
+    )
     loss_b, grads_b = gradients(lambda: packed.forward(model, pack))
     assert loss_a == np.float32(loss_b) or abs(loss_a - loss_b) < 1e-6
     assert grads_a.keys() == grads_b.keys()
     scale = max(g.abs().max().item() for g in grads_a.values())
     for name in grads_a:  # (key biases have a zero true gradient: both are rounding noise)
-        torch.testing.assert_close(grads_b[name], grads_a[name], rtol=1e-4, atol=1e-6 * scale, msg=name)
+        torch.testing.assert_close(
+            grads_b[name], grads_a[name], rtol=1e-4, atol=1e-6 * scale, msg=name
+        )
 
 
 def test_only_bert_shaped_models_are_packed(tiny_model):
@@ -73,11 +91,22 @@ def test_only_bert_shaped_models_are_packed(tiny_model):
     )
 
     assert packed.supports(tiny_model)
-    shape = {"hidden_size": 32, "num_hidden_layers": 1, "num_attention_heads": 2, "intermediate_size": 37}
+    shape = {
+        "hidden_size": 32,
+        "num_hidden_layers": 1,
+        "num_attention_heads": 2,
+        "intermediate_size": 37,
+    }
     assert packed.supports(RobertaForSequenceClassification(RobertaConfig(**shape)))
-    assert not packed.supports(RobertaForSequenceClassification(RobertaConfig(**shape, position_embedding_type="relative_key")))
+    assert not packed.supports(
+        RobertaForSequenceClassification(
+            RobertaConfig(**shape, position_embedding_type="relative_key")
+        )
+    )
     assert not packed.supports(RobertaForTokenClassification(RobertaConfig(**shape)))
-    assert not packed.supports(DistilBertForSequenceClassification(DistilBertConfig(dim=32, n_layers=1, n_heads=2)))
+    assert not packed.supports(
+        DistilBertForSequenceClassification(DistilBertConfig(dim=32, n_layers=1, n_heads=2))
+    )
 
 
 # ------------------------------------------------- tiny RoBERTa and ELECTRA (and BERT) checkpoints
@@ -119,7 +148,9 @@ def test_packed_logits_and_gradients_equal_the_padded_forward(tiny_models, tiny_
         model.zero_grad()
         logits = trainer.model_logits(model, batch)
         torch.nn.functional.cross_entropy(logits, padded["labels"]).backward()
-        return logits.detach(), {n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None}
+        return logits.detach(), {
+            n: p.grad.clone() for n, p in model.named_parameters() if p.grad is not None
+        }
 
     model.train()
     logits_a, grads_a = run(padded)
@@ -128,13 +159,24 @@ def test_packed_logits_and_gradients_equal_the_padded_forward(tiny_models, tiny_
     assert grads_a.keys() == grads_b.keys()
     scale = max(g.abs().max().item() for g in grads_a.values())
     for name in grads_a:
-        torch.testing.assert_close(grads_b[name], grads_a[name], rtol=1e-4, atol=1e-6 * scale, msg=name)
+        torch.testing.assert_close(
+            grads_b[name], grads_a[name], rtol=1e-4, atol=1e-6 * scale, msg=name
+        )
 
 
 def test_roberta_positions_count_from_after_the_pad_id(tiny_models):
     model = tiny_models["roberta"]
     batch = packed.pack([[101, 7, 8, 102], [101, 102]], [[0] * 4, [0] * 2])
     pad = model.config.pad_token_id
-    assert packed._positions(model, batch).tolist() == [pad + 1, pad + 2, pad + 3, pad + 4, pad + 1, pad + 2]
-    reference = model.roberta.embeddings.create_position_ids_from_input_ids(torch.tensor([[101, 7, 8, 102]]), pad)
+    assert packed._positions(model, batch).tolist() == [
+        pad + 1,
+        pad + 2,
+        pad + 3,
+        pad + 4,
+        pad + 1,
+        pad + 2,
+    ]
+    reference = model.roberta.embeddings.create_position_ids_from_input_ids(
+        torch.tensor([[101, 7, 8, 102]]), pad
+    )
     assert reference.tolist()[0] == [pad + 1, pad + 2, pad + 3, pad + 4]

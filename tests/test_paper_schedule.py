@@ -14,15 +14,23 @@ from seedstudy.training import eval_schedule, lr_schedule
 
 # the real GLUE train sizes
 TRAIN_SIZES = {"mrpc": 3668, "rte": 2490, "cola": 8551, "sst2": 67349}
-TRAINING = {"lr": 2e-5, "batch_size": 16, "epochs": 3, "warmup_fraction": 0.1, "evals_per_epoch": 10}
+TRAINING = {
+    "lr": 2e-5,
+    "batch_size": 16,
+    "epochs": 3,
+    "warmup_fraction": 0.1,
+    "evals_per_epoch": 10,
+}
 
 
 def transcription(n, batch=16, epochs=3, lr=2e-5, warmup=0.1):
     """The paper's code written out again: the runner's epoch-local factor, BertAdam's global one."""
+
     def w(x):
         if x < warmup:
             return x / warmup
         return 1.0 - x
+
     t_total = int(n / batch * epochs)
     per_epoch = -(-n // batch)
     lrs = []
@@ -54,8 +62,12 @@ def test_linear_schedule_is_unchanged():
     n, per_epoch = 3668, 230
     total = per_epoch * 3
     warm = int(round(0.1 * total))
-    factors = lr_schedule.lr_factors({**TRAINING}, n)  # no "schedule" key: linear, as in old trial configs
-    expected = [s / warm if s < warm else max(0.0, (total - s) / (total - warm)) for s in range(total)]
+    factors = lr_schedule.lr_factors(
+        {**TRAINING}, n
+    )  # no "schedule" key: linear, as in old trial configs
+    expected = [
+        s / warm if s < warm else max(0.0, (total - s) / (total - warm)) for s in range(total)
+    ]
     assert factors == pytest.approx(expected, rel=1e-12, abs=1e-15)
 
 
@@ -97,8 +109,20 @@ def test_evaluate_marks_the_evaluation_steps():
 
 def test_cli_prints_the_paper_schedule_of_mrpc(glue):
     done = subprocess.run(
-        [sys.executable, "-m", "seedstudy", "schedule", "--config", str(REPO / "config" / "paper.yaml"), "--task", "mrpc"],
-        capture_output=True, text=True, check=True, cwd=REPO,
+        [
+            sys.executable,
+            "-m",
+            "seedstudy",
+            "schedule",
+            "--config",
+            str(REPO / "config" / "paper.yaml"),
+            "--task",
+            "mrpc",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=REPO,
     )
     rows = list(csv.DictReader(io.StringIO(done.stdout)))
     assert list(rows[0]) == ["step", "epoch", "lr", "evaluate"]

@@ -16,7 +16,10 @@ from seedstudy.store import predictions
 
 
 def test_file_is_deterministic_and_atomic(tmp_path):
-    logits = [np.array([[0.1, 0.9], [2.0, -1.0], [0.0, 0.5]]), np.array([[1.0, 0.0], [0.0, 1.0], [3.0, 3.5]])]
+    logits = [
+        np.array([[0.1, 0.9], [2.0, -1.0], [0.0, 0.5]]),
+        np.array([[1.0, 0.0], [0.0, 1.0], [3.0, 3.5]]),
+    ]
     labels = predictions.encode(logits, "labels")
     assert labels.dtype == np.int8 and labels.tolist() == [[1, 0, 1], [0, 1, 1]]
     trial = tmp_path / "init1_order2.json"
@@ -75,7 +78,9 @@ def test_weighted_scores_equal_metrics_on_materialised_resamples(metric):
     for t in range(5):
         for b in range(20):
             index = materialised(counts[b])
-            assert got[t, b] == pytest.approx(metrics.compute([metric], labels[index], preds[t, index])[metric])
+            assert got[t, b] == pytest.approx(
+                metrics.compute([metric], labels[index], preds[t, index])[metric]
+            )
 
 
 def test_multiclass_scores_equal_scikit_learn():
@@ -83,9 +88,12 @@ def test_multiclass_scores_equal_scikit_learn():
     labels = rng.integers(0, 3, 80)
     preds = np.where(rng.random((4, 80)) < 0.6, labels, rng.integers(0, 3, (4, 80)))
     for t in range(4):
-        assert scores.weighted_scores(preds[t], labels, "mcc", n_classes=3) == pytest.approx(matthews_corrcoef(labels, preds[t]))
+        assert scores.weighted_scores(preds[t], labels, "mcc", n_classes=3) == pytest.approx(
+            matthews_corrcoef(labels, preds[t])
+        )
         assert scores.weighted_scores(preds[t], labels, "macro_f1", n_classes=3) == pytest.approx(
-            f1_score(labels, preds[t], average="macro"))
+            f1_score(labels, preds[t], average="macro")
+        )
 
 
 def test_regression_scores_equal_scipy():
@@ -98,8 +106,12 @@ def test_regression_scores_equal_scipy():
     for t in range(3):
         for b in range(5):
             index = materialised(counts[b])
-            assert pearson[t, b] == pytest.approx(stats.pearsonr(values[t, index], labels[index]).statistic)
-            assert spearman[t, b] == pytest.approx(stats.spearmanr(values[t, index], labels[index]).statistic)
+            assert pearson[t, b] == pytest.approx(
+                stats.pearsonr(values[t, index], labels[index]).statistic
+            )
+            assert spearman[t, b] == pytest.approx(
+                stats.spearmanr(values[t, index], labels[index]).statistic
+            )
 
 
 def test_r2_and_constants_as_the_metrics_module():
@@ -116,7 +128,11 @@ def test_r2_and_constants_as_the_metrics_module():
             assert got[t, b] == pytest.approx(r2_score(labels[index], values[t, index]))
     constant = np.full((1, 30), 0.3)
     for metric in ("pearson", "spearman", "pearson_and_spearman"):
-        assert scores.weighted_scores(constant, labels, metric)[0] == metrics.compute([metric], labels, constant[0])[metric] == 0.0
+        assert (
+            scores.weighted_scores(constant, labels, metric)[0]
+            == metrics.compute([metric], labels, constant[0])[metric]
+            == 0.0
+        )
 
 
 def test_stratified_bootstrap_keeps_the_label_mix():
@@ -145,25 +161,37 @@ def test_selection_split_is_stratified_and_deterministic():
 def test_held_out_best_hand_computed():
     # one trial, two evaluations, four examples; selection = examples 0, 1; report = 2, 3
     labels = np.array([1, 0, 1, 0])
-    preds = np.array([[[1, 0, 0, 1],    # eval 0: selection 2/2, report 0/2, full 2/4
-                       [0, 0, 1, 0]]])  # eval 1: selection 1/2, report 2/2, full 3/4
+    preds = np.array(
+        [
+            [
+                [1, 0, 0, 1],  # eval 0: selection 2/2, report 0/2, full 2/4
+                [0, 0, 1, 0],
+            ]
+        ]
+    )  # eval 1: selection 1/2, report 2/2, full 3/4
     mask = np.array([True, True, False, False])
     scores = held_out.evaluation_scores(preds, labels, mask, "accuracy")
     best = held_out.trial_best(scores)
-    assert best.loc[0, "paper"] == 0.75         # eval 1 on the full dev set
-    assert best.loc[0, "selection"] == 1.0      # eval 0 chosen on selection
-    assert best.loc[0, "held_out"] == 0.0       # ... scores 0 on the report half
-    assert best.loc[0, "same_data"] == 1.0      # eval 1 chosen and scored on the report half
+    assert best.loc[0, "paper"] == 0.75  # eval 1 on the full dev set
+    assert best.loc[0, "selection"] == 1.0  # eval 0 chosen on selection
+    assert best.loc[0, "held_out"] == 0.0  # ... scores 0 on the report half
+    assert best.loc[0, "same_data"] == 1.0  # eval 1 chosen and scored on the report half
 
 
 def test_expected_held_out_max_hand_computed():
     # three trials: selection scores 0.1, 0.3, 0.2 ; report scores 0.9, 0.5, 0.7
     selection, report = np.array([0.1, 0.3, 0.2]), np.array([0.9, 0.5, 0.7])
-    assert held_out.expected_held_out_max(selection, report, 1) == pytest.approx((0.9 + 0.5 + 0.7) / 3)
+    assert held_out.expected_held_out_max(selection, report, 1) == pytest.approx(
+        (0.9 + 0.5 + 0.7) / 3
+    )
     # n = 2: P(max is the i-th smallest selection) = (i^2 - (i-1)^2)/9 = 1/9, 3/9, 5/9 over report 0.9, 0.7, 0.5
-    assert held_out.expected_held_out_max(selection, report, 2) == pytest.approx((0.9 + 3 * 0.7 + 5 * 0.5) / 9)
+    assert held_out.expected_held_out_max(selection, report, 2) == pytest.approx(
+        (0.9 + 3 * 0.7 + 5 * 0.5) / 9
+    )
     # a tie in selection: the tied trials' report scores are averaged
-    assert held_out.expected_held_out_max(np.array([0.2, 0.2]), np.array([1.0, 0.0]), 3) == pytest.approx(0.5)
+    assert held_out.expected_held_out_max(
+        np.array([0.2, 0.2]), np.array([1.0, 0.0]), 3
+    ) == pytest.approx(0.5)
 
 
 def test_choosing_on_noise_is_optimistic_and_held_out_is_not():
@@ -189,24 +217,36 @@ def test_example_bootstrap_sd_matches_scipy():
     rng = np.random.default_rng(1)
     labels = rng.integers(0, 2, 300)
     preds = np.where(rng.random(300) < 0.8, labels, 1 - labels)
-    ours = evaluation_noise.example_bootstrap_sd(preds, labels, "accuracy", samples=4000, seed=3, stratified=False)[0]
-    theirs = stats.bootstrap((labels == preds,), np.mean, n_resamples=4000, method="percentile",
-                             random_state=np.random.default_rng(9)).standard_error
+    ours = evaluation_noise.example_bootstrap_sd(
+        preds, labels, "accuracy", samples=4000, seed=3, stratified=False
+    )[0]
+    theirs = stats.bootstrap(
+        (labels == preds,),
+        np.mean,
+        n_resamples=4000,
+        method="percentile",
+        random_state=np.random.default_rng(9),
+    ).standard_error
     assert ours == pytest.approx(theirs, rel=0.06)
     assert ours == pytest.approx(np.sqrt(0.8 * 0.2 / 300), rel=0.1)
 
 
 def test_two_way_mean_bootstrap_hand_computed():
     """With one init seed drawn twice and one order seed drawn twice, the weights are products."""
+
     class Fixed:
         def __init__(self):
-            self.calls = iter([np.array([[2, 0]]), np.array([[0, 2]])])  # counts per seed, per resample
+            self.calls = iter(
+                [np.array([[2, 0]]), np.array([[0, 2]])]
+            )  # counts per seed, per resample
 
         def multinomial(self, n, pvals, size):
             return next(self.calls)
 
     values = np.array([1.0, 2.0, 3.0, 4.0])  # cells (1,1) (1,2) (2,1) (2,2)
-    out = evaluation_noise._two_way_mean_bootstrap(values, np.array([1, 1, 2, 2]), np.array([1, 2, 1, 2]), 1, Fixed())
+    out = evaluation_noise._two_way_mean_bootstrap(
+        values, np.array([1, 1, 2, 2]), np.array([1, 2, 1, 2]), 1, Fixed()
+    )
     assert out[0] == pytest.approx(2.0)  # init 1 only, order 2 only
 
 
@@ -228,8 +268,16 @@ def test_simulated_dev_noise_is_recovered_within_its_interval():
     p = np.array([0.75 + init_effect[i] + order_effect[o] + rng.normal(0, 0.01) for i, o in cells])
     labels, preds = _simulated_task(p, 500, seed=3)
     sd = evaluation_noise.example_bootstrap_sd(preds, labels, "accuracy", samples=500, seed=0)
-    trials = pd.DataFrame({"task": "sim", "init_seed": [i + 1 for i, _ in cells], "order_seed": [o + 1 for _, o in cells],
-                           "final": (preds == labels).mean(1), "final_eval_sd": sd, "dev_size": 500})
+    trials = pd.DataFrame(
+        {
+            "task": "sim",
+            "init_seed": [i + 1 for i, _ in cells],
+            "order_seed": [o + 1 for _, o in cells],
+            "final": (preds == labels).mean(1),
+            "final_eval_sd": sd,
+            "dev_size": 500,
+        }
+    )
     table = evaluation_noise.decomposition_table(trials, scores=("final",), samples=300, seed=0)
     sampling = table[table["component"] == "dev-set sampling"].iloc[0]
     truth = float(np.mean(p * (1 - p) / 500))
@@ -246,13 +294,16 @@ def test_simulated_dev_noise_is_recovered_within_its_interval():
 
 def test_flipping_hand_computed():
     # 4 trials x 5 examples: ex0 always right, ex1 always wrong, ex2 right for 2 of 4, ex3 3 of 4, ex4 1 of 4
-    c = np.array([[1, 0, 1, 1, 0],
-                  [1, 0, 1, 1, 0],
-                  [1, 0, 0, 1, 1],
-                  [1, 0, 0, 0, 0]], dtype=bool)
+    c = np.array([[1, 0, 1, 1, 0], [1, 0, 1, 1, 0], [1, 0, 0, 1, 1], [1, 0, 0, 0, 0]], dtype=bool)
     table = flipping.example_table(c, texts=list("abcde"))
     assert table["share_right"].tolist() == [1.0, 0.0, 0.5, 0.75, 0.25]
-    assert table["kind"].tolist() == ["always right", "always wrong", "unstable", "unstable", "unstable"]
+    assert table["kind"].tolist() == [
+        "always right",
+        "always wrong",
+        "unstable",
+        "unstable",
+        "unstable",
+    ]
     assert flipping.most_flipping(table, 1)["text"].tolist() == ["c"]
     # disagreeing pairs per example: right * wrong = 0, 0, 4, 3, 3
     unstable = np.array([False, False, True, False, False])
@@ -272,22 +323,43 @@ def test_a_study_without_predictions_gets_empty_tables_with_a_reason(tmp_path):
     from seedstudy.figures import flipping as flipping_plots
     from seedstudy.figures import held_out as held_out_plots
 
-    trials = pd.DataFrame({"task": "sst2", "init_seed": [1, 2], "order_seed": [1, 1], "dropout_seed": [1, 1],
-                           "status": "completed", "metric": "accuracy", "dev_size": 4, "best": 0.5, "final": 0.5,
-                           "path": [str(tmp_path / "init1_order1.json"), str(tmp_path / "init2_order1.json")]})
-    tables = per_example.analyse(trials, {"sst2": {"labels": np.array([0, 1, 0, 1]), "texts": list("abcd")}}, 0.5)
+    trials = pd.DataFrame(
+        {
+            "task": "sst2",
+            "init_seed": [1, 2],
+            "order_seed": [1, 1],
+            "dropout_seed": [1, 1],
+            "status": "completed",
+            "metric": "accuracy",
+            "dev_size": 4,
+            "best": 0.5,
+            "final": 0.5,
+            "path": [str(tmp_path / "init1_order1.json"), str(tmp_path / "init2_order1.json")],
+        }
+    )
+    tables = per_example.analyse(
+        trials, {"sst2": {"labels": np.array([0, 1, 0, 1]), "texts": list("abcd")}}, 0.5
+    )
     assert tables["coverage"]["with_predictions"].tolist() == [0]
     assert "leave this task out" in tables["coverage"]["note"].iloc[0]
     for name in per_example.TABLES:
         if name in per_example.COLUMNS:
             assert list(tables[name].columns) == per_example.COLUMNS[name]
         assert name == "coverage" or tables[name].empty, name
-    assert list(per_example.multi_bootstrap_table(trials, {}).columns) == per_example.COLUMNS["multi_bootstrap"]
+    assert (
+        list(per_example.multi_bootstrap_table(trials, {}).columns)
+        == per_example.COLUMNS["multi_bootstrap"]
+    )
     skipped = {"sst2": "no predictions here"}
-    for fig in (held_out_plots.table_1_page(tables["held_out"]), held_out_plots.curves_page(tables["held_out_curves"], ["sst2"], skipped),
-                noise_plots.decomposition_page(tables["evaluation_noise"], ["sst2"], skipped),
-                flipping_plots.histogram_page(tables["flipping_examples"], tables["flipping_summary"], ["sst2"], skipped),
-                flipping_plots.most_flipping_page(tables["flipping_examples"])):
+    for fig in (
+        held_out_plots.table_1_page(tables["held_out"]),
+        held_out_plots.curves_page(tables["held_out_curves"], ["sst2"], skipped),
+        noise_plots.decomposition_page(tables["evaluation_noise"], ["sst2"], skipped),
+        flipping_plots.histogram_page(
+            tables["flipping_examples"], tables["flipping_summary"], ["sst2"], skipped
+        ),
+        flipping_plots.most_flipping_page(tables["flipping_examples"]),
+    ):
         assert fig is not None
 
 
@@ -303,17 +375,40 @@ def test_a_study_with_predictions_end_to_end(tmp_path):
             path = tmp_path / f"init{i}_order{o}.json"
             preds = np.where(rng.random((3, 40)) < 0.7, labels, 1 - labels).astype(np.int8)
             predictions.write(predictions.path_for(path), preds)
-            rows.append({"task": "sst2", "init_seed": i, "order_seed": o, "dropout_seed": o, "status": "completed",
-                         "metric": "accuracy", "dev_size": 40, "n_evals": 3, "path": str(path),
-                         "best": (preds == labels).mean(1).max(), "final": (preds == labels).mean(1)[-1]})
+            rows.append(
+                {
+                    "task": "sst2",
+                    "init_seed": i,
+                    "order_seed": o,
+                    "dropout_seed": o,
+                    "status": "completed",
+                    "metric": "accuracy",
+                    "dev_size": 40,
+                    "n_evals": 3,
+                    "path": str(path),
+                    "best": (preds == labels).mean(1).max(),
+                    "final": (preds == labels).mean(1)[-1],
+                }
+            )
     trials = pd.DataFrame(rows)
-    tables = per_example.analyse(trials, {"sst2": {"labels": labels, "texts": [str(k) for k in range(40)]}}, 0.5, samples=50)
+    tables = per_example.analyse(
+        trials, {"sst2": {"labels": labels, "texts": [str(k) for k in range(40)]}}, 0.5, samples=50
+    )
     assert tables["coverage"]["with_predictions"].tolist() == [4]
-    assert np.allclose(tables["trial_noise"]["best"], trials["best"]) and np.allclose(tables["trial_noise"]["final"], trials["final"])
+    assert np.allclose(tables["trial_noise"]["best"], trials["best"]) and np.allclose(
+        tables["trial_noise"]["final"], trials["final"]
+    )
     assert tables["held_out"]["best_paper"].iloc[0] == pytest.approx(trials["best"].max())
     assert len(tables["held_out_curves"]) == 4 and len(tables["flipping_examples"]) == 40
     assert set(tables["evaluation_noise"]["score"]) == {"final", "best"}
     # predictions that do not belong to their trial (another dev size) are refused, naming the file
     trials.loc[0, "dev_size"] = 41
-    with pytest.raises(ValueError, match=r"init1_order1.predictions.npy: predictions have shape \(3, 40\)"):
-        per_example.analyse(trials, {"sst2": {"labels": labels, "texts": [str(k) for k in range(40)]}}, 0.5, samples=50)
+    with pytest.raises(
+        ValueError, match=r"init1_order1.predictions.npy: predictions have shape \(3, 40\)"
+    ):
+        per_example.analyse(
+            trials,
+            {"sst2": {"labels": labels, "texts": [str(k) for k in range(40)]}},
+            0.5,
+            samples=50,
+        )

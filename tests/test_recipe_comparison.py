@@ -16,8 +16,15 @@ from seedstudy.analysis.expected_max import expected_max
 BENCHMARK = Path(__file__).resolve().parents[1] / "benchmarks" / "recipe_comparison_simulation.py"
 
 
-def recipe_trials(recipes=("base", "warmup"), shifts=(0.0, 0.01), n_init=5, n_order=5, tasks=("rte",), seed=0,
-                  failed=None):
+def recipe_trials(
+    recipes=("base", "warmup"),
+    shifts=(0.0, 0.01),
+    n_init=5,
+    n_order=5,
+    tasks=("rte",),
+    seed=0,
+    failed=None,
+):
     """The same seed grid trained with several recipes: shared seed effects (make_trials with one
     seed), a recipe shift and recipe-specific noise."""
     frames = []
@@ -38,7 +45,9 @@ def test_cell_weights_are_the_cells_of_the_resampled_seeds():
     grid = rng.normal(size=(4, 3))
     init, order = np.repeat(np.arange(4), 3), np.tile(np.arange(3), 4)
     counts = resampling.seed_counts(4, 3, 50, rng)
-    means = resampling.weighted_means(grid[init, order], resampling.cell_weights(init, order, counts))
+    means = resampling.weighted_means(
+        grid[init, order], resampling.cell_weights(init, order, counts)
+    )
     for b in range(50):
         rows = np.repeat(np.arange(4), counts[0][b])
         columns = np.repeat(np.arange(3), counts[1][b])
@@ -66,7 +75,9 @@ def test_two_by_two_by_hand():
     assert statistics["t_low"] == pytest.approx(1.5 - half)
     assert statistics["t_high"] == pytest.approx(1.5 + half)
     expected = stats.ttest_rel(a, b).confidence_interval(0.95)
-    assert (statistics["t_low"], statistics["t_high"]) == pytest.approx((expected.low, expected.high))
+    assert (statistics["t_low"], statistics["t_high"]) == pytest.approx(
+        (expected.low, expected.high)
+    )
 
 
 def test_bootstrap_p_value_by_hand():
@@ -82,10 +93,18 @@ def test_one_order_seed_is_the_ordinary_bootstrap_of_scipy():
     rng = np.random.default_rng(3)
     diff = rng.normal(0.2, 1.0, 40)
     counts = resampling.seed_counts(40, 1, 20000, rng)
-    boot = resampling.weighted_means(diff, resampling.cell_weights(np.arange(40), np.zeros(40, dtype=int), counts))
+    boot = resampling.weighted_means(
+        diff, resampling.cell_weights(np.arange(40), np.zeros(40, dtype=int), counts)
+    )
     low, high = resampling.percentile_interval(boot, 0.95)
-    reference = stats.bootstrap((diff,), np.mean, n_resamples=20000, method="percentile", confidence_level=0.95,
-                                random_state=np.random.default_rng(4)).confidence_interval
+    reference = stats.bootstrap(
+        (diff,),
+        np.mean,
+        n_resamples=20000,
+        method="percentile",
+        confidence_level=0.95,
+        random_state=np.random.default_rng(4),
+    ).confidence_interval
     assert low == pytest.approx(reference.low, abs=0.02)
     assert high == pytest.approx(reference.high, abs=0.02)
 
@@ -96,7 +115,9 @@ def test_aso_is_deepsigs():
     rng = np.random.default_rng(5)
     for n_a, n_b, shift in ((30, 30, 0.3), (20, 25, -0.2), (12, 12, 0.0)):
         a, b = rng.normal(shift, 1, n_a), rng.normal(0, 1, n_b)
-        expected = aso(a, b, confidence_level=0.95, num_bootstrap_iterations=60, seed=7, show_progress=False)
+        expected = aso(
+            a, b, confidence_level=0.95, num_bootstrap_iterations=60, seed=7, show_progress=False
+        )
         assert rc.aso_eps_min(a, b, 0.95, 60, 7) == pytest.approx(expected, rel=1e-12, abs=1e-12)
 
 
@@ -111,7 +132,9 @@ def test_weighted_expected_max_is_the_studys_estimator():
     weights = rng.integers(0, 4, 12)
     weights[0] = 1
     repeated = expected_max(np.repeat(values, weights)).set_index("n")["expected_max"]
-    assert rc.weighted_expected_max(values, weights[None, :], [1, 5])[0] == pytest.approx(repeated[[1, 5]].to_numpy())
+    assert rc.weighted_expected_max(values, weights[None, :], [1, 5])[0] == pytest.approx(
+        repeated[[1, 5]].to_numpy()
+    )
 
 
 def test_wilson_and_mcnemar_by_hand():
@@ -119,7 +142,9 @@ def test_wilson_and_mcnemar_by_hand():
     p = failed / n
     centre = (p + z**2 / (2 * n)) / (1 + z**2 / n)
     half = z / (1 + z**2 / n) * np.sqrt(p * (1 - p) / n + z**2 / (4 * n**2))
-    assert resampling.wilson_interval(failed, n, 0.95) == pytest.approx((centre - half, centre + half))
+    assert resampling.wilson_interval(failed, n, 0.95) == pytest.approx(
+        (centre - half, centre + half)
+    )
     failed_a = np.array([1, 1, 1, 1, 0, 0, 1, 0], dtype=bool)
     failed_b = np.array([0, 0, 0, 1, 1, 0, 0, 0], dtype=bool)
     b, c, p_value = resampling.mcnemar_exact(failed_a, failed_b)
@@ -130,15 +155,21 @@ def test_wilson_and_mcnemar_by_hand():
 def test_holm_by_hand_and_as_statsmodels():
     from statsmodels.stats.multitest import multipletests
 
-    assert resampling.holm([0.01, 0.04, 0.03, np.nan]) == pytest.approx([0.03, 0.06, 0.06, np.nan], nan_ok=True)
+    assert resampling.holm([0.01, 0.04, 0.03, np.nan]) == pytest.approx(
+        [0.03, 0.06, 0.06, np.nan], nan_ok=True
+    )
     p = np.random.default_rng(8).uniform(0, 0.2, 15) ** 2
     assert resampling.holm(p) == pytest.approx(multipletests(p, method="holm")[1])
     assert resampling.holm([]).size == 0
 
 
 def test_compare_tables_have_the_agreed_columns():
-    trials = recipe_trials(recipes=("base", "warmup", "llrd"), shifts=(0.0, 0.02, 0.0), tasks=("rte", "mrpc"),
-                           failed=(0.1, 0.3, 0.0))
+    trials = recipe_trials(
+        recipes=("base", "warmup", "llrd"),
+        shifts=(0.0, 0.02, 0.0),
+        tasks=("rte", "mrpc"),
+        failed=(0.1, 0.3, 0.0),
+    )
     tables = rc.compare(trials, resamples=200)
     assert set(tables) == set(rc.COLUMNS)
     for name, table in tables.items():
@@ -146,32 +177,53 @@ def test_compare_tables_have_the_agreed_columns():
     differences = tables["differences"]
     # 2 tasks x 2 scores x 3 pairs, each pair once in the order the recipes appear
     assert len(differences) == 12
-    assert set(zip(differences["recipe_a"], differences["recipe_b"])) == {("base", "warmup"), ("base", "llrd"),
-                                                                         ("warmup", "llrd")}
+    assert set(zip(differences["recipe_a"], differences["recipe_b"])) == {
+        ("base", "warmup"),
+        ("base", "llrd"),
+        ("warmup", "llrd"),
+    }
     assert (differences["n_cells"] == 25).all()
     assert (differences["boot_low"] <= differences["mean_diff"]).all()
     assert (differences["mean_diff"] <= differences["boot_high"]).all()
-    assert ((differences["p_low"] <= differences["p_outperform"]) & (differences["p_outperform"] <= differences["p_high"])).all()
+    assert (
+        (differences["p_low"] <= differences["p_outperform"])
+        & (differences["p_outperform"] <= differences["p_high"])
+    ).all()
     assert (differences["p_holm"] >= differences["p_value"]).all()
     # a shift of 2 sd of the noise over 25 cells is found; warmup beats both others
     found = differences[(differences["score"] == "best") & (differences["recipe_b"] == "warmup")]
     assert (found["decision"] == "warmup > base").all()
-    assert ((differences["decision"] == "no difference shown") == (differences["p_holm"] >= 0.05)).all()
+    assert (
+        (differences["decision"] == "no difference shown") == (differences["p_holm"] >= 0.05)
+    ).all()
     emax = tables["expected_max"]
     assert sorted(emax["n"].unique()) == [1, 5, 10, 25]
-    assert ((emax["low"] <= emax["expected_max"] + 1e-12) & (emax["expected_max"] <= emax["high"] + 1e-12)).all()
+    assert (
+        (emax["low"] <= emax["expected_max"] + 1e-12)
+        & (emax["expected_max"] <= emax["high"] + 1e-12)
+    ).all()
     emax_diff = tables["expected_max_differences"]
-    first = emax_diff[emax_diff["n"] == 1].set_index(["task", "score", "recipe_a", "recipe_b"])["diff"]
+    first = emax_diff[emax_diff["n"] == 1].set_index(["task", "score", "recipe_a", "recipe_b"])[
+        "diff"
+    ]
     # the expected best of one trial is the mean: its difference is the mean paired difference
-    assert first.to_numpy() == pytest.approx(differences.set_index(["task", "score", "recipe_a", "recipe_b"])
-                                             .loc[first.index, "mean_diff"].to_numpy())
+    assert first.to_numpy() == pytest.approx(
+        differences.set_index(["task", "score", "recipe_a", "recipe_b"])
+        .loc[first.index, "mean_diff"]
+        .to_numpy()
+    )
     mixed = tables["mixed_model"]
     effect = mixed[mixed["term"] == "base - warmup: difference"]
     # a balanced grid: the GLS recipe effect is the mean paired difference
     assert effect["estimate"].to_numpy() == pytest.approx(
-        differences[(differences["recipe_a"] == "base") & (differences["recipe_b"] == "warmup")]["mean_diff"].to_numpy(),
-        abs=1e-6)
-    assert {"base: variance init", "warmup: variance order", "llrd: variance residual"} <= set(mixed["term"])
+        differences[(differences["recipe_a"] == "base") & (differences["recipe_b"] == "warmup")][
+            "mean_diff"
+        ].to_numpy(),
+        abs=1e-6,
+    )
+    assert {"base: variance init", "warmup: variance order", "llrd: variance residual"} <= set(
+        mixed["term"]
+    )
     failures = tables["failures"]
     assert len(failures) == 6 and (failures["trials"] == 25).all()
     tests = tables["failure_tests"]
@@ -215,8 +267,15 @@ def test_simulation_coverage_is_near_nominal():
     effects; the two-way bootstrap intervals cover the true difference and P(A > B) near 95 %
     and the type-I error after Holm stays near 5 %."""
     benchmark = load_benchmark()
-    table = benchmark.run("10 x 10", datasets=60, resamples=300, level=0.95, seed=11,
-                          scenarios={"10 x 10": (10, 10)}, effects=(0.0,))
+    table = benchmark.run(
+        "10 x 10",
+        datasets=60,
+        resamples=300,
+        level=0.95,
+        seed=11,
+        scenarios={"10 x 10": (10, 10)},
+        effects=(0.0,),
+    )
     row = table.iloc[0]
     assert 85 <= row["diff_coverage_%"] <= 100
     assert 85 <= row["p_coverage_%"] <= 100
@@ -232,12 +291,20 @@ def test_figure_pages(tmp_path):
     page = figures.task_page(trials, tables, "rte")
     # per score: cells, P(A > B), expected max; every recipe's curve on the expected-max axes
     assert len(page.axes) == 6
-    labels = [line.get_label() for line in page.axes[2].get_lines() if not line.get_label().startswith("_")]
+    labels = [
+        line.get_label()
+        for line in page.axes[2].get_lines()
+        if not line.get_label().startswith("_")
+    ]
     assert labels == ["base (N=25)", "warmup (N=25)", "llrd (N=25)"]
     save(page, tmp_path / "task.pdf", "recipes", "caption")
     decisions = figures.table_page(tables)
     assert "Holm" in decisions.axes[0].get_title()
     save(decisions, tmp_path / "table.pdf", "decisions", "caption")
-    assert (tmp_path / "task.pdf").stat().st_size > 0 and (tmp_path / "table.pdf").stat().st_size > 0
-    empty = figures.table_page(rc.compare(recipe_trials(recipes=("base",), shifts=(0.0,)), resamples=50))
+    assert (tmp_path / "task.pdf").stat().st_size > 0 and (
+        tmp_path / "table.pdf"
+    ).stat().st_size > 0
+    empty = figures.table_page(
+        rc.compare(recipe_trials(recipes=("base",), shifts=(0.0,)), resamples=50)
+    )
     assert empty.axes[0].texts

@@ -44,16 +44,20 @@ def test_without_recipes_the_study_is_its_one_implicit_recipe():
 
 def test_default_trial_hash_is_unchanged(glue):
     # the pinned hash of tests/test_config.py (local data): a study without recipes reruns nothing
-    cfg = preflight.validate({"tasks": {"sst2": {"init_seeds": "1..3", "order_seeds": [4, 5]}}}, check_files=False)
+    cfg = preflight.validate(
+        {"tasks": {"sst2": {"init_seeds": "1..3", "order_seeds": [4, 5]}}}, check_files=False
+    )
     variant = study.recipe_config(cfg, study.DEFAULT_RECIPE)
     assert study.config_hash(study.trial_config(variant, "sst2", 2, 5)) == "294066082339e498"
 
 
 def test_a_recipe_applies_over_the_study_and_its_task_overrides():
-    cfg = valid({
-        "paper": {},
-        "fast": {"training": {"lr": "1e-4"}, "tasks": {"rte": {"training": {"epochs": 5}}}},
-    })
+    cfg = valid(
+        {
+            "paper": {},
+            "fast": {"training": {"lr": "1e-4"}, "tasks": {"rte": {"training": {"epochs": 5}}}},
+        }
+    )
     assert study.recipe_names(cfg) == ["paper", "fast"]
     assert study.recipe_dir(cfg, "fast") == "fast/"
     fast = study.recipe_config(cfg, "fast")
@@ -73,14 +77,21 @@ def test_a_recipe_applies_over_the_study_and_its_task_overrides():
 def test_a_recipe_may_change_the_model():
     cfg = valid({"paper": {}, "large": {"model": "bert-large-uncased"}})
     assert study.recipe_config(cfg, "large")["model"] == "bert-large-uncased"
-    assert study.trial_config(study.recipe_config(cfg, "large"), "sst2", 1, 4)["data"]["model"] == "bert-large-uncased"
+    assert (
+        study.trial_config(study.recipe_config(cfg, "large"), "sst2", 1, 4)["data"]["model"]
+        == "bert-large-uncased"
+    )
 
 
 def test_every_recipe_runs_the_same_grid_and_differs_only_in_its_overrides():
     cfg = valid(RECIPES)
     paper, debiased = (study.recipe_config(cfg, name) for name in RECIPES)
     for task in cfg["tasks"]:
-        assert study.task_grid(paper, task) == study.task_grid(debiased, task) == study.task_grid(cfg, task)
+        assert (
+            study.task_grid(paper, task)
+            == study.task_grid(debiased, task)
+            == study.task_grid(cfg, task)
+        )
     a, b = study.trial_config(paper, "sst2", 2, 5), study.trial_config(debiased, "sst2", 2, 5)
     assert a["training"]["optimizer"] == "bertadam" and b["training"]["optimizer"] == "adamw"
     assert {k: v for k, v in a["training"].items() if k != "optimizer"} == {
@@ -139,7 +150,9 @@ def test_a_recipe_is_checked_as_a_study():
 
 def test_the_file_of_a_config_names_it(tmp_path):
     path = tmp_path / "study.yaml"
-    path.write_text("tasks: {sst2: {init_seeds: [1], order_seeds: [1]}}\nrecipes: {a: {training: {lr: 1.0e-5}}, 'b c': {}}\n")
+    path.write_text(
+        "tasks: {sst2: {init_seeds: [1], order_seeds: [1]}}\nrecipes: {a: {training: {lr: 1.0e-5}}, 'b c': {}}\n"
+    )
     with pytest.raises(study.ConfigError, match=str(path)):
         preflight.load(path, check_files=False)
 
@@ -151,7 +164,13 @@ def two_recipe_trials():
     import pandas as pd
 
     rows = [
-        {"recipe": recipe, "task": task, "init_seed": i, "order_seed": o, "best": shift + 0.1 * i + 0.01 * o}
+        {
+            "recipe": recipe,
+            "task": task,
+            "init_seed": i,
+            "order_seed": o,
+            "best": shift + 0.1 * i + 0.01 * o,
+        }
         for recipe, shift in (("paper", 0.5), ("debiased", 0.7))
         for task in ("rte", "sst2")
         for i in (1, 2)
@@ -161,7 +180,11 @@ def two_recipe_trials():
 
 
 def mean_best(trials, offset=0.0):
-    return trials.groupby("task", as_index=False)["best"].mean().assign(best=lambda t: t["best"] + offset)
+    return (
+        trials.groupby("task", as_index=False)["best"]
+        .mean()
+        .assign(best=lambda t: t["best"] + offset)
+    )
 
 
 def test_per_recipe_runs_the_analysis_on_each_recipes_rows():
@@ -200,7 +223,12 @@ def test_per_recipe_combines_tuples_skipped_tasks_and_notes():
 
 def test_facets_make_a_panel_per_task_and_recipe():
     faceted = recipes_module().facets(two_recipe_trials())
-    assert sorted(faceted["task"].unique()) == ["RTE · debiased", "RTE · paper", "SST-2 · debiased", "SST-2 · paper"]
+    assert sorted(faceted["task"].unique()) == [
+        "RTE · debiased",
+        "RTE · paper",
+        "SST-2 · debiased",
+        "SST-2 · paper",
+    ]
 
 
 def recipes_module():
@@ -216,14 +244,25 @@ def test_the_command_line_names_the_recipe(glue, capsys):
 
     config = str(REPO / "tests" / "config" / "tiny_recipes.yaml")
     with pytest.raises(SystemExit, match="--recipe must be one of paper, debiased"):
-        main(["train", "--config", config, "--task", "sst2", "--init-seed", "1", "--order-seed", "1"])
+        main(
+            ["train", "--config", config, "--task", "sst2", "--init-seed", "1", "--order-seed", "1"]
+        )
     assert main(["check", "--config", config]) == 0
     out = capsys.readouterr().out
-    assert "recipes paper, debiased; 8 trials" in out and "  paper/sst2: 4 trials" in out and "  debiased/sst2: 4 trials" in out
+    assert (
+        "recipes paper, debiased; 8 trials" in out
+        and "  paper/sst2: 4 trials" in out
+        and "  debiased/sst2: 4 trials" in out
+    )
 
 
 def test_a_recipes_model_is_checked_like_the_studys(glue, tmp_path):
-    config = {"tasks": {"sst2": {"init_seeds": [1], "order_seeds": [1]}}, "data": {"source": "local"},
-              "recipes": {"small": {}, "missing": {"model": str(tmp_path / "no-such-model")}}}
-    with pytest.raises(study.ConfigError, match=r"^recipe 'missing': invalid config at `model`: .*no-such-model"):
+    config = {
+        "tasks": {"sst2": {"init_seeds": [1], "order_seeds": [1]}},
+        "data": {"source": "local"},
+        "recipes": {"small": {}, "missing": {"model": str(tmp_path / "no-such-model")}},
+    }
+    with pytest.raises(
+        study.ConfigError, match=r"^recipe 'missing': invalid config at `model`: .*no-such-model"
+    ):
         preflight.validate(config)

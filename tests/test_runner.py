@@ -18,12 +18,18 @@ def _record(folder, name, sleep=0.0, fail=False, die=False):
         os._exit(3)
     if fail:
         raise ValueError(f"{name} went wrong")
-    (folder / f"{name}.json").write_text(json.dumps({"start": started, "end": time.time(), "pid": os.getpid()}))
+    (folder / f"{name}.json").write_text(
+        json.dumps({"start": started, "end": time.time(), "pid": os.getpid()})
+    )
 
 
 def job(folder, name, priority=0, **kwargs):
-    return runner.Analysis(name, partial(_record, folder, name, **kwargs), log=str(folder / f"{name}.log"),
-                             priority=priority)
+    return runner.Analysis(
+        name,
+        partial(_record, folder, name, **kwargs),
+        log=str(folder / f"{name}.log"),
+        priority=priority,
+    )
 
 
 def test_every_analysis_runs_in_a_process_of_its_own(tmp_path):
@@ -40,7 +46,12 @@ def test_highest_priority_first(tmp_path):
     names = {"short": 1, "longest": 9, "middle": 5, "long": 7}
     runner.run([job(tmp_path, name, priority) for name, priority in names.items()], workers=1)
     records = {name: json.loads((tmp_path / f"{name}.json").read_text()) for name in names}
-    assert sorted(records, key=lambda name: records[name]["start"]) == ["longest", "long", "middle", "short"]
+    assert sorted(records, key=lambda name: records[name]["start"]) == [
+        "longest",
+        "long",
+        "middle",
+        "short",
+    ]
 
 
 def test_at_most_workers_at_a_time(tmp_path):
@@ -53,8 +64,12 @@ def test_at_most_workers_at_a_time(tmp_path):
 
 
 def test_a_failed_analysis_stops_no_other_and_is_named_with_its_log(tmp_path):
-    jobs = [job(tmp_path, "fine", sleep=0.1), job(tmp_path, "broken", priority=5, fail=True),
-            job(tmp_path, "dies", priority=4, die=True), job(tmp_path, "also_fine")]
+    jobs = [
+        job(tmp_path, "fine", sleep=0.1),
+        job(tmp_path, "broken", priority=5, fail=True),
+        job(tmp_path, "dies", priority=4, die=True),
+        job(tmp_path, "also_fine"),
+    ]
     with pytest.raises(runner.AnalysisFailed) as failure:
         runner.run(jobs, workers=2)
     message = str(failure.value)
@@ -67,13 +82,28 @@ def test_a_failed_analysis_stops_no_other_and_is_named_with_its_log(tmp_path):
 
 def test_script_imports_and_preload(tmp_path):
     script = tmp_path / "script.py"
-    script.write_text("import json\nfrom pathlib import Path\nimport xml.dom as dom\n"
-                      "from seedstudy import figures, metrics\n\ndef later():\n    import csv\n")
+    script.write_text(
+        "import json\nfrom pathlib import Path\nimport xml.dom as dom\n"
+        "from seedstudy import figures, metrics\n\ndef later():\n    import csv\n"
+    )
     modules = runner.script_imports(script)
-    assert modules == ["json", "pathlib", "pathlib.Path", "xml.dom", "seedstudy", "seedstudy.figures",
-                       "seedstudy.metrics"]
+    assert modules == [
+        "json",
+        "pathlib",
+        "pathlib.Path",
+        "xml.dom",
+        "seedstudy",
+        "seedstudy.figures",
+        "seedstudy.metrics",
+    ]
     # names that are not modules (pathlib.Path) are skipped
-    assert runner.preload(modules) == ["json", "pathlib", "xml.dom", "seedstudy", "seedstudy.figures",
-                                         "seedstudy.metrics"]
+    assert runner.preload(modules) == [
+        "json",
+        "pathlib",
+        "xml.dom",
+        "seedstudy",
+        "seedstudy.figures",
+        "seedstudy.metrics",
+    ]
     # a missing module is left to the script to report, when it runs
     assert runner.preload(["no_such_module_anywhere"]) == []

@@ -13,7 +13,12 @@ SCORES = {(1, 1): 0.1, (1, 2): 0.2, (1, 3): 0.3, (2, 1): 0.5, (2, 2): 0.6, (2, 3
 
 
 def grid():
-    return pd.DataFrame([{"task": "sst2", "init_seed": i, "order_seed": o, "best": v} for (i, o), v in SCORES.items()])
+    return pd.DataFrame(
+        [
+            {"task": "sst2", "init_seed": i, "order_seed": o, "best": v}
+            for (i, o), v in SCORES.items()
+        ]
+    )
 
 
 def test_seed_matrix_sorted_by_means():
@@ -33,7 +38,9 @@ def test_seed_grid_table_is_the_long_form_of_the_matrices():
 
 def test_within_seed_sd_by_hand():
     row = seed_effects.within_seed_sd(grid()).iloc[0]
-    within_init = (np.sqrt(0.02 / 3) + np.sqrt(0.14 / 3)) / 2  # population sds of (0.1, 0.2, 0.3) and (0.5, 0.6, 1.0)
+    within_init = (
+        np.sqrt(0.02 / 3) + np.sqrt(0.14 / 3)
+    ) / 2  # population sds of (0.1, 0.2, 0.3) and (0.5, 0.6, 1.0)
     within_order = (0.2 + 0.2 + 0.35) / 3  # population sds of (0.1, 0.5), (0.2, 0.6), (0.3, 1.0)
     assert row["within_init_sd"] == pytest.approx(within_init)
     assert row["within_order_sd"] == pytest.approx(within_order)
@@ -64,10 +71,31 @@ def test_single_trial_per_seed_gives_no_anova():
 
 def test_trials_stopped_by_live_early_stopping_are_left_out():
     plain = grid().assign(status="completed")
-    stopped = pd.concat([plain, pd.DataFrame([{"task": "sst2", "init_seed": 1, "order_seed": 4, "best": 0.0,
-                                               "status": "stopped"}])], ignore_index=True)
-    pd.testing.assert_frame_equal(seed_effects.seed_matrix(stopped), seed_effects.seed_matrix(plain))
-    pd.testing.assert_frame_equal(seed_effects.within_seed_sd(stopped), seed_effects.within_seed_sd(plain))
-    pd.testing.assert_frame_equal(seed_effects.best_worst_anova(stopped), seed_effects.best_worst_anova(plain))
+    stopped = pd.concat(
+        [
+            plain,
+            pd.DataFrame(
+                [
+                    {
+                        "task": "sst2",
+                        "init_seed": 1,
+                        "order_seed": 4,
+                        "best": 0.0,
+                        "status": "stopped",
+                    }
+                ]
+            ),
+        ],
+        ignore_index=True,
+    )
+    pd.testing.assert_frame_equal(
+        seed_effects.seed_matrix(stopped), seed_effects.seed_matrix(plain)
+    )
+    pd.testing.assert_frame_equal(
+        seed_effects.within_seed_sd(stopped), seed_effects.within_seed_sd(plain)
+    )
+    pd.testing.assert_frame_equal(
+        seed_effects.best_worst_anova(stopped), seed_effects.best_worst_anova(plain)
+    )
     # without the filter the stopped trial's partial score would be a fourth order seed
     assert 4 not in seed_effects.seed_matrix(stopped).columns

@@ -21,8 +21,18 @@ def shared_init_trials(tasks=("mrpc", "rte", "cola"), n=8, seed=0, shared=True):
     common = rng.normal(0, 0.03, n)
     effects = {task: common if shared else rng.normal(0, 0.03, n) for task in tasks}
     return pd.concat(
-        [make_trials((task,), n, n, sd_order=0.02, sd_residual=0.005, seed=seed + k, init_effects={task: effects[task]})
-         for k, task in enumerate(tasks)],
+        [
+            make_trials(
+                (task,),
+                n,
+                n,
+                sd_order=0.02,
+                sd_residual=0.005,
+                seed=seed + k,
+                init_effects={task: effects[task]},
+            )
+            for k, task in enumerate(tasks)
+        ],
         ignore_index=True,
     )
 
@@ -68,7 +78,9 @@ def test_shared_init_effects_transfer_and_order_effects_do_not():
     assert (init["spearman"] > 0.8).all() and (init["p_permutation"] < 0.01).all()
     concordance = st.concordance_table(trials, permutations=2000).set_index("factor")
     assert concordance.loc["init", "kendalls_w"] > 0.8
-    assert concordance.loc["init", "p_permutation"] < 0.01 and concordance.loc["init", "p_chi2"] < 0.01
+    assert (
+        concordance.loc["init", "p_permutation"] < 0.01 and concordance.loc["init", "p_chi2"] < 0.01
+    )
     assert concordance.loc["init", "mean_spearman"] == pytest.approx(
         (3 * concordance.loc["init", "kendalls_w"] - 1) / 2, abs=0.02
     )
@@ -82,14 +94,21 @@ def test_independent_init_effects_give_uniform_p_values():
     p_values = []
     for seed in range(20):
         trials = shared_init_trials(("rte", "sst2"), n=8, seed=100 + seed, shared=False)
-        p_values.append(st.pairs_table(trials, permutations=500).query("factor == 'init'")["p_permutation"].iloc[0])
+        p_values.append(
+            st.pairs_table(trials, permutations=500)
+            .query("factor == 'init'")["p_permutation"]
+            .iloc[0]
+        )
     # under the null, p-values are spread out: few tiny ones, many large ones
     assert np.mean(np.array(p_values) < 0.05) <= 0.2
     assert np.median(p_values) > 0.2
 
 
 def test_tasks_with_different_grids_use_common_seeds():
-    trials = pd.concat([make_trials(("rte",), 6, 6, seed=1), make_trials(("sst2",), 4, 4, seed=2)], ignore_index=True)
+    trials = pd.concat(
+        [make_trials(("rte",), 6, 6, seed=1), make_trials(("sst2",), 4, 4, seed=2)],
+        ignore_index=True,
+    )
     pairs = st.pairs_table(trials, permutations=100)
     assert (pairs["n_seeds"] == 4).all()
     means = st.seed_means(trials)
@@ -97,7 +116,10 @@ def test_tasks_with_different_grids_use_common_seeds():
 
 
 def test_seed_means_table_is_the_long_form_of_both_factors():
-    trials = pd.concat([make_trials(("rte",), 3, 2, seed=1), make_trials(("sst2",), 2, 2, seed=2)], ignore_index=True)
+    trials = pd.concat(
+        [make_trials(("rte",), 3, 2, seed=1), make_trials(("sst2",), 2, 2, seed=2)],
+        ignore_index=True,
+    )
     table = st.seed_means_table(trials)
     assert list(table.columns) == ["factor", "seed", "task", "mean_best"]
     # rte has init seeds 1..3 and order seeds 1..2, sst2 2 x 2: a row per (factor, seed, task),
@@ -113,9 +135,14 @@ def test_seed_means_table_is_the_long_form_of_both_factors():
 
 def test_stopped_trials_are_excluded_from_the_means():
     trials = make_trials(("rte", "sst2"), 3, 3, seed=3)
-    trials.loc[(trials["task"] == "rte") & (trials["init_seed"] == 1) & (trials["order_seed"] == 1), ["status", "best"]] = ["stopped", 0.0]
+    trials.loc[
+        (trials["task"] == "rte") & (trials["init_seed"] == 1) & (trials["order_seed"] == 1),
+        ["status", "best"],
+    ] = ["stopped", 0.0]
     means = st.seed_means(trials)
-    rte = trials[(trials["task"] == "rte") & (trials["init_seed"] == 1) & (trials["status"] != "stopped")]
+    rte = trials[
+        (trials["task"] == "rte") & (trials["init_seed"] == 1) & (trials["status"] != "stopped")
+    ]
     assert means.loc[1, "rte"] == pytest.approx(rte["best"].mean())
 
 
@@ -130,7 +157,11 @@ def test_too_few_common_seeds_say_not_enough_data():
     trials = make_trials(("rte", "sst2"), 2, 2)
     pairs = st.pairs_table(trials, permutations=50)
     assert pairs["note"].str.startswith("not enough data").all()
-    assert st.concordance_table(trials, permutations=50)["note"].str.startswith("not enough data").all()
+    assert (
+        st.concordance_table(trials, permutations=50)["note"]
+        .str.startswith("not enough data")
+        .all()
+    )
     # the best-seed ranks still exist: 2 seeds each
     assert (st.best_seed_ranks(trials)["n_seeds"] == 2).all()
 
@@ -140,4 +171,8 @@ def test_correlation_matrix():
     pairs = st.pairs_table(trials, permutations=100)
     matrix = st.correlation_matrix(pairs, "init", ["mrpc", "rte"])
     assert matrix.loc["mrpc", "mrpc"] == 1.0
-    assert matrix.loc["mrpc", "rte"] == matrix.loc["rte", "mrpc"] == pytest.approx(pairs.query("factor == 'init'")["spearman"].iloc[0])
+    assert (
+        matrix.loc["mrpc", "rte"]
+        == matrix.loc["rte", "mrpc"]
+        == pytest.approx(pairs.query("factor == 'init'")["spearman"].iloc[0])
+    )

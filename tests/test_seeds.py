@@ -29,11 +29,15 @@ def test_different_init_seeds_give_different_heads():
 
 def test_set_init_draws_the_missing_head(tiny_model):
     record = seeds.set_init(tiny_model, ["classifier.weight", "classifier.bias"], 7)
-    weight, bias = seeds.draw_head(2, tiny_model.config.hidden_size, tiny_model.config.initializer_range, 7)
+    weight, bias = seeds.draw_head(
+        2, tiny_model.config.hidden_size, tiny_model.config.initializer_range, 7
+    )
     assert torch.equal(tiny_model.classifier.weight.data, weight)
     assert torch.equal(tiny_model.classifier.bias.data, bias)
     assert record["drawn"] == ["classifier.bias", "classifier.weight"] and record["reinit"] == []
-    assert record["hash"] == seeds.values_hash({"classifier.weight": weight, "classifier.bias": bias})
+    assert record["hash"] == seeds.values_hash(
+        {"classifier.weight": weight, "classifier.bias": bias}
+    )
 
 
 def test_order_seed_draws_the_permutations():

@@ -10,15 +10,26 @@ from seedstudy.status import study_status, time_left_s
 
 
 def _config():
-    cfg = {"tasks": {"sst2": {"init_seeds": [1, 2], "order_seeds": [1, 2, 3]}}, "analysis": {"failure_tolerance": 0.0}}
+    cfg = {
+        "tasks": {"sst2": {"init_seeds": [1, 2], "order_seeds": [1, 2, 3]}},
+        "analysis": {"failure_tolerance": 0.0},
+    }
     return preflight.validate(cfg, check_files=False)
 
 
 def _result(root, stem, status="completed", final=0.8, majority=0.5):
     path = root / "results" / "trials" / "sst2" / f"{stem}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps({"status": status, "metric": "accuracy", "majority": {"accuracy": majority},
-                                "evaluations": [{"accuracy": 0.5}, {"accuracy": final}]}))
+    path.write_text(
+        json.dumps(
+            {
+                "status": status,
+                "metric": "accuracy",
+                "majority": {"accuracy": majority},
+                "evaluations": [{"accuracy": 0.5}, {"accuracy": final}],
+            }
+        )
+    )
 
 
 def _benchmark(root, stem, seconds):
@@ -30,27 +41,29 @@ def _benchmark(root, stem, seconds):
 def test_counts_and_time_left(tmp_path):
     cfg = _config()
     _result(tmp_path, "init1_order1")
-    _result(tmp_path, "init1_order2", final=0.5)                # at the majority score: failed
+    _result(tmp_path, "init1_order2", final=0.5)  # at the majority score: failed
     _result(tmp_path, "init1_order3", status="diverged", final=0.7)
     for stem, seconds in [("init1_order1", 10), ("init1_order2", 20), ("init1_order3", 60)]:
         _benchmark(tmp_path, stem, seconds)
     checkpoints = tmp_path / cfg["runtime"]["checkpoint_dir"] / "sst2"
     checkpoints.mkdir(parents=True)
-    (checkpoints / "init2_order1.pt").write_bytes(b"x")         # fresh: running
+    (checkpoints / "init2_order1.pt").write_bytes(b"x")  # fresh: running
     (checkpoints / "init2_order2.pt").write_bytes(b"x")
     old = time.time() - 3600
-    os.utime(checkpoints / "init2_order2.pt", (old, old))        # an hour old: a dead job, missing
+    os.utime(checkpoints / "init2_order2.pt", (old, old))  # an hour old: a dead job, missing
     [row] = study_status(cfg, tmp_path)
     assert row["trials"] == 6 and row["done"] == 3 and row["running"] == 1 and row["missing"] == 2
     assert row["diverged"] == 1 and row["failed"] == 2
     assert row["median_trial_s"] == 20 and abs(row["trial_hours"] - 90 / 3600) < 1e-12
-    assert time_left_s([row]) == 3 * 20          # one running now: one at a time
+    assert time_left_s([row]) == 3 * 20  # one running now: one at a time
     assert time_left_s([row], concurrency=3) == 20
 
 
 def test_command_prints_the_table(tmp_path, capsys):
     config_file = tmp_path / "study.yaml"
-    config_file.write_text("study: status test\ntasks:\n  sst2: {init_seeds: 1..2, order_seeds: 1..2}\n")
+    config_file.write_text(
+        "study: status test\ntasks:\n  sst2: {init_seeds: 1..2, order_seeds: 1..2}\n"
+    )
     _result(tmp_path, "init1_order1")
     assert main(["status", "--config", str(config_file), "-d", str(tmp_path)]) == 0
     out = capsys.readouterr().out
@@ -61,14 +74,27 @@ def test_command_prints_the_table(tmp_path, capsys):
 
 def test_with_recipes_a_row_per_recipe_and_task(tmp_path):
     cfg = preflight.validate(
-        {"tasks": {"sst2": {"init_seeds": [1, 2], "order_seeds": [1, 2, 3]}},
-         "recipes": {"paper": {"training": {"optimizer": "bertadam"}}, "debiased": {}}},
+        {
+            "tasks": {"sst2": {"init_seeds": [1, 2], "order_seeds": [1, 2, 3]}},
+            "recipes": {"paper": {"training": {"optimizer": "bertadam"}}, "debiased": {}},
+        },
         check_files=False,
     )
     path = tmp_path / "results" / "trials" / "paper" / "sst2" / "init1_order1.json"
     path.parent.mkdir(parents=True)
-    path.write_text(json.dumps({"status": "completed", "metric": "accuracy", "majority": {"accuracy": 0.5},
-                                "evaluations": [{"accuracy": 0.5}, {"accuracy": 0.8}]}))
+    path.write_text(
+        json.dumps(
+            {
+                "status": "completed",
+                "metric": "accuracy",
+                "majority": {"accuracy": 0.5},
+                "evaluations": [{"accuracy": 0.5}, {"accuracy": 0.8}],
+            }
+        )
+    )
     _result(tmp_path, "init1_order2")  # results/trials/sst2/: not a trial of a study with recipes
     rows = study_status(cfg, tmp_path)
-    assert [(r["task"], r["trials"], r["done"]) for r in rows] == [("paper/sst2", 6, 1), ("debiased/sst2", 6, 0)]
+    assert [(r["task"], r["trials"], r["done"]) for r in rows] == [
+        ("paper/sst2", 6, 1),
+        ("debiased/sst2", 6, 0),
+    ]

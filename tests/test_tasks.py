@@ -25,8 +25,15 @@ def test_nine_glue_tasks_with_their_glue_metrics():
     assert sorted(TASKS) == ["cola", "mnli", "mrpc", "qnli", "qqp", "rte", "sst2", "stsb", "wnli"]
     headline = {name: task.default_metric for name, task in TASKS.items()}
     assert headline == {
-        "cola": "mcc", "sst2": "accuracy", "mrpc": "acc_and_f1", "stsb": "pearson_and_spearman",
-        "qqp": "acc_and_f1", "mnli": "accuracy", "qnli": "accuracy", "rte": "accuracy", "wnli": "accuracy",
+        "cola": "mcc",
+        "sst2": "accuracy",
+        "mrpc": "acc_and_f1",
+        "stsb": "pearson_and_spearman",
+        "qqp": "acc_and_f1",
+        "mnli": "accuracy",
+        "qnli": "accuracy",
+        "rte": "accuracy",
+        "wnli": "accuracy",
     }
     assert get_task("stsb").is_regression and get_task("stsb").num_labels == 1
     assert set(get_task("qqp").metrics) == {"accuracy", "f1", "acc_and_f1"}
@@ -50,7 +57,9 @@ def test_synthetic_tsv_is_read_with_its_labels(glue_root, task_name):
         columns = read_glue_tsv(root / task.glue_dir_name / task.glue_file_name(split), task, split)
         assert columns["label"] == labels[task_name][split]
         assert set(columns) == {*task.text_fields, "label"}
-        assert all(isinstance(text, str) and text for name in task.text_fields for text in columns[name])
+        assert all(
+            isinstance(text, str) and text for name in task.text_fields for text in columns[name]
+        )
 
 
 def test_mnli_dev_file_with_the_train_header_is_named(glue_root):
@@ -58,7 +67,9 @@ def test_mnli_dev_file_with_the_train_header_is_named(glue_root):
     task = get_task("mnli")
     train = (root / "MNLI" / "train.tsv").read_text()
     (root / "MNLI" / "dev_matched.tsv").write_text(train)
-    with pytest.raises(DataError, match=r"dev_matched\.tsv, line 1: missing column\(s\) \['label2'"):
+    with pytest.raises(
+        DataError, match=r"dev_matched\.tsv, line 1: missing column\(s\) \['label2'"
+    ):
         read_glue_tsv(root / "MNLI" / "dev_matched.tsv", task, "dev")
 
 
@@ -77,7 +88,10 @@ def test_stsb_score_that_is_not_a_number_is_named(glue_root):
 def test_missing_mismatched_file_is_named(glue_root, tmp_path):
     root, _ = glue_root
     (root / "MNLI" / "dev_mismatched.tsv").unlink()
-    with pytest.raises(DataError, match=r"dev_mismatched\.tsv: GLUE file for task 'mnli' \(dev_mismatched split\) not found"):
+    with pytest.raises(
+        DataError,
+        match=r"dev_mismatched\.tsv: GLUE file for task 'mnli' \(dev_mismatched split\) not found",
+    ):
         prepare_glue("mnli", MODEL, tmp_path / "out", glue_dir=root, source="local", max_length=32)
 
 
@@ -89,7 +103,9 @@ def majority_by_hand(labels):
 @pytest.mark.parametrize("task_name", ["qqp", "qnli", "wnli"])
 def test_binary_tasks_baseline_is_the_majority_class(glue_root, tmp_path, task_name):
     root, labels = glue_root
-    meta = prepare_glue(task_name, MODEL, tmp_path / task_name, glue_dir=root, source="local", max_length=32)
+    meta = prepare_glue(
+        task_name, MODEL, tmp_path / task_name, glue_dir=root, source="local", max_length=32
+    )
     dev = np.array(labels[task_name]["dev"])
     predicted = majority_by_hand(dev)
     assert meta["majority"]["accuracy"] == pytest.approx(np.mean(dev == predicted))
@@ -101,22 +117,31 @@ def test_binary_tasks_baseline_is_the_majority_class(glue_root, tmp_path, task_n
 
 def test_mnli_prepares_both_dev_sets_and_scores_the_baseline_on_each(glue_root, tmp_path):
     root, labels = glue_root
-    meta = prepare_glue("mnli", MODEL, tmp_path / "mnli", glue_dir=root, source="local", dev_size=12, max_length=32)
+    meta = prepare_glue(
+        "mnli", MODEL, tmp_path / "mnli", glue_dir=root, source="local", dev_size=12, max_length=32
+    )
     assert meta["sizes"] == {"train": 24, "dev": 12, "dev_mismatched": 12}
     prepared = load_prepared(tmp_path / "mnli")
     assert set(prepared.extra_dev) == {"dev_mismatched"}
     for split, suffix in (("dev", ""), ("dev_mismatched", "_mismatched")):
         kept = np.array(labels["mnli"][split])[meta["subsample"][split]["indices"]]
         assert list(prepared.dev_splits[split].labels) == list(kept)
-        assert meta["majority"][f"accuracy{suffix}"] == pytest.approx(np.mean(kept == majority_by_hand(kept)))
+        assert meta["majority"][f"accuracy{suffix}"] == pytest.approx(
+            np.mean(kept == majority_by_hand(kept))
+        )
     assert meta["source"]["dev_mismatched"]["path"].endswith("MNLI/dev_mismatched.tsv")
     assert set(meta["label_counts"]["train"]) == {"0", "1", "2"}
 
 
 def test_stsb_baseline_is_the_train_mean_with_zero_correlation(glue_root, tmp_path):
     root, labels = glue_root
-    meta = prepare_glue("stsb", MODEL, tmp_path / "stsb", glue_dir=root, source="local", max_length=32)
-    assert meta["baseline"] == {"prediction": "train mean", "value": pytest.approx(np.mean(labels["stsb"]["train"]))}
+    meta = prepare_glue(
+        "stsb", MODEL, tmp_path / "stsb", glue_dir=root, source="local", max_length=32
+    )
+    assert meta["baseline"] == {
+        "prediction": "train mean",
+        "value": pytest.approx(np.mean(labels["stsb"]["train"])),
+    }
     assert meta["majority"] == {"pearson": 0.0, "spearman": 0.0, "pearson_and_spearman": 0.0}
     prepared = load_prepared(tmp_path / "stsb")
     assert prepared.train.labels.dtype.kind == "f"
@@ -133,15 +158,26 @@ def test_regression_loss_is_what_the_hugging_face_model_computes():
     ids = torch.tensor([[101, 2023, 2003, 102], [101, 2178, 6251, 102]])
     labels = torch.tensor([1.5, 4.0])
     out = model(input_ids=ids, labels=labels)
-    assert task_loss(out.logits, labels, regression=True).item() == pytest.approx(out.loss.item(), rel=1e-6)
+    assert task_loss(out.logits, labels, regression=True).item() == pytest.approx(
+        out.loss.item(), rel=1e-6
+    )
 
 
 def trial_for(task_name, root, tmp_path, **task_entry):
-    cfg = preflight.validate({
-        "data": {"source": "local", "glue_dir": str(root)},
-        "tasks": {task_name: {"init_seeds": [1], "order_seeds": [1], **task_entry}},
-        "training": {"epochs": 1, "batch_size": 8, "lr": 1e-4, "evals_per_epoch": 2, "max_length": 32},
-    }, check_files=False)
+    cfg = preflight.validate(
+        {
+            "data": {"source": "local", "glue_dir": str(root)},
+            "tasks": {task_name: {"init_seeds": [1], "order_seeds": [1], **task_entry}},
+            "training": {
+                "epochs": 1,
+                "batch_size": 8,
+                "lr": 1e-4,
+                "evals_per_epoch": 2,
+                "max_length": 32,
+            },
+        },
+        check_files=False,
+    )
     spec = study.data_spec(cfg, task_name)
     data = tmp_path / "data" / task_name
 
@@ -155,7 +191,9 @@ def test_mnli_trial_scores_matched_and_mismatched_at_every_evaluation(glue_root,
     result = run_trial(trial, data, tmp_path / "mnli.json", runtime=Runtime())
     assert result["metric"] == "accuracy" and len(result["evaluations"]) == 3
     for evaluation in result["evaluations"]:
-        assert {"accuracy", "dev_loss", "accuracy_mismatched", "dev_loss_mismatched"} <= set(evaluation)
+        assert {"accuracy", "dev_loss", "accuracy_mismatched", "dev_loss_mismatched"} <= set(
+            evaluation
+        )
         assert 0 <= evaluation["accuracy_mismatched"] <= 1
     assert set(result["majority"]) == {"accuracy", "accuracy_mismatched"}
     written = json.loads((tmp_path / "mnli.json").read_text())
@@ -181,12 +219,16 @@ def test_stsb_trial_regresses_with_mse_and_scores_correlations(glue_root, tmp_pa
     assert all(np.isfinite(loss) for loss in result["train_loss"])
     first = result["evaluations"][0]
     assert set(first) >= {"pearson", "spearman", "pearson_and_spearman", "dev_loss"}
-    assert first["pearson_and_spearman"] == pytest.approx((first["pearson"] + first["spearman"]) / 2)
+    assert first["pearson_and_spearman"] == pytest.approx(
+        (first["pearson"] + first["spearman"]) / 2
+    )
     # the dev loss is the mean squared error of the one output; before training the head's
     # outputs are near 0 (weights N(0, 0.02)), so it is near the mean squared label
     mean_square = np.mean(np.square(labels["stsb"]["dev"]))
     assert first["dev_loss"] == pytest.approx(mean_square, rel=0.2)
-    assert result["evaluations"][-1]["dev_loss"] < first["dev_loss"]  # two steps at lr 1e-4 move towards the labels
+    assert (
+        result["evaluations"][-1]["dev_loss"] < first["dev_loss"]
+    )  # two steps at lr 1e-4 move towards the labels
 
 
 def test_regression_metrics_equal_scipy_and_a_hand_computed_case():
@@ -200,7 +242,9 @@ def test_regression_metrics_equal_scipy_and_a_hand_computed_case():
     rng = np.random.default_rng(3)
     y, p = rng.normal(size=40), rng.normal(size=40)
     assert metrics.pearson(y, p) == pytest.approx(np.corrcoef(y, p)[0, 1])
-    assert metrics.spearman(y, p) == pytest.approx(np.corrcoef(stats.rankdata(y), stats.rankdata(p))[0, 1])
+    assert metrics.spearman(y, p) == pytest.approx(
+        np.corrcoef(stats.rankdata(y), stats.rankdata(p))[0, 1]
+    )
     assert metrics.pearson(y, np.full(40, 2.5)) == 0.0  # a constant prediction: defined as 0
 
 
@@ -218,26 +262,45 @@ def test_multiclass_metrics_by_hand():
 
 
 def test_glue_task_with_a_metric_of_another_type_is_named():
-    with pytest.raises(study.ConfigError, match=r"`tasks.stsb.metric`: 'accuracy' is not a metric of stsb \(pearson"):
-        preflight.validate({"tasks": {"stsb": {"init_seeds": [1], "order_seeds": [1], "metric": "accuracy"}}}, check_files=False)
+    with pytest.raises(
+        study.ConfigError,
+        match=r"`tasks.stsb.metric`: 'accuracy' is not a metric of stsb \(pearson",
+    ):
+        preflight.validate(
+            {"tasks": {"stsb": {"init_seeds": [1], "order_seeds": [1], "metric": "accuracy"}}},
+            check_files=False,
+        )
 
 
 def test_prepared_glue_data_of_another_spec_are_not_current(glue_root, tmp_path):
     from seedstudy.data.prepare import prepared_is_current
 
     root, _ = glue_root
-    cfg = preflight.validate({"data": {"source": "local", "glue_dir": str(root)},
-                          "tasks": {"qnli": {"init_seeds": [1], "order_seeds": [1], "train_size": 10}},
-                          "training": {"max_length": 32}}, check_files=False)
+    cfg = preflight.validate(
+        {
+            "data": {"source": "local", "glue_dir": str(root)},
+            "tasks": {"qnli": {"init_seeds": [1], "order_seeds": [1], "train_size": 10}},
+            "training": {"max_length": 32},
+        },
+        check_files=False,
+    )
     folder = tmp_path / "qnli"
     prepare(study.data_spec(cfg, "qnli"), folder, glue_dir=str(root))
     assert prepared_is_current(folder, study.data_spec(cfg, "qnli"))
     for key, value in (("train_size", 12), ("dev_size", 4)):
-        other = preflight.validate({**cfg, "tasks": {"qnli": {**cfg["tasks"]["qnli"], key: value}}}, check_files=False)
+        other = preflight.validate(
+            {**cfg, "tasks": {"qnli": {**cfg["tasks"]["qnli"], key: value}}}, check_files=False
+        )
         assert not prepared_is_current(folder, study.data_spec(other, "qnli")), key
-    larger = preflight.validate({**cfg, "tasks": {"qnli": {**cfg["tasks"]["qnli"], "dev_size": 100}}}, check_files=False)
-    assert prepared_is_current(folder, study.data_spec(larger, "qnli"))  # 16 dev examples: all, as before
-    longer = preflight.validate({**cfg, "training": {**cfg["training"], "max_length": 64}}, check_files=False)
+    larger = preflight.validate(
+        {**cfg, "tasks": {"qnli": {**cfg["tasks"]["qnli"], "dev_size": 100}}}, check_files=False
+    )
+    assert prepared_is_current(
+        folder, study.data_spec(larger, "qnli")
+    )  # 16 dev examples: all, as before
+    longer = preflight.validate(
+        {**cfg, "training": {**cfg["training"], "max_length": 64}}, check_files=False
+    )
     assert not prepared_is_current(folder, study.data_spec(longer, "qnli"))
     hub = preflight.validate({**cfg, "data": {**cfg["data"], "source": "hub"}}, check_files=False)
     assert not prepared_is_current(folder, study.data_spec(hub, "qnli"))

@@ -24,7 +24,10 @@ def run(trial, data, tmp_path, name="t", **runtime):
     out = tmp_path / f"{name}.json"
     weights = tmp_path / f"{name}.weights.pt"
     result = trainer.run_trial(
-        trial, data, out_path=out, run_path=tmp_path / f"{name}.run.json",
+        trial,
+        data,
+        out_path=out,
+        run_path=tmp_path / f"{name}.run.json",
         runtime=trainer.Runtime(save_weights=str(weights), **runtime),
     )
     return result, out, weights
@@ -60,7 +63,12 @@ def test_result_holds_the_whole_curve(reference):
     assert trial["config_hash"] == study.config_hash(trial["config"])
     assert {"torch", "transformers", "device", "threads"} <= set(trial["environment"])
     run_record = json.loads(out.with_suffix(".run.json").read_text())
-    assert run_record["wall_s"] > 0 and set(run_record["seconds"]) == {"load", "train", "eval", "checkpoint"}
+    assert run_record["wall_s"] > 0 and set(run_record["seconds"]) == {
+        "load",
+        "train",
+        "eval",
+        "checkpoint",
+    }
 
 
 def test_same_trial_twice_gives_a_byte_identical_file(cfg, tiny_sst2, tmp_path, reference):
@@ -71,14 +79,25 @@ def test_same_trial_twice_gives_a_byte_identical_file(cfg, tiny_sst2, tmp_path, 
 
 def test_seeds_change_the_result(cfg, tiny_sst2, tmp_path, reference):
     _, out, _ = run(trial_of(cfg, init=2, order=2), tiny_sst2, tmp_path)
-    assert json.loads(out.read_text())["train_loss"] != json.loads(reference[1].read_text())["train_loss"]
+    assert (
+        json.loads(out.read_text())["train_loss"]
+        != json.loads(reference[1].read_text())["train_loss"]
+    )
 
 
-@pytest.mark.parametrize("step", [1, 3, 4, 6, 11])  # first step, right after an evaluation, mid-epoch, epoch end, last
+@pytest.mark.parametrize(
+    "step", [1, 3, 4, 6, 11]
+)  # first step, right after an evaluation, mid-epoch, epoch end, last
 def test_resume_after_interruption_is_exact(cfg, tiny_sst2, tmp_path, reference, step):
     checkpoint = tmp_path / "ckpt.pt"
     with pytest.raises(trainer.Preempted) as stop:
-        run(trial_of(cfg), tiny_sst2, tmp_path, checkpoint_path=str(checkpoint), interrupt_after_step=step)
+        run(
+            trial_of(cfg),
+            tiny_sst2,
+            tmp_path,
+            checkpoint_path=str(checkpoint),
+            interrupt_after_step=step,
+        )
     assert stop.value.code == trainer.EXIT_PREEMPTED and stop.value.step == step
     assert checkpoint.exists() and not (tmp_path / "t.json").exists()
     result, out, weights = run(trial_of(cfg), tiny_sst2, tmp_path, checkpoint_path=str(checkpoint))
@@ -122,7 +141,14 @@ def test_checkpoint_of_another_config_is_ignored(cfg, tiny_sst2, tmp_path, refer
     checkpoint = tmp_path / "ckpt.pt"
     other = trial_of(tiny_config(lr=5e-5))
     with pytest.raises(trainer.Preempted):
-        run(other, tiny_sst2, tmp_path, name="other", checkpoint_path=str(checkpoint), interrupt_after_step=4)
+        run(
+            other,
+            tiny_sst2,
+            tmp_path,
+            name="other",
+            checkpoint_path=str(checkpoint),
+            interrupt_after_step=4,
+        )
     with caplog.at_level(logging.WARNING, logger="seedstudy.trainer"):
         result, out, _ = run(trial_of(cfg), tiny_sst2, tmp_path, checkpoint_path=str(checkpoint))
     assert "belongs to config" in caplog.text
@@ -130,11 +156,16 @@ def test_checkpoint_of_another_config_is_ignored(cfg, tiny_sst2, tmp_path, refer
     assert out.read_bytes() == reference[1].read_bytes()
 
 
-def test_stop_at_fraction_then_continue_equals_an_uninterrupted_trial(cfg, tiny_sst2, tmp_path, reference):
+def test_stop_at_fraction_then_continue_equals_an_uninterrupted_trial(
+    cfg, tiny_sst2, tmp_path, reference
+):
     checkpoint = tmp_path / "ckpt.pt"
     partial = trainer.run_trial(
-        trial_of(cfg), tiny_sst2, out_path=tmp_path / "partial.json",
-        runtime=trainer.Runtime(checkpoint_path=str(checkpoint)), stop_at_fraction=0.5,
+        trial_of(cfg),
+        tiny_sst2,
+        out_path=tmp_path / "partial.json",
+        runtime=trainer.Runtime(checkpoint_path=str(checkpoint)),
+        stop_at_fraction=0.5,
     )
     assert partial["status"] == "stopped" and partial["stopped_at_step"] == 6
     assert [e["step"] for e in partial["evaluations"]] == [0, 3, 6]
@@ -160,7 +191,9 @@ def test_non_finite_loss_stops_the_trial_as_diverged(cfg, tiny_sst2, tmp_path, m
     result, out, _ = run(trial_of(cfg), tiny_sst2, tmp_path)
     trial = read_trial(out)
     assert trial["status"] == "diverged"
-    assert len(trial["train_loss"]) == 5 and trial["train_loss"][-1] != trial["train_loss"][-1]  # NaN kept
+    assert (
+        len(trial["train_loss"]) == 5 and trial["train_loss"][-1] != trial["train_loss"][-1]
+    )  # NaN kept
     assert [e["step"] for e in trial["evaluations"]] == [0, 3]  # the curve so far
 
 
@@ -179,7 +212,9 @@ def test_padded_batches_train_the_same_model(tiny_sst2, tmp_path, reference):
 @pytest.mark.parametrize("owner, expected_seed", [("order", 2), ("init", 1)])
 def test_dropout_owner_is_the_seed_that_reseeds_dropout(tiny_sst2, tmp_path, owner, expected_seed):
     owned = trial_of(tiny_config(dropout_seed=owner), init=1, order=2)
-    grid = trial_of(tiny_config(dropout_seed=[expected_seed, 7]), init=1, order=2, dropout=expected_seed)
+    grid = trial_of(
+        tiny_config(dropout_seed=[expected_seed, 7]), init=1, order=2, dropout=expected_seed
+    )
     assert owned["seeds"]["dropout"] == expected_seed
     a, _, _ = run(owned, tiny_sst2, tmp_path, name="owned")
     b, _, _ = run(grid, tiny_sst2, tmp_path, name="grid")
@@ -192,7 +227,9 @@ def test_dropout_grid_seeds_give_replicates(tiny_sst2, tmp_path):
     a, _, _ = run(trial_of(cfg, dropout=5), tiny_sst2, tmp_path, name="a")
     b, _, _ = run(trial_of(cfg, dropout=6), tiny_sst2, tmp_path, name="b")
     assert a["train_loss"][0] != b["train_loss"][0]  # different dropout masks from the first step
-    assert a["evaluations"][0] == b["evaluations"][0]  # same head, same data: same step-0 evaluation
+    assert (
+        a["evaluations"][0] == b["evaluations"][0]
+    )  # same head, same data: same step-0 evaluation
 
 
 def test_sigterm_to_the_command_line_trial_checkpoints_and_resumes(glue, tiny_sst2, tmp_path):
@@ -202,8 +239,24 @@ def test_sigterm_to_the_command_line_trial_checkpoints_and_resumes(glue, tiny_ss
         "training: {epochs: 2, batch_size: 2, lr: 1.0e-4, evals_per_epoch: 4, max_length: 32}\n"
         f"runtime: {{checkpoint_dir: {tmp_path / 'ckpt'}, checkpoint_every_minutes: 0}}\n"
     )
-    command = [sys.executable, "-m", "seedstudy", "train", "--config", str(cfg_file), "--task", "sst2",
-               "--init-seed", "1", "--order-seed", "2", "--data", str(tiny_sst2), "--out", str(tmp_path / "t.json")]
+    command = [
+        sys.executable,
+        "-m",
+        "seedstudy",
+        "train",
+        "--config",
+        str(cfg_file),
+        "--task",
+        "sst2",
+        "--init-seed",
+        "1",
+        "--order-seed",
+        "2",
+        "--data",
+        str(tiny_sst2),
+        "--out",
+        str(tmp_path / "t.json"),
+    ]
     process = subprocess.Popen(command, cwd=tmp_path, stderr=subprocess.PIPE, text=True)
     seen = []
     for line in process.stderr:
@@ -219,13 +272,17 @@ def test_sigterm_to_the_command_line_trial_checkpoints_and_resumes(glue, tiny_ss
     assert resumed.returncode == 0, resumed.stderr
     assert "resumed" in resumed.stderr
     reference = trainer.run_trial(
-        study.trial_config(preflight.load(cfg_file), "sst2", 1, 2), tiny_sst2, out_path=tmp_path / "ref.json"
+        study.trial_config(preflight.load(cfg_file), "sst2", 1, 2),
+        tiny_sst2,
+        out_path=tmp_path / "ref.json",
     )
     assert reference["status"] == "completed"
     assert (tmp_path / "t.json").read_bytes() == (tmp_path / "ref.json").read_bytes()
 
 
-def test_a_completed_trial_is_restored_from_its_record_not_trained_again(cfg, tiny_sst2, tmp_path, reference, monkeypatch):
+def test_a_completed_trial_is_restored_from_its_record_not_trained_again(
+    cfg, tiny_sst2, tmp_path, reference, monkeypatch
+):
     """Killed after the trial finished but before Snakemake recorded it: the rerun restores."""
     from seedstudy.store.trials import done_record_path
 
@@ -235,23 +292,43 @@ def test_a_completed_trial_is_restored_from_its_record_not_trained_again(cfg, ti
     _, out, _ = run(trial_of(cfg), tiny_sst2, tmp_path, checkpoint_path=str(checkpoint))
     assert done_record_path(checkpoint).exists() and not checkpoint.exists()
     out.unlink()  # what Snakemake does to the outputs of a job it considers incomplete
-    restored = trainer.run_trial(trial_of(cfg), tiny_sst2, out_path=out, run_path=tmp_path / "t.run.json",
-                                 runtime=trainer.Runtime(checkpoint_path=str(checkpoint)))
+    restored = trainer.run_trial(
+        trial_of(cfg),
+        tiny_sst2,
+        out_path=out,
+        run_path=tmp_path / "t.run.json",
+        runtime=trainer.Runtime(checkpoint_path=str(checkpoint)),
+    )
     assert out.read_bytes() == reference[1].read_bytes()
     assert restored["status"] == "completed"
     assert json.loads((tmp_path / "t.run.json").read_text())["restored"] is True
-    assert [line.split()[0] for line in ledger.read_text().splitlines()] == ["start", "done", "restore"]
+    assert [line.split()[0] for line in ledger.read_text().splitlines()] == [
+        "start",
+        "done",
+        "restore",
+    ]
     # a record made by another version of the software is not reused: the trial trains again
     monkeypatch.setattr(trainer, "__version__", "0.0.0+other")
-    again = trainer.run_trial(trial_of(cfg), tiny_sst2, out_path=tmp_path / "v.json",
-                              runtime=trainer.Runtime(checkpoint_path=str(checkpoint)))
+    again = trainer.run_trial(
+        trial_of(cfg),
+        tiny_sst2,
+        out_path=tmp_path / "v.json",
+        runtime=trainer.Runtime(checkpoint_path=str(checkpoint)),
+    )
     assert [line.split()[0] for line in ledger.read_text().splitlines()][-2:] == ["start", "done"]
     assert again["environment"]["seedstudy"] == "0.0.0+other" and "restored" not in again["_run"]
-    assert json.loads((tmp_path / "v.json").read_text())["evaluations"] == json.loads(out.read_text())["evaluations"]
+    assert (
+        json.loads((tmp_path / "v.json").read_text())["evaluations"]
+        == json.loads(out.read_text())["evaluations"]
+    )
     # a record of another config is not trusted
     other = trial_of(tiny_config(lr=5e-5))
-    result = trainer.run_trial(other, tiny_sst2, out_path=tmp_path / "o.json",
-                               runtime=trainer.Runtime(checkpoint_path=str(checkpoint)))
+    result = trainer.run_trial(
+        other,
+        tiny_sst2,
+        out_path=tmp_path / "o.json",
+        runtime=trainer.Runtime(checkpoint_path=str(checkpoint)),
+    )
     assert result["config_hash"] == study.config_hash(other) and "restored" not in result["_run"]
 
 
@@ -263,10 +340,32 @@ def test_two_processes_side_by_side_give_the_reference_file(glue, tiny_sst2, tmp
         "training: {epochs: 2, batch_size: 8, lr: 1.0e-4, evals_per_epoch: 2, max_length: 32}\n"
     )
     processes = [
-        subprocess.Popen([sys.executable, "-m", "seedstudy", "train", "--config", str(cfg_file), "--task", "sst2",
-                          "--init-seed", "1", "--order-seed", "2", "--data", str(tiny_sst2),
-                          "--out", str(tmp_path / f"p{i}.json"), "--checkpoint", str(tmp_path / f"p{i}.pt")],
-                         cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "seedstudy",
+                "train",
+                "--config",
+                str(cfg_file),
+                "--task",
+                "sst2",
+                "--init-seed",
+                "1",
+                "--order-seed",
+                "2",
+                "--data",
+                str(tiny_sst2),
+                "--out",
+                str(tmp_path / f"p{i}.json"),
+                "--checkpoint",
+                str(tmp_path / f"p{i}.pt"),
+            ],
+            cwd=tmp_path,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for i in range(2)
     ]
     for process in processes:
@@ -274,7 +373,9 @@ def test_two_processes_side_by_side_give_the_reference_file(glue, tiny_sst2, tmp
         assert process.returncode == 0, err
     assert (tmp_path / "p0.json").read_bytes() == reference[1].read_bytes()
     assert (tmp_path / "p1.json").read_bytes() == reference[1].read_bytes()
-    for i in range(2):  # start-up (process start to first optimizer step) goes to the run record only
+    for i in range(
+        2
+    ):  # start-up (process start to first optimizer step) goes to the run record only
         record = json.loads((tmp_path / f"p{i}.run.json").read_text())
         assert 0 < record["startup_s"] < record["process_s"]
     assert "startup_s" not in (tmp_path / "p0.json").read_text()
@@ -291,14 +392,22 @@ def test_precision_modes_are_recorded(tiny_sst2, tmp_path, precision):
 
 
 def test_progress_line_per_evaluation():
-    line = trainer.progress_line("sst2/init1_order2", 30, 90, 30, "accuracy", 0.8125, [0.5, 0.7], 12.0)
-    assert line == ("sst2/init1_order2 step 30/90 epoch 1.00: accuracy 0.8125, loss 0.6000, "
-                    "elapsed 12.0 s, left 24 s")
+    line = trainer.progress_line(
+        "sst2/init1_order2", 30, 90, 30, "accuracy", 0.8125, [0.5, 0.7], 12.0
+    )
+    assert line == (
+        "sst2/init1_order2 step 30/90 epoch 1.00: accuracy 0.8125, loss 0.6000, "
+        "elapsed 12.0 s, left 24 s"
+    )
     # resumed at step 20: the pace is that of the 10 steps trained here
-    assert trainer.progress_line("t", 30, 90, 30, "accuracy", 0.5, [], 5.0, resumed_at=20).endswith("loss -, elapsed 5.0 s, left 30 s")
+    assert trainer.progress_line("t", 30, 90, 30, "accuracy", 0.5, [], 5.0, resumed_at=20).endswith(
+        "loss -, elapsed 5.0 s, left 30 s"
+    )
 
 
-def test_tensorboard_events_hold_the_curve_and_leave_the_result_alone(cfg, tiny_sst2, tmp_path, reference):
+def test_tensorboard_events_hold_the_curve_and_leave_the_result_alone(
+    cfg, tiny_sst2, tmp_path, reference
+):
     from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
 
     board = tmp_path / "board"
@@ -314,10 +423,18 @@ def test_tensorboard_events_hold_the_curve_and_leave_the_result_alone(cfg, tiny_
 
 
 def test_runtime_from_config_writes_tensorboard_only_when_asked():
-    runtime = {"device": "cpu", "threads": 1, "checkpoint_every_minutes": 10, "deterministic": True,
-               "reuse_completed": True, "tensorboard": False}
+    runtime = {
+        "device": "cpu",
+        "threads": 1,
+        "checkpoint_every_minutes": 10,
+        "deterministic": True,
+        "reuse_completed": True,
+        "tensorboard": False,
+    }
     assert trainer.Runtime.from_config(runtime, tensorboard_dir="tb").tensorboard_dir is None
-    on = trainer.Runtime.from_config({**runtime, "tensorboard": True}, tensorboard_dir="tb", threads=2)
+    on = trainer.Runtime.from_config(
+        {**runtime, "tensorboard": True}, tensorboard_dir="tb", threads=2
+    )
     assert on.tensorboard_dir == "tb" and on.threads == 2 and on.device == "cpu"
 
 
@@ -331,6 +448,8 @@ def test_paper_schedule_trial_resumes_exactly_and_evaluates_every_n_steps(tiny_s
     checkpoint = tmp_path / "ckpt.pt"
     with pytest.raises(trainer.Preempted):
         run(trial, tiny_sst2, tmp_path, checkpoint_path=str(checkpoint), interrupt_after_step=3)
-    _, resumed_out, resumed_weights = run(trial, tiny_sst2, tmp_path, checkpoint_path=str(checkpoint))
+    _, resumed_out, resumed_weights = run(
+        trial, tiny_sst2, tmp_path, checkpoint_path=str(checkpoint)
+    )
     assert resumed_out.read_bytes() == out.read_bytes()
     assert same_weights(resumed_weights, weights)

@@ -20,7 +20,9 @@ HAND = np.array([[2, 3, 7], [1, 6, 8], [6, 9, 12]], dtype=float)
 
 def grid_frame(matrix: np.ndarray, column: str = "best") -> pd.DataFrame:
     rows, cols = np.indices(matrix.shape)
-    return pd.DataFrame({"init_seed": rows.ravel() + 1, "order_seed": cols.ravel() + 1, column: matrix.ravel()})
+    return pd.DataFrame(
+        {"init_seed": rows.ravel() + 1, "order_seed": cols.ravel() + 1, column: matrix.ravel()}
+    )
 
 
 def numpy_anova_components(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -56,13 +58,22 @@ def henderson_by_traces(frame: pd.DataFrame, y: np.ndarray, separate: bool) -> n
         return (np.asarray(codes)[:, None] == levels[None, :]).astype(float)
 
     cell = frame["init_seed"].astype(str) + ":" + frame["order_seed"].astype(str)
-    z = {"init": indicators(frame["init_seed"]), "order": indicators(frame["order_seed"]), "cell": indicators(cell)}
+    z = {
+        "init": indicators(frame["init_seed"]),
+        "order": indicators(frame["order_seed"]),
+        "cell": indicators(cell),
+    }
     z["mean"] = np.ones((n, 1))
     z["trial"] = np.eye(n)
     projections = {k: m @ np.linalg.pinv(m.T @ m) @ m.T for k, m in z.items()}
     components = ["init", "order"] + (["cell"] if separate else []) + ["trial"]
     forms = components
-    a = np.array([[np.trace((projections[f] - projections["mean"]) @ z[c] @ z[c].T) for c in components] for f in forms])
+    a = np.array(
+        [
+            [np.trace((projections[f] - projections["mean"]) @ z[c] @ z[c].T) for c in components]
+            for f in forms
+        ]
+    )
     t = np.array([y @ (projections[f] - projections["mean"]) @ y for f in forms])
     return np.linalg.solve(a, t)
 
@@ -86,17 +97,25 @@ def test_hand_computed_3x3_moments():
     frame = grid_frame(HAND)
     d = vc.design(frame["init_seed"], frame["order_seed"])
     assert d.components == ("init", "order", "residual") and d.balanced
-    np.testing.assert_allclose(vc.moment_estimates(frame["best"].to_numpy(), d), [20 / 3, 26 / 3, 1.0])
+    np.testing.assert_allclose(
+        vc.moment_estimates(frame["best"].to_numpy(), d), [20 / 3, 26 / 3, 1.0]
+    )
 
 
 @pytest.mark.parametrize("shape", [(6, 5), (2, 2), (25, 25)])
 def test_moments_equal_numpy_sums_of_squares(shape):
     rng = np.random.default_rng(sum(shape))
-    y = rng.normal(size=shape) + rng.normal(size=(shape[0], 1)) + 0.5 * rng.normal(size=(1, shape[1]))
+    y = (
+        rng.normal(size=shape)
+        + rng.normal(size=(shape[0], 1))
+        + 0.5 * rng.normal(size=(1, shape[1]))
+    )
     frame = grid_frame(y)
     d = vc.design(frame["init_seed"], frame["order_seed"])
     _, expected = numpy_anova_components(y)
-    np.testing.assert_allclose(vc.moment_estimates(frame["best"].to_numpy(), d, truncate=False), expected, rtol=1e-10)
+    np.testing.assert_allclose(
+        vc.moment_estimates(frame["best"].to_numpy(), d, truncate=False), expected, rtol=1e-10
+    )
     # the ANOVA table's mean squares give the same estimators
     ms = vc.two_way_anova(frame).set_index("source")["mean_sq"]
     assert (ms["init"] - ms["residual"]) / shape[1] == pytest.approx(expected[0], rel=1e-9)
@@ -111,9 +130,13 @@ def test_moments_with_replicate_cells_equal_numpy_sums_of_squares():
     d = vc.design(frame["init_seed"], frame["order_seed"])
     assert d.components == ("init", "order", "interaction", "noise")
     mean_squares, expected = numpy_anova_components(y)
-    np.testing.assert_allclose(vc.moment_estimates(frame["best"].to_numpy(), d, truncate=False), expected, rtol=1e-10)
+    np.testing.assert_allclose(
+        vc.moment_estimates(frame["best"].to_numpy(), d, truncate=False), expected, rtol=1e-10
+    )
     anova = vc.two_way_anova(frame, interaction=True).set_index("source")
-    np.testing.assert_allclose(anova.loc[["init", "order", "interaction", "noise"], "mean_sq"], mean_squares, rtol=1e-10)
+    np.testing.assert_allclose(
+        anova.loc[["init", "order", "interaction", "noise"], "mean_sq"], mean_squares, rtol=1e-10
+    )
     # random-effects F: main effects against the interaction, the interaction against the noise
     assert anova.loc["init", "F"] == pytest.approx(mean_squares[0] / mean_squares[2])
     assert anova.loc["interaction", "F"] == pytest.approx(mean_squares[2] / mean_squares[3])
@@ -124,13 +147,18 @@ def test_moments_with_replicate_cells_equal_numpy_sums_of_squares():
 def test_unbalanced_moments_equal_henderson_by_traces(separate):
     rng = np.random.default_rng(5)
     replicates = 2 if separate else 1
-    frame = make_trials(("rte",), 6, 5, replicates=replicates, seed=11).sample(frac=0.8, random_state=1)
+    frame = make_trials(("rte",), 6, 5, replicates=replicates, seed=11).sample(
+        frac=0.8, random_state=1
+    )
     frame = frame.reset_index(drop=True)
     y = frame["best"].to_numpy() + rng.normal(0, 0.01, len(frame))
     d = vc.design(frame["init_seed"], frame["order_seed"])
     assert d.separate_interaction == separate and not d.balanced
     np.testing.assert_allclose(
-        vc.moment_estimates(y, d, truncate=False), henderson_by_traces(frame, y, separate), rtol=1e-8, atol=1e-12
+        vc.moment_estimates(y, d, truncate=False),
+        henderson_by_traces(frame, y, separate),
+        rtol=1e-8,
+        atol=1e-12,
     )
 
 
@@ -182,7 +210,12 @@ def test_reml_is_scale_invariant():
 
 def test_reml_agrees_with_moments_with_replicate_cells():
     rng = np.random.default_rng(4)
-    y = rng.normal(size=(6, 1, 1)) + rng.normal(size=(1, 5, 1)) + 0.7 * rng.normal(size=(6, 5, 1)) + 0.5 * rng.normal(size=(6, 5, 3))
+    y = (
+        rng.normal(size=(6, 1, 1))
+        + rng.normal(size=(1, 5, 1))
+        + 0.7 * rng.normal(size=(6, 5, 1))
+        + 0.5 * rng.normal(size=(6, 5, 3))
+    )
     i, j, _ = np.indices(y.shape)
     d = vc.design(i.ravel(), j.ravel())
     moments = vc.moment_estimates(y.ravel(), d, truncate=False)
@@ -210,7 +243,9 @@ def test_wald_intervals_contain_the_estimates_and_shares_sum_to_one():
     components = np.array([0.3, 0.0, 0.7])
     covariance = np.diag([0.01, 0.0004, 0.002])
     intervals = vc.wald_intervals(components, covariance, 0.95)
-    assert np.all(intervals["lower"][:3] <= components) and np.all(components <= intervals["upper"][:3])
+    assert np.all(intervals["lower"][:3] <= components) and np.all(
+        components <= intervals["upper"][:3]
+    )
     assert intervals["lower"][1] == 0.0  # a component at 0 gets a raw-scale interval from 0
     shares = components / components.sum()
     assert np.all(intervals["share_lower"][:3] <= shares + 1e-12)
@@ -226,8 +261,12 @@ def test_effect_bootstrap_is_centred_on_the_estimates_and_reproducible():
     frame = grid_frame(y)
     d = vc.design(frame["init_seed"], frame["order_seed"])
     estimates = vc.moment_estimates(frame["best"].to_numpy(), d)
-    boot = vc.effect_bootstrap(frame["best"].to_numpy(), d, estimates, 2000, np.random.default_rng(0))
-    again = vc.effect_bootstrap(frame["best"].to_numpy(), d, estimates, 2000, np.random.default_rng(0))
+    boot = vc.effect_bootstrap(
+        frame["best"].to_numpy(), d, estimates, 2000, np.random.default_rng(0)
+    )
+    again = vc.effect_bootstrap(
+        frame["best"].to_numpy(), d, estimates, 2000, np.random.default_rng(0)
+    )
     np.testing.assert_array_equal(boot, again)
     # the resampled effects have exactly the estimated variances: the bootstrap is centred there
     np.testing.assert_allclose(boot.mean(axis=0), estimates, rtol=0.08)
@@ -275,7 +314,9 @@ def test_pivotal_interval_by_hand():
 
 def test_variance_components_rows_and_intervals():
     trials = make_trials(("rte",), 8, 8, sd_init=0.03, sd_order=0.02, sd_residual=0.01, seed=1)
-    table = vc.variance_components(trials, "best", level=0.9, samples=300, seed=0).set_index("component")
+    table = vc.variance_components(trials, "best", level=0.9, samples=300, seed=0).set_index(
+        "component"
+    )
     assert list(table.index) == ["init", "order", "residual", "total"]
     parts = table.loc[["init", "order", "residual"]]
     assert parts["moments"].sum() == pytest.approx(table.loc["total", "moments"])
@@ -286,9 +327,13 @@ def test_variance_components_rows_and_intervals():
         assert np.all(table[estimator] <= table[f"{estimator}_upper"] + 1e-12)
     assert table.loc["init", "n_trials"] == 64 and bool(table.loc["init", "balanced"])
     # the same seed gives the same intervals, another seed others
-    again = vc.variance_components(trials, "best", level=0.9, samples=300, seed=0).set_index("component")
+    again = vc.variance_components(trials, "best", level=0.9, samples=300, seed=0).set_index(
+        "component"
+    )
     pd.testing.assert_frame_equal(table, again)
-    other = vc.variance_components(trials, "best", level=0.9, samples=300, seed=1).set_index("component")
+    other = vc.variance_components(trials, "best", level=0.9, samples=300, seed=1).set_index(
+        "component"
+    )
     assert not np.allclose(other["moments_lower"], table["moments_lower"])
 
 
@@ -300,7 +345,9 @@ def test_views_exclude_failed_and_stopped_trials():
     n = table.groupby(["task", "view"])["n_trials"].first()
     rte = trials[trials["task"] == "rte"]
     assert n[("rte", "all")] == len(rte) - 1
-    assert n[("rte", "without failed")] == int((~rte["failed"] & (rte["status"] != "stopped")).sum())
+    assert n[("rte", "without failed")] == int(
+        (~rte["failed"] & (rte["status"] != "stopped")).sum()
+    )
     anova = vc.anova_table(trials)
     assert set(anova["view"]) == {"all", "without failed"}
     assert set(anova["score"]) == {"best", "final"}
@@ -309,7 +356,9 @@ def test_views_exclude_failed_and_stopped_trials():
 def test_failures_dominate_the_all_view():
     """Runs that fail sit at the majority score: they inflate the residual of the all-trials
     view, and excluding them brings the seed effects back."""
-    trials = make_trials(("rte",), 10, 10, sd_init=0.03, sd_order=0.0, sd_residual=0.005, failed_fraction=0.2, seed=3)
+    trials = make_trials(
+        ("rte",), 10, 10, sd_init=0.03, sd_order=0.0, sd_residual=0.005, failed_fraction=0.2, seed=3
+    )
     table = vc.variance_components_table(trials, scores=("best",), samples=100)
     share = table[table["component"] == "init"].set_index("view")["moments_share"]
     assert share["without failed"] > 0.8 > share["all"]
@@ -346,7 +395,11 @@ def test_two_by_two_grid_and_too_little_data():
     assert empty["note"].str.startswith("not enough data").all()
     # a whole study whose failed-excluded view is empty: tables, no crash
     failed = tiny.assign(failed=True)
-    assert vc.variance_components_table(failed, samples=20)["note"].str.contains("not enough data").any()
+    assert (
+        vc.variance_components_table(failed, samples=20)["note"]
+        .str.contains("not enough data")
+        .any()
+    )
     assert vc.anova_table(failed)["note"].str.contains("not enough data").any()
 
 
@@ -360,12 +413,19 @@ def test_a_study_too_small_for_any_estimate_still_gives_tables_and_figures():
     """Two completed trials of one init seed (live early stopping stopped the others)."""
     from seedstudy.figures import variance_components as variance
 
-    trials = pd.DataFrame({
-        "task": "sst2", "init_seed": [1, 1, 2, 2], "order_seed": [1, 2, 1, 2],
-        "status": ["stopped", "stopped", "completed", "completed"],
-        "best": [0.56, 0.56, 0.59, 0.60], "final": [0.56, 0.56, 0.56, 0.57],
-        "failed": [True, True, False, False], "diverged": False, "majority": 0.56,
-    })
+    trials = pd.DataFrame(
+        {
+            "task": "sst2",
+            "init_seed": [1, 1, 2, 2],
+            "order_seed": [1, 2, 1, 2],
+            "status": ["stopped", "stopped", "completed", "completed"],
+            "best": [0.56, 0.56, 0.59, 0.60],
+            "final": [0.56, 0.56, 0.56, 0.57],
+            "failed": [True, True, False, False],
+            "diverged": False,
+            "majority": 0.56,
+        }
+    )
     table = vc.variance_components_table(trials, samples=20)
     assert set(vc.ESTIMATE_COLUMNS) <= set(table.columns)
     assert table["moments"].isna().all() and table["note"].str.contains("not enough data").all()

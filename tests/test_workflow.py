@@ -72,16 +72,24 @@ def test_per_example_tables_and_pages(study):
     other page is still drawn."""
     results = Path(study) / "results"
     coverage = pd.read_csv(results / "tables" / "predictions_coverage.csv")
-    assert coverage[["task", "with_predictions", "without_predictions"]].values.tolist() == [["sst2", 4, 0]]
+    assert coverage[["task", "with_predictions", "without_predictions"]].values.tolist() == [
+        ["sst2", 4, 0]
+    ]
     held = pd.read_csv(results / "tables" / "held_out.csv")
     assert held["selection_examples"].tolist() == [16] and held["report_examples"].tolist() == [16]
-    assert held["best_paper"].iloc[0] == pd.read_parquet(results / "aggregate" / "trials.parquet")["best"].max()
+    assert (
+        held["best_paper"].iloc[0]
+        == pd.read_parquet(results / "aggregate" / "trials.parquet")["best"].max()
+    )
     noise = pd.read_csv(results / "tables" / "evaluation_noise.csv")
     assert {"init", "order", "dev-set sampling", "total"} <= set(noise["component"])
     assert len(pd.read_csv(results / "tables" / "flipping_examples.csv")) == 32
     text = "".join(page.extract_text() for page in PdfReader(results / "figures" / "all.pdf").pages)
-    for title in ("chosen on the same dev examples vs held out", "Seed noise against evaluation noise",
-                  "Dev examples that flip with the seed"):
+    for title in (
+        "chosen on the same dev examples vs held out",
+        "Seed noise against evaluation noise",
+        "Dev examples that flip with the seed",
+    ):
         assert title in text
 
     kept = {p: p.read_bytes() for p in (results / "trials" / "sst2").glob("*.predictions.npy")}
@@ -93,8 +101,13 @@ def test_per_example_tables_and_pages(study):
         assert jobs["finetune"] == 0  # a trial without predictions is not rerun for them
         snakemake(study, "results/figures/all.pdf", "--forcerun", "analyses")
         coverage = pd.read_csv(results / "tables" / "predictions_coverage.csv")
-        assert coverage["with_predictions"].tolist() == [0] and "leave this task out" in coverage["note"].iloc[0]
-        text = "".join(page.extract_text() for page in PdfReader(results / "figures" / "all.pdf").pages)
+        assert (
+            coverage["with_predictions"].tolist() == [0]
+            and "leave this task out" in coverage["note"].iloc[0]
+        )
+        text = "".join(
+            page.extract_text() for page in PdfReader(results / "figures" / "all.pdf").pages
+        )
         assert "Left out: sst2: no finished trial has predictions" in " ".join(text.split())
         assert "Table 1" in text
     finally:
@@ -123,7 +136,9 @@ def test_deleted_trials_are_recomputed_alone(study):
 
 
 def test_analysis_settings_never_rerun_trials(study):
-    jobs = planned(study, "--config", "analysis={'failure_tolerance': 0.05, 'bootstrap_samples': 20}")
+    jobs = planned(
+        study, "--config", "analysis={'failure_tolerance': 0.05, 'bootstrap_samples': 20}"
+    )
     assert jobs["finetune"] == 0 and jobs["prepare_data"] == 0
     assert jobs["aggregate_task"] == 1  # the failure flag depends on the tolerance
 
@@ -133,7 +148,11 @@ def test_runtime_settings_never_rerun_trials(study):
 
 
 def test_a_hyperparameter_reruns_exactly_the_affected_trials(study):
-    jobs = planned(study, "--config", "training={'epochs': 1, 'batch_size': 8, 'lr': 5.0e-5, 'evals_per_epoch': 2, 'max_length': 32}")
+    jobs = planned(
+        study,
+        "--config",
+        "training={'epochs': 1, 'batch_size': 8, 'lr': 5.0e-5, 'evals_per_epoch': 2, 'max_length': 32}",
+    )
     assert jobs["finetune"] == 4 and jobs["prepare_data"] == 0
 
 
@@ -150,11 +169,16 @@ def test_live_early_stopping_continues_the_best_exactly(study, tmp_path):
     config = REPO / "tests" / "config" / "tiny_early_stopping.yaml"
     snakemake(tmp_path, "results/figures/all.pdf", configfile=config)
     assert (tmp_path / "results" / "figures" / "early_stopping_live.pdf").exists()
-    selection = json.loads((tmp_path / "results" / "early_stopping" / "sst2" / "selection.json").read_text())
+    selection = json.loads(
+        (tmp_path / "results" / "early_stopping" / "sst2" / "selection.json").read_text()
+    )
     assert len(selection["keep"]) == 2 and len(selection["stop"]) == 2
     for stem in selection["keep"]:
         continued = tmp_path / "results" / "trials" / "sst2" / f"{stem}.json"
-        assert continued.read_bytes() == (Path(study) / "results" / "trials" / "sst2" / f"{stem}.json").read_bytes()
+        assert (
+            continued.read_bytes()
+            == (Path(study) / "results" / "trials" / "sst2" / f"{stem}.json").read_bytes()
+        )
         run = json.loads(continued.with_suffix(".run.json").read_text())
         assert run["resumed_from_step"] == 2
     trials = pd.read_parquet(tmp_path / "results" / "aggregate" / "trials.parquet")
@@ -169,7 +193,11 @@ def test_changed_analysis_or_aggregation_code_reruns_no_trial(study, tmp_path):
     import shutil
 
     copy = tmp_path / "workflow-copy"
-    shutil.copytree(REPO, copy, ignore=shutil.ignore_patterns(".venv", ".git", "results", ".snakemake", "checkpoints"))
+    shutil.copytree(
+        REPO,
+        copy,
+        ignore=shutil.ignore_patterns(".venv", ".git", "results", ".snakemake", "checkpoints"),
+    )
     for script in ("aggregate_task.py", "best_found.py"):
         path = copy / "workflow" / "scripts" / script
         path.write_text(path.read_text() + "\n# edited\n")

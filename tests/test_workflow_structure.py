@@ -35,8 +35,13 @@ print(json.dumps({"local": local, "pages": pages, "analyses": analyses}))
 
 
 def inspect(workdir, configfile) -> dict:
-    result = subprocess.run([sys.executable, "-c", _INSPECT, str(REPO), str(configfile)], cwd=workdir,
-                            capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "-c", _INSPECT, str(REPO), str(configfile)],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     return json.loads(result.stdout.strip().splitlines()[-1])
 
@@ -60,7 +65,9 @@ def test_all_pdf_pages_come_from_the_rules_outputs(tmp_path, glue):
     assert "results/figures/early_stopping_settings.pdf" in plain
     # live early stopping's page exists only where a task stops early, after the other analyses
     assert "results/figures/early_stopping_live.pdf" not in plain
-    assert live.index("results/figures/early_stopping_live.pdf") > live.index("results/figures/failure_prediction.pdf")
+    assert live.index("results/figures/early_stopping_live.pdf") > live.index(
+        "results/figures/failure_prediction.pdf"
+    )
     assert len(set(live)) == len(live) == len(plain) + 1
     assert all(page.startswith("results/figures/") and page.endswith(".pdf") for page in live)
 
@@ -80,5 +87,9 @@ def test_every_analysis_can_be_named_in_analysis_only(tmp_path, glue):
     configfile.write_text(yaml.safe_dump(settings))
     only = inspect(tmp_path, configfile)
     assert only["analyses"] == ["best_found", "seed_effects"]
-    assert only["pages"] == ["results/figures/best_found.pdf", "results/figures/seed_grid.pdf",
-                             "results/figures/seed_densities.pdf", "results/figures/seed_tables.pdf"]
+    assert only["pages"] == [
+        "results/figures/best_found.pdf",
+        "results/figures/seed_grid.pdf",
+        "results/figures/seed_densities.pdf",
+        "results/figures/seed_tables.pdf",
+    ]

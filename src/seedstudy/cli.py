@@ -33,15 +33,21 @@ def prepare_task(cfg: dict, task: str, out: Path) -> dict:
     from . import study
     from .data.prepare import prepare
 
-    return prepare(study.data_spec(cfg, task), out, glue_dir=cfg["data"]["glue_dir"],
-                   metric=study.task_metric(cfg, task))
+    return prepare(
+        study.data_spec(cfg, task),
+        out,
+        glue_dir=cfg["data"]["glue_dir"],
+        metric=study.task_metric(cfg, task),
+    )
 
 
 def cmd_prepare(args) -> int:
     cfg = _study(args)
     out = Path(args.out) if args.out else _data_dir(cfg, args.task)
     meta = prepare_task(cfg, args.task, out)
-    print(f"prepared {args.task}: {meta['sizes']['train']} train / {meta['sizes']['dev']} dev examples in {out}")
+    print(
+        f"prepared {args.task}: {meta['sizes']['train']} train / {meta['sizes']['dev']} dev examples in {out}"
+    )
     return 0
 
 
@@ -51,7 +57,9 @@ def _recipe(cfg: dict, args) -> tuple[dict, str]:
 
     recipe = args.recipe or (None if study.has_recipes(cfg) else study.DEFAULT_RECIPE)
     if recipe not in study.recipe_names(cfg):
-        raise SystemExit(f"{args.config}: --recipe must be one of {', '.join(study.recipe_names(cfg))}")
+        raise SystemExit(
+            f"{args.config}: --recipe must be one of {', '.join(study.recipe_names(cfg))}"
+        )
     return study.recipe_config(cfg, recipe), study.recipe_dir(cfg, recipe)
 
 
@@ -61,32 +69,53 @@ def cmd_train(args) -> int:
 
     cfg, folder = _recipe(_study(args), args)
     if args.task not in cfg["tasks"]:
-        raise SystemExit(f"task {args.task!r} is not in {args.config} (tasks: {', '.join(cfg['tasks'])})")
+        raise SystemExit(
+            f"task {args.task!r} is not in {args.config} (tasks: {', '.join(cfg['tasks'])})"
+        )
     trial = study.trial_config(cfg, args.task, args.init_seed, args.order_seed, args.dropout_seed)
     stem = study.trial_stem(args.init_seed, args.order_seed, args.dropout_seed)
     data = Path(args.data) if args.data else _data_dir(cfg, args.task)
     if not (data / "meta.json").exists():
         prepare_task(cfg, args.task, data)
-    out = Path(args.out) if args.out else Path("results") / "trials" / f"{folder}{args.task}" / f"{stem}.json"
+    out = (
+        Path(args.out)
+        if args.out
+        else Path("results") / "trials" / f"{folder}{args.task}" / f"{stem}.json"
+    )
     runtime_cfg = cfg["runtime"]
-    checkpoint = args.checkpoint or str(Path(runtime_cfg["checkpoint_dir"]) / f"{folder}{args.task}" / f"{stem}.pt")
+    checkpoint = args.checkpoint or str(
+        Path(runtime_cfg["checkpoint_dir"]) / f"{folder}{args.task}" / f"{stem}.pt"
+    )
     runtime = trainer.Runtime.from_config(
-        runtime_cfg, device=args.device, threads=args.threads, checkpoint_path=checkpoint,
-        process_start=PROCESS_START, save_weights=args.save_weights,
+        runtime_cfg,
+        device=args.device,
+        threads=args.threads,
+        checkpoint_path=checkpoint,
+        process_start=PROCESS_START,
+        save_weights=args.save_weights,
         tensorboard_dir=str(Path("results") / "tensorboard" / f"{folder}{args.task}" / stem),
     )
     try:
         result = trainer.run_trial(
-            trial, data, out_path=out, run_path=out.with_suffix(".run.json"), runtime=runtime,
+            trial,
+            data,
+            out_path=out,
+            run_path=out.with_suffix(".run.json"),
+            runtime=runtime,
             stop_at_fraction=args.stop_at_fraction,
         )
     except trainer.Preempted as stop:
-        print(f"stopped at step {stop.step}; checkpoint {checkpoint}; rerun the same command to resume", file=sys.stderr)
+        print(
+            f"stopped at step {stop.step}; checkpoint {checkpoint}; rerun the same command to resume",
+            file=sys.stderr,
+        )
         return trainer.EXIT_PREEMPTED
     metric = result["metric"]
     best = max(e[metric] for e in result["evaluations"])
-    print(f"{study.trial_name(trial)}: {result['status']}, best {metric} {best:.4f}, "
-          f"final {result['evaluations'][-1][metric]:.4f} -> {out}")
+    print(
+        f"{study.trial_name(trial)}: {result['status']}, best {metric} {best:.4f}, "
+        f"final {result['evaluations'][-1][metric]:.4f} -> {out}"
+    )
     return 0
 
 
@@ -109,10 +138,14 @@ def cmd_schedule(args) -> int:
 
     cfg = preflight.load(args.config, check_files=False)  # needs the train size only, not the model
     if args.task not in cfg["tasks"]:
-        raise SystemExit(f"task {args.task!r} is not in {args.config} (tasks: {', '.join(cfg['tasks'])})")
+        raise SystemExit(
+            f"task {args.task!r} is not in {args.config} (tasks: {', '.join(cfg['tasks'])})"
+        )
     n_train = train_size(cfg, args.task, Path(args.data) if args.data else None)
     rows = step_table(study.task_training(cfg, args.task), n_train)
-    writer = csv.DictWriter(sys.stdout, fieldnames=["step", "epoch", "lr", "evaluate"], lineterminator="\n")
+    writer = csv.DictWriter(
+        sys.stdout, fieldnames=["step", "epoch", "lr", "evaluate"], lineterminator="\n"
+    )
     writer.writeheader()
     for row in rows:
         writer.writerow({**row, "lr": repr(row["lr"])})
@@ -126,15 +159,19 @@ def cmd_check(args) -> int:
     trials = study.recipe_trials(cfg)
 
     recipes = f"; recipes {', '.join(cfg['recipes'])}" if study.has_recipes(cfg) else ""
-    print(f"{args.config}: valid; model {cfg['model']}: {describe(cfg['model'])}{recipes}; {len(trials)} trials")
+    print(
+        f"{args.config}: valid; model {cfg['model']}: {describe(cfg['model'])}{recipes}; {len(trials)} trials"
+    )
     for recipe in study.recipe_names(cfg):
         variant = study.recipe_config(cfg, recipe)
         if variant["model"] != cfg["model"]:
             print(f"  recipe {recipe}: model {variant['model']}: {describe(variant['model'])}")
         for task in cfg["tasks"]:
             grid = study.task_grid(variant, task)
-            print(f"  {study.recipe_dir(cfg, recipe)}{task}: {len(grid)} trials, metric {study.task_metric(variant, task)}, "
-                  f"config hash of the first trial {study.config_hash(study.trial_config(variant, task, *grid[0]))}")
+            print(
+                f"  {study.recipe_dir(cfg, recipe)}{task}: {len(grid)} trials, metric {study.task_metric(variant, task)}, "
+                f"config hash of the first trial {study.config_hash(study.trial_config(variant, task, *grid[0]))}"
+            )
     return 0
 
 
@@ -171,20 +208,40 @@ def parser() -> argparse.ArgumentParser:
     commands = main.add_subparsers(dest="command", required=True)
 
     train = commands.add_parser("train", help="run (or resume) one trial")
-    train.add_argument("--config", default="config.yaml", help="study config (default: config.yaml)")
+    train.add_argument(
+        "--config", default="config.yaml", help="study config (default: config.yaml)"
+    )
     train.add_argument("--task", required=True)
     train.add_argument("--init-seed", type=int, required=True)
     train.add_argument("--order-seed", type=int, required=True)
-    train.add_argument("--dropout-seed", type=int, default=None, help="only with training.dropout_seed as a grid")
-    train.add_argument("--recipe", help="the recipe of a study with `recipes` (its trials: results/trials/<recipe>/<task>/)")
-    train.add_argument("--data", help="prepared data folder (default: results/data/<model>/<task>, prepared if missing)")
-    train.add_argument("--out", help="trial output (default: results/trials/[<recipe>/]<task>/<stem>.json)")
-    train.add_argument("--checkpoint", help="checkpoint file (default: <runtime.checkpoint_dir>/<task>/<stem>.pt)")
+    train.add_argument(
+        "--dropout-seed", type=int, default=None, help="only with training.dropout_seed as a grid"
+    )
+    train.add_argument(
+        "--recipe",
+        help="the recipe of a study with `recipes` (its trials: results/trials/<recipe>/<task>/)",
+    )
+    train.add_argument(
+        "--data",
+        help="prepared data folder (default: results/data/<model>/<task>, prepared if missing)",
+    )
+    train.add_argument(
+        "--out", help="trial output (default: results/trials/[<recipe>/]<task>/<stem>.json)"
+    )
+    train.add_argument(
+        "--checkpoint", help="checkpoint file (default: <runtime.checkpoint_dir>/<task>/<stem>.pt)"
+    )
     train.add_argument("--threads", type=int, help="torch threads (default: runtime.threads)")
     train.add_argument("--device", choices=["auto", "cpu", "cuda"], help="default: runtime.device")
-    train.add_argument("--save-weights", help="also save the fine-tuned weights (torch state dict) to this file")
-    train.add_argument("--stop-at-fraction", type=float, default=None,
-                       help="stop after the evaluation nearest this fraction of training, keeping the checkpoint")
+    train.add_argument(
+        "--save-weights", help="also save the fine-tuned weights (torch state dict) to this file"
+    )
+    train.add_argument(
+        "--stop-at-fraction",
+        type=float,
+        default=None,
+        help="stop after the evaluation nearest this fraction of training, keeping the checkpoint",
+    )
     train.set_defaults(run=cmd_train)
 
     prep = commands.add_parser("prepare", help="read, check, subsample and tokenize one task")
@@ -193,7 +250,9 @@ def parser() -> argparse.ArgumentParser:
     prep.add_argument("--out", help="folder (default: results/data/<model>/<task>)")
     prep.set_defaults(run=cmd_prepare)
 
-    sched = commands.add_parser("schedule", help="print the lr and evaluations of every optimizer step (CSV)")
+    sched = commands.add_parser(
+        "schedule", help="print the lr and evaluations of every optimizer step (CSV)"
+    )
     sched.add_argument("--config", default="config.yaml")
     sched.add_argument("--task", required=True)
     sched.add_argument("--data", help="prepared data folder (default: count the GLUE train TSV)")
@@ -203,13 +262,26 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("--config", default="config.yaml")
     check.set_defaults(run=cmd_check)
 
-    status = commands.add_parser("status", help="per task: trials done, running, failed, diverged, missing; time left")
+    status = commands.add_parser(
+        "status", help="per task: trials done, running, failed, diverged, missing; time left"
+    )
     status.add_argument("--config", default="config.yaml")
-    status.add_argument("--directory", "-d", default=".", help="the folder the workflow runs in (holds results/)")
-    status.add_argument("--jobs", "-j", type=int, default=None,
-                        help="trials at a time for the time-left estimate (default: as many as run now)")
-    status.add_argument("--fresh-minutes", type=float, default=15.0,
-                        help="a trial with a checkpoint younger than this counts as running")
+    status.add_argument(
+        "--directory", "-d", default=".", help="the folder the workflow runs in (holds results/)"
+    )
+    status.add_argument(
+        "--jobs",
+        "-j",
+        type=int,
+        default=None,
+        help="trials at a time for the time-left estimate (default: as many as run now)",
+    )
+    status.add_argument(
+        "--fresh-minutes",
+        type=float,
+        default=15.0,
+        help="a trial with a checkpoint younger than this counts as running",
+    )
     status.set_defaults(run=cmd_status)
     return main
 

@@ -17,6 +17,8 @@ def log_to(path: str) -> None:
     os.dup2(handle.fileno(), 2)
     sys.stdout = sys.stderr = handle
     logging.basicConfig(
-        level=logging.INFO, stream=handle, force=True,
+        level=logging.INFO,
+        stream=handle,
+        force=True,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )

@@ -51,8 +51,12 @@ def confusion_matrix(labels, predictions, classes=None) -> np.ndarray:
     k = classes.size
     yi, pi = np.searchsorted(classes, y.ravel()), np.searchsorted(classes, p.ravel())
     inside = (yi < k) & (pi < k)
-    inside[inside] = (classes[yi[inside]] == y.ravel()[inside]) & (classes[pi[inside]] == p.ravel()[inside])
-    return np.bincount(yi[inside] * k + pi[inside], minlength=k * k).reshape(k, k).astype(np.float64)
+    inside[inside] = (classes[yi[inside]] == y.ravel()[inside]) & (
+        classes[pi[inside]] == p.ravel()[inside]
+    )
+    return (
+        np.bincount(yi[inside] * k + pi[inside], minlength=k * k).reshape(k, k).astype(np.float64)
+    )
 
 
 def from_confusion(confusion, metric: str) -> np.ndarray:
@@ -73,8 +77,12 @@ def from_confusion(confusion, metric: str) -> np.ndarray:
             if confusion.shape[-1] != 2:
                 raise ValueError(f"metric {metric!r} is defined for two classes (positive class 1)")
             tp = confusion[..., 1, 1]
-            denominator = (tp + confusion[..., 1, 0]) + (tp + confusion[..., 0, 1])  # actual + predicted
-            f1 = np.where(denominator > 0, 2.0 * tp / np.where(denominator > 0, denominator, 1), 0.0)
+            denominator = (tp + confusion[..., 1, 0]) + (
+                tp + confusion[..., 0, 1]
+            )  # actual + predicted
+            f1 = np.where(
+                denominator > 0, 2.0 * tp / np.where(denominator > 0, denominator, 1), 0.0
+            )
             return f1 if metric == "f1" else (accuracy + f1) / 2
         actual = confusion.sum(-1)
         predicted = confusion.sum(-2)
@@ -86,8 +94,12 @@ def from_confusion(confusion, metric: str) -> np.ndarray:
             return per_class.sum(-1) / occurs.sum(-1)
         if metric == "mcc":
             covariance = correct * total - (actual * predicted).sum(-1)
-            product = (total**2 - (predicted * predicted).sum(-1)) * (total**2 - (actual * actual).sum(-1))
-            return np.where(product != 0, covariance / np.sqrt(np.where(product != 0, product, 1)), 0.0)
+            product = (total**2 - (predicted * predicted).sum(-1)) * (
+                total**2 - (actual * actual).sum(-1)
+            )
+            return np.where(
+                product != 0, covariance / np.sqrt(np.where(product != 0, product, 1)), 0.0
+            )
     raise ValueError(f"no confusion-matrix metric {metric!r}")
 
 
@@ -180,8 +192,10 @@ def valid_metrics(kind: str, num_labels: int | None = None) -> tuple[str, ...]:
     """The metrics of a task type, in a fixed order (binary-only ones only when `num_labels` is 2
     or still unknown)."""
     return tuple(
-        name for name, info in METRIC_INFO.items()
-        if info.kind == kind and not (info.binary_only and num_labels is not None and num_labels != 2)
+        name
+        for name, info in METRIC_INFO.items()
+        if info.kind == kind
+        and not (info.binary_only and num_labels is not None and num_labels != 2)
     )
 
 

@@ -15,7 +15,15 @@ import yaml
 
 from .data import DataError
 from .data.glue import check_glue_files, resolve_glue_dir
-from .study import ConfigError, check, check_recipes, precheck, recipe_config, recipe_names, task_training
+from .study import (
+    ConfigError,
+    check,
+    check_recipes,
+    precheck,
+    recipe_config,
+    recipe_names,
+    task_training,
+)
 from .study.model import ModelError
 from .study.schema import SCHEMA, YAML_LOADER
 from .tasks import get_task, is_custom
@@ -68,7 +76,9 @@ def check_model_of(config: dict, where: str = "") -> None:
     for task in config["tasks"]:
         training = task_training(config, task)
         if training["reinit_layers"] or training["reinit_pooler"]:
-            key = "training" if "training" not in config["tasks"][task] else f"tasks.{task}.training"
+            key = (
+                "training" if "training" not in config["tasks"][task] else f"tasks.{task}.training"
+            )
             try:
                 check_reinit(config["model"], training["reinit_layers"], training["reinit_pooler"])
             except ModelError as error:
@@ -80,7 +90,9 @@ def check_glue(config: dict, where: str = "") -> None:
     source = config["data"]["source"]
     glue_dir = resolve_glue_dir(config["data"]["glue_dir"])
     if source == "local" and glue_dir is None:
-        raise ConfigError(f"{where}invalid config at `data.source`: 'local' needs `data.glue_dir` or GLUE_DIR")
+        raise ConfigError(
+            f"{where}invalid config at `data.source`: 'local' needs `data.glue_dir` or GLUE_DIR"
+        )
     if source == "hub" or glue_dir is None:
         return
     for task in config["tasks"]:

@@ -21,7 +21,17 @@ import numpy as np
 from . import study
 from .store.trials import benchmark_seconds
 
-COLUMNS = ["task", "trials", "done", "running", "missing", "diverged", "failed", "trial_hours", "median_trial_s"]
+COLUMNS = [
+    "task",
+    "trials",
+    "done",
+    "running",
+    "missing",
+    "diverged",
+    "failed",
+    "trial_hours",
+    "median_trial_s",
+]
 
 
 def _outcome(path: Path, tolerance: float) -> tuple[bool, bool]:
@@ -41,7 +51,9 @@ def _benchmark_seconds(path: Path) -> float | None:
         return None
 
 
-def study_status(config: dict, root: str | Path = ".", fresh_minutes: float = 15.0, now: float | None = None) -> list[dict]:
+def study_status(
+    config: dict, root: str | Path = ".", fresh_minutes: float = 15.0, now: float | None = None
+) -> list[dict]:
     """One row per task (see COLUMNS) for the study `config` whose outputs lie under `root`; with
     recipes, one per recipe and task (`task` is then <recipe>/<task>, the folder of its trials)."""
     root = Path(root)
@@ -54,7 +66,9 @@ def study_status(config: dict, root: str | Path = ".", fresh_minutes: float = 15
         early = config["tasks"][task].get("early_stopping")
         grid = study.task_grid(config, task)
         stopped = set()
-        if early:  # the first `start` trials; those live early stopping stopped are done as they are
+        if (
+            early
+        ):  # the first `start` trials; those live early stopping stopped are done as they are
             grid = grid[: early["start"]]
             selection = root / "results" / "early_stopping" / folder / "selection.json"
             if selection.exists():
@@ -64,7 +78,9 @@ def study_status(config: dict, root: str | Path = ".", fresh_minutes: float = 15
         for cell in grid:
             stem = study.trial_stem(*cell)
             for kind in ("finetune", "finetune_partial"):
-                spent = _benchmark_seconds(root / "results" / "benchmarks" / kind / folder / f"{stem}.tsv")
+                spent = _benchmark_seconds(
+                    root / "results" / "benchmarks" / kind / folder / f"{stem}.tsv"
+                )
                 if spent is not None:
                     seconds.append(spent)
             result = root / "results" / "trials" / folder / f"{stem}.json"
@@ -80,11 +96,15 @@ def study_status(config: dict, root: str | Path = ".", fresh_minutes: float = 15
             fresh = checkpoint.exists() and now - checkpoint.stat().st_mtime < 60 * fresh_minutes
             counts["running" if fresh else "missing"] += 1
         trials = sum(counts[k] for k in ("done", "running", "missing"))
-        rows.append({
-            "task": folder, "trials": trials, **counts,
-            "trial_hours": sum(seconds) / 3600,
-            "median_trial_s": float(np.median(seconds)) if seconds else float("nan"),
-        })
+        rows.append(
+            {
+                "task": folder,
+                "trials": trials,
+                **counts,
+                "trial_hours": sum(seconds) / 3600,
+                "median_trial_s": float(np.median(seconds)) if seconds else float("nan"),
+            }
+        )
     return rows
 
 
@@ -93,8 +113,11 @@ def time_left_s(rows: list[dict], concurrency: int | None = None) -> float:
     run now, at least one), each taking its task's median trial time."""
     running = sum(row["running"] for row in rows)
     concurrency = concurrency or max(running, 1)
-    work = sum((row["missing"] + row["running"]) * row["median_trial_s"] for row in rows
-               if row["missing"] + row["running"])
+    work = sum(
+        (row["missing"] + row["running"]) * row["median_trial_s"]
+        for row in rows
+        if row["missing"] + row["running"]
+    )
     return work / concurrency
 
 
@@ -102,7 +125,12 @@ def format_status(rows: list[dict], concurrency: int | None = None) -> str:
     widths = [max(len(c), 8) for c in COLUMNS]
     lines = ["  ".join(c.rjust(w) for c, w in zip(COLUMNS, widths))]
     for row in rows:
-        cells = [row["task"], *(str(row[c]) for c in COLUMNS[1:7]), f"{row['trial_hours']:.2f}", f"{row['median_trial_s']:.1f}"]
+        cells = [
+            row["task"],
+            *(str(row[c]) for c in COLUMNS[1:7]),
+            f"{row['trial_hours']:.2f}",
+            f"{row['median_trial_s']:.1f}",
+        ]
         lines.append("  ".join(c.rjust(w) for c, w in zip(cells, widths)))
     left = time_left_s(rows, concurrency)
     running = sum(row["running"] for row in rows)

@@ -32,9 +32,15 @@ class Task:
     reported: dict[str, float] = field(default_factory=dict)
     kind: str = CLASSIFICATION  # classification | regression
     extra_dev: tuple[str, ...] = ()  # further dev splits (dev_<name>), scores suffixed _<name>
-    glue_files: dict[str, str] = field(default_factory=dict)  # split -> file name (default <split>.tsv)
-    hub_splits: dict[str, str] = field(default_factory=dict)  # split -> Hub split (default train, validation)
-    tsv_split_headers: dict[str, tuple[str, ...]] = field(default_factory=dict)  # split -> its own header
+    glue_files: dict[str, str] = field(
+        default_factory=dict
+    )  # split -> file name (default <split>.tsv)
+    hub_splits: dict[str, str] = field(
+        default_factory=dict
+    )  # split -> Hub split (default train, validation)
+    tsv_split_headers: dict[str, tuple[str, ...]] = field(
+        default_factory=dict
+    )  # split -> its own header
     # one's own task: its definition (`study.data_spec`'s "custom") and the label of each id
     custom: dict | None = None
     label_names: tuple = ()
@@ -58,7 +64,9 @@ class Task:
     @property
     def headline_metrics(self) -> tuple[str, ...]:
         """What `tasks.<task>.metric` may name: a metric of the task on any of its dev splits."""
-        return tuple(name + score_suffix(split) for split in self.dev_splits for name in self.metrics)
+        return tuple(
+            name + score_suffix(split) for split in self.dev_splits for name in self.metrics
+        )
 
     def glue_file_name(self, split: str) -> str:
         return self.glue_files.get(split, f"{split}.tsv")
@@ -76,8 +84,18 @@ def score_suffix(split: str) -> str:
 
 
 MNLI_TRAIN_HEADER = (
-    "index", "promptID", "pairID", "genre", "sentence1_binary_parse", "sentence2_binary_parse",
-    "sentence1_parse", "sentence2_parse", "sentence1", "sentence2", "label1", "gold_label",
+    "index",
+    "promptID",
+    "pairID",
+    "genre",
+    "sentence1_binary_parse",
+    "sentence2_binary_parse",
+    "sentence1_parse",
+    "sentence2_parse",
+    "sentence1",
+    "sentence2",
+    "label1",
+    "gold_label",
 )
 MNLI_DEV_HEADER = (*MNLI_TRAIN_HEADER[:-1], "label2", "label3", "label4", "label5", "gold_label")
 
@@ -148,8 +166,16 @@ TASKS: dict[str, Task] = {
         tsv_columns={"premise": 8, "hypothesis": 9, "label": -1},
         tsv_labels={"entailment": 0, "neutral": 1, "contradiction": 2},  # the Hub's ids
         extra_dev=("mismatched",),
-        glue_files={"train": "train.tsv", "dev": "dev_matched.tsv", "dev_mismatched": "dev_mismatched.tsv"},
-        hub_splits={"train": "train", "dev": "validation_matched", "dev_mismatched": "validation_mismatched"},
+        glue_files={
+            "train": "train.tsv",
+            "dev": "dev_matched.tsv",
+            "dev_mismatched": "dev_mismatched.tsv",
+        },
+        hub_splits={
+            "train": "train",
+            "dev": "validation_matched",
+            "dev_mismatched": "validation_mismatched",
+        },
     ),
     "qqp": Task(
         name="qqp",
@@ -184,8 +210,18 @@ TASKS: dict[str, Task] = {
         kind=REGRESSION,
         metrics=("pearson", "spearman", "pearson_and_spearman"),
         default_metric="pearson_and_spearman",  # GLUE's STS-B score: the mean of both
-        tsv_header=("index", "genre", "filename", "year", "old_index", "source1", "source2",
-                    "sentence1", "sentence2", "score"),
+        tsv_header=(
+            "index",
+            "genre",
+            "filename",
+            "year",
+            "old_index",
+            "source1",
+            "source2",
+            "sentence1",
+            "sentence2",
+            "score",
+        ),
         tsv_columns={"sentence1": 7, "sentence2": 8, "label": 9},
     ),
     "wnli": Task(
@@ -208,9 +244,7 @@ def get_task(name: str) -> Task:
     try:
         return TASKS[name]
     except KeyError:
-        raise KeyError(
-            f"unknown task {name!r}; known tasks: {', '.join(sorted(TASKS))}"
-        ) from None
+        raise KeyError(f"unknown task {name!r}; known tasks: {', '.join(sorted(TASKS))}") from None
 
 
 # the files of one's own data, read by their suffix (`seedstudy.data.custom`)
@@ -218,8 +252,15 @@ DATA_SUFFIXES = (".csv", ".tsv", ".json", ".jsonl", ".parquet")
 
 # how tables and figures name the GLUE tasks; a task of one's own is labelled with its name
 TASK_LABELS = {
-    "mrpc": "MRPC", "rte": "RTE", "cola": "CoLA", "sst2": "SST-2", "stsb": "STS-B", "qqp": "QQP",
-    "mnli": "MNLI", "qnli": "QNLI", "wnli": "WNLI",
+    "mrpc": "MRPC",
+    "rte": "RTE",
+    "cola": "CoLA",
+    "sst2": "SST-2",
+    "stsb": "STS-B",
+    "qqp": "QQP",
+    "mnli": "MNLI",
+    "qnli": "QNLI",
+    "wnli": "WNLI",
 }
 
 

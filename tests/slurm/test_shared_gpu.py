@@ -30,20 +30,37 @@ from pathlib import Path
 
 import pytest
 from support.snakemake_runs import REPO, TINY
-from test_slurm import PROFILES, RUN_TIMEOUT, TRIALS, cancel_all, job_info, our_jobs, require_cluster, submissions
+from test_slurm import (
+    PROFILES,
+    RUN_TIMEOUT,
+    TRIALS,
+    cancel_all,
+    job_info,
+    our_jobs,
+    require_cluster,
+    submissions,
+)
 
 pytestmark = [pytest.mark.workflow, pytest.mark.slow]
 
 TOGETHER = TRIALS[:2]  # two seed pairs of the tiny study
 K = len(TOGETHER)
 
-SHARED_PROFILES = [*PROFILES[:2], "--profile", str(REPO / "slurm" / "shared-gpu"), *PROFILES[2:],
-                   "--profile", str(REPO / "tests" / "slurm" / "shared-gpu")]
+SHARED_PROFILES = [
+    *PROFILES[:2],
+    "--profile",
+    str(REPO / "slurm" / "shared-gpu"),
+    *PROFILES[2:],
+    "--profile",
+    str(REPO / "tests" / "slurm" / "shared-gpu"),
+]
 
 
 def require_shards() -> None:
     require_cluster()
-    gres = subprocess.run(["sinfo", "-h", "-o", "%G"], capture_output=True, text=True, timeout=30).stdout
+    gres = subprocess.run(
+        ["sinfo", "-h", "-o", "%G"], capture_output=True, text=True, timeout=30
+    ).stdout
     if "shard" not in gres:
         message = f"the cluster's nodes have no GPU shards (sinfo: {gres.strip()!r}); restart it with `bash .ci/slurm.sh start`"
         if os.environ.get("SEEDSTUDY_REQUIRE_SLURM") == "1":
@@ -57,7 +74,9 @@ def allocations(workdir: Path) -> dict[str, str]:
     for job in our_jobs(workdir):
         if job["state"] != "RUNNING":
             continue
-        out = subprocess.run(["scontrol", "-d", "-o", "show", "job", job["id"]], capture_output=True, text=True).stdout
+        out = subprocess.run(
+            ["scontrol", "-d", "-o", "show", "job", job["id"]], capture_output=True, text=True
+        ).stdout
         match = re.search(r"\bGRES=shard:\d+\(IDX:([\d,-]+)\)", out)
         if match:
             found[job["id"]] = match.group(1)
@@ -70,11 +89,24 @@ def run_trials(work: Path, slurm: bool) -> dict:
     log = work / "run.log"
     targets = [f"results/trials/sst2/{stem}.json" for stem in TOGETHER]
     profiles = SHARED_PROFILES if slurm else []
-    command = [sys.executable, "-m", "snakemake", *targets, "-s", str(REPO / "Snakefile"), *profiles,
-               "--configfile", str(TINY), "-j", str(len(TOGETHER) if slurm else 1)]
+    command = [
+        sys.executable,
+        "-m",
+        "snakemake",
+        *targets,
+        "-s",
+        str(REPO / "Snakefile"),
+        *profiles,
+        "--configfile",
+        str(TINY),
+        "-j",
+        str(len(TOGETHER) if slurm else 1),
+    ]
     started = time.time()
     with open(log, "w") as handle:
-        process = subprocess.Popen(command, cwd=work, stdout=handle, stderr=subprocess.STDOUT, text=True)
+        process = subprocess.Popen(
+            command, cwd=work, stdout=handle, stderr=subprocess.STDOUT, text=True
+        )
     samples = []  # {job id: gpu index} of the jobs running at one moment
     try:
         while process.poll() is None:
@@ -91,17 +123,28 @@ def run_trials(work: Path, slurm: bool) -> dict:
     assert process.returncode == 0, log.read_text()[-3000:]
     trials = work / "results" / "trials" / "sst2"
     records = {stem: json.loads((trials / f"{stem}.run.json").read_text()) for stem in TOGETHER}
-    return dict(work=work, log=log, seconds=time.time() - started, samples=samples, records=records,
-                results={stem: (trials / f"{stem}.json").read_bytes() for stem in TOGETHER})
+    return dict(
+        work=work,
+        log=log,
+        seconds=time.time() - started,
+        samples=samples,
+        records=records,
+        results={stem: (trials / f"{stem}.json").read_bytes() for stem in TOGETHER},
+    )
 
 
 def most_at_once(records: dict) -> int:
     """The most trials training at the same moment, from their run records' start and wall time."""
     events = sorted(
-        (t, delta) for r in records.values() for t, delta in ((r["started_unix"], 1), (r["started_unix"] + r["wall_s"], -1))
+        (t, delta)
+        for r in records.values()
+        for t, delta in ((r["started_unix"], 1), (r["started_unix"] + r["wall_s"], -1))
     )
     level = peak = 0
-    for _, delta in events:  # an end sorts before a start at the same instant: touching is not overlap
+    for (
+        _,
+        delta,
+    ) in events:  # an end sorts before a start at the same instant: touching is not overlap
         level += delta
         peak = max(peak, level)
     return peak
@@ -112,20 +155,26 @@ def shared(tmp_path_factory, glue):
     require_shards()
     together = run_trials(tmp_path_factory.mktemp("shared-gpu-together"), slurm=True)
     alone = run_trials(tmp_path_factory.mktemp("shared-gpu-alone"), slurm=False)
-    print(f"together: {together['seconds']:.1f} s, alone: {alone['seconds']:.1f} s; "
-          f"most trials at once: {most_at_once(together['records'])} vs {most_at_once(alone['records'])}")
+    print(
+        f"together: {together['seconds']:.1f} s, alone: {alone['seconds']:.1f} s; "
+        f"most trials at once: {most_at_once(together['records'])} vs {most_at_once(alone['records'])}"
+    )
     return dict(together=together, alone=alone)
 
 
 def test_every_trial_asked_for_a_shard_not_a_gpu(shared):
     together = shared["together"]
     submitted = submissions(together["log"])
-    assert sorted(r["slurm_job_id"] for r in together["records"].values()) == sorted(j for j, _ in submitted)
+    assert sorted(r["slurm_job_id"] for r in together["records"].values()) == sorted(
+        j for j, _ in submitted
+    )
     assert len(submitted) == K
     for jobid, _ in submitted:
         job = job_info(jobid)
         assert job["TresPerNode"] == "gres:shard:1", job
-        assert "gpu" not in job.get("TresPerJob", "") and "gpu" not in job.get("TresPerNode", ""), job
+        assert "gpu" not in job.get("TresPerJob", "") and "gpu" not in job.get("TresPerNode", ""), (
+            job
+        )
         assert job["NumCPUs"] == "1" and job["MinMemoryNode"] == "2000M", job
 
 

@@ -30,7 +30,12 @@ import pytest
 import yaml
 from support.snakemake_runs import REPO, TINY
 
-PROFILES = ["--profile", str(REPO / "slurm"), "--profile", str(REPO / "tests" / "slurm" / "profile")]
+PROFILES = [
+    "--profile",
+    str(REPO / "slurm"),
+    "--profile",
+    str(REPO / "tests" / "slurm" / "profile"),
+]
 TRIALS = ["init1_order1", "init1_order2", "init2_order1", "init2_order2"]
 KILLED = "init2_order2"  # cancelled in run 1, injected fault in run 2
 # the plugin's name for its jobs: wildcard values joined by "_" (recipe_dir, empty in a study
@@ -56,13 +61,18 @@ def cluster_problem() -> str | None:
     if shutil.which("sinfo") is None:
         return "sinfo is not installed"
     try:
-        result = subprocess.run(["sinfo", "-h", "-o", "%T %G"], capture_output=True, text=True, timeout=30)
+        result = subprocess.run(
+            ["sinfo", "-h", "-o", "%T %G"], capture_output=True, text=True, timeout=30
+        )
     except subprocess.TimeoutExpired:
         return "sinfo did not answer within 30 s (no slurmctld running?)"
     if result.returncode != 0:
         return f"sinfo failed: {result.stderr.strip()}"
     nodes = [line.split() for line in result.stdout.splitlines() if line.strip()]
-    if not any(state.rstrip("*") in {"idle", "mixed", "allocated", "completing"} and "gpu" in gres for state, gres in nodes):
+    if not any(
+        state.rstrip("*") in {"idle", "mixed", "allocated", "completing"} and "gpu" in gres
+        for state, gres in nodes
+    ):
         return f"no node is up with GPUs (sinfo: {result.stdout.strip()!r})"
     return None
 
@@ -74,18 +84,34 @@ def our_jobs(workdir: Path) -> list[dict]:
     """The SLURM jobs whose working directory is `workdir` (squeue keeps finished ones MinJobAge)."""
     out = subprocess.run(
         ["squeue", "-h", "--states=all", "-o", "%i|%T|%k|%V|%S|%e|%Z"],
-        capture_output=True, text=True, timeout=30, check=True,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
     ).stdout
     jobs = []
     for line in out.splitlines():
         jobid, state, comment, submitted, started, ended, directory = line.split("|")
         if Path(directory).resolve() == workdir.resolve():
-            jobs.append(dict(id=jobid, state=state, comment=comment, submitted=submitted, started=started, ended=ended))
+            jobs.append(
+                dict(
+                    id=jobid,
+                    state=state,
+                    comment=comment,
+                    submitted=submitted,
+                    started=started,
+                    ended=ended,
+                )
+            )
     return jobs
 
 
 def cancel_all(workdir: Path) -> None:
-    ids = [job["id"] for job in our_jobs(workdir) if job["state"] in {"PENDING", "RUNNING", "CONFIGURING"}]
+    ids = [
+        job["id"]
+        for job in our_jobs(workdir)
+        if job["state"] in {"PENDING", "RUNNING", "CONFIGURING"}
+    ]
     if ids:
         subprocess.run(["scancel", *ids], check=False)
 
@@ -115,17 +141,37 @@ def timing_shims(folder: Path, calls: Path) -> Path:
 
 
 def start_snakemake(
-    workdir: Path, log: Path, configfiles: list[Path], *args: str, targets=(), env: dict | None = None, profiles=()
+    workdir: Path,
+    log: Path,
+    configfiles: list[Path],
+    *args: str,
+    targets=(),
+    env: dict | None = None,
+    profiles=(),
 ) -> subprocess.Popen:
     """`snakemake --profile slurm [--profile P ...] --profile tests/slurm/profile` in `workdir`."""
     extra = [arg for profile in profiles for arg in ("--profile", str(REPO / profile))]
     command = [
-        sys.executable, "-m", "snakemake", *targets, "-s", str(REPO / "Snakefile"),
-        *PROFILES[:2], *extra, *PROFILES[2:], "--configfile", *map(str, configfiles), *args,
+        sys.executable,
+        "-m",
+        "snakemake",
+        *targets,
+        "-s",
+        str(REPO / "Snakefile"),
+        *PROFILES[:2],
+        *extra,
+        *PROFILES[2:],
+        "--configfile",
+        *map(str, configfiles),
+        *args,
     ]
     handle = open(log, "w")
     return subprocess.Popen(
-        command, cwd=workdir, stdout=handle, stderr=subprocess.STDOUT, text=True,
+        command,
+        cwd=workdir,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        text=True,
         env={**os.environ, **(env or {})},
     )
 
@@ -136,26 +182,40 @@ def wait(process: subprocess.Popen, workdir: Path) -> int:
     except subprocess.TimeoutExpired:
         process.kill()
         cancel_all(workdir)
-        raise AssertionError(f"snakemake ran longer than {RUN_TIMEOUT} s; see {process.args}") from None
+        raise AssertionError(
+            f"snakemake ran longer than {RUN_TIMEOUT} s; see {process.args}"
+        ) from None
 
 
 def submissions(log: Path) -> list[tuple[str, str]]:
     """(SLURM job id, SLURM log path) of every job the plugin submitted, in order."""
-    return re.findall(r"has been submitted with SLURM jobid (\d+) \(log: ([^)]+)\)", log.read_text())
+    return re.findall(
+        r"has been submitted with SLURM jobid (\d+) \(log: ([^)]+)\)", log.read_text()
+    )
 
 
 def slurm_calls(calls: Path) -> list[dict]:
     rows = []
     for line in calls.read_text().splitlines():
         start, end, rc, caller, command, *args = line.split(" ")
-        rows.append(dict(start=float(start), seconds=float(end) - float(start), rc=int(rc), caller=caller,
-                         command=command, args=args))
+        rows.append(
+            dict(
+                start=float(start),
+                seconds=float(end) - float(start),
+                rc=int(rc),
+                caller=caller,
+                command=command,
+                args=args,
+            )
+        )
     return rows
 
 
 def job_info(jobid: str) -> dict[str, str]:
     """`scontrol show job` as a dict (finished jobs stay visible for MinJobAge)."""
-    out = subprocess.run(["scontrol", "-o", "show", "job", jobid], capture_output=True, text=True, check=True).stdout
+    out = subprocess.run(
+        ["scontrol", "-o", "show", "job", jobid], capture_output=True, text=True, check=True
+    ).stdout
     return dict(field.split("=", 1) for field in out.split() if "=" in field)
 
 
@@ -196,8 +256,12 @@ def summary(rows: list[dict]) -> dict:
     seconds = sorted(row["seconds"] for row in rows)
     if not seconds:
         return {"calls": 0}
-    return {"calls": len(seconds), "median_s": round(seconds[len(seconds) // 2], 3),
-            "max_s": round(seconds[-1], 3), "total_s": round(sum(seconds), 3)}
+    return {
+        "calls": len(seconds),
+        "median_s": round(seconds[len(seconds) // 2], 3),
+        "max_s": round(seconds[-1], 3),
+        "total_s": round(sum(seconds), 3),
+    }
 
 
 # ------------------------------------------------------------------------------- the runs
@@ -225,7 +289,11 @@ def runs(tmp_path_factory, glue):
     killed = None
     try:
         while killed is None and process.poll() is None and time.time() - started < RUN_TIMEOUT:
-            running = [job for job in our_jobs(work) if job["comment"] == comment and job["state"] == "RUNNING"]
+            running = [
+                job
+                for job in our_jobs(work)
+                if job["comment"] == comment and job["state"] == "RUNNING"
+            ]
             trial_log = trial_log_path(work, KILLED)
             # the trainer logs the step-0 evaluation just before the first optimizer step
             if running and trial_log.exists() and re.search(r"\bstep 0/", trial_log.read_text()):
@@ -240,7 +308,13 @@ def runs(tmp_path_factory, glue):
         raise
     rc1 = wait(process, work)
     timings["run1_s"] = round(time.time() - started, 1)
-    after_run1 = {p: p.stat().st_mtime_ns for stem in TRIALS if stem != KILLED for p in trial_files(work, stem) if p.exists()}
+    after_run1 = {
+        p: p.stat().st_mtime_ns
+        for stem in TRIALS
+        if stem != KILLED
+        for p in trial_files(work, stem)
+        if p.exists()
+    }
     checkpoint = work / "checkpoints" / "sst2" / f"{KILLED}.pt"
     checkpoint_after_run1 = checkpoint.exists()
     killed_done_after_run1 = any(p.exists() for p in trial_files(work, KILLED)[:2])
@@ -250,7 +324,9 @@ def runs(tmp_path_factory, glue):
     faults = work / "faults"
     started = time.time()
     process = start_snakemake(
-        work, log2, [TINY, longer],
+        work,
+        log2,
+        [TINY, longer],
         env={**path, "SEEDSTUDY_FAIL_ONCE": str(faults), "SEEDSTUDY_FAIL_TRIALS": f"sst2/{KILLED}"},
     )
     rc2 = wait(process, work)
@@ -261,27 +337,49 @@ def runs(tmp_path_factory, glue):
     per_job = []
     for log in (log1, log2):
         seen = finished_at(log)
-        for jobid, slurm_id in re.findall(r"Job (\S+) has been submitted with SLURM jobid (\d+)", log.read_text()):
+        for jobid, slurm_id in re.findall(
+            r"Job (\S+) has been submitted with SLURM jobid (\d+)", log.read_text()
+        ):
             job = jobs.get(slurm_id, {})
-            submitted, start, end = (slurm_time(job.get(k, "")) for k in ("submitted", "started", "ended"))
+            submitted, start, end = (
+                slurm_time(job.get(k, "")) for k in ("submitted", "started", "ended")
+            )
             if submitted and start and end:
-                per_job.append({
-                    "slurm_job": slurm_id, "state": job["state"],
-                    "queued_s": start - submitted, "ran_s": end - start,
-                    # when Snakemake logged it as finished (1 s resolution)
-                    "noticed_after_s": seen[jobid] - end if job["state"] == "COMPLETED" else None,
-                })
+                per_job.append(
+                    {
+                        "slurm_job": slurm_id,
+                        "state": job["state"],
+                        "queued_s": start - submitted,
+                        "ran_s": end - start,
+                        # when Snakemake logged it as finished (1 s resolution)
+                        "noticed_after_s": seen[jobid] - end
+                        if job["state"] == "COMPLETED"
+                        else None,
+                    }
+                )
     timings["jobs"] = per_job
     # what the two Snakemake processes on this machine (not the jobs, not this test) asked of SLURM
-    ours = [row for row in slurm_calls(calls) if row["caller"] == "main" and row["command"] != "scancel"]
+    ours = [
+        row for row in slurm_calls(calls) if row["caller"] == "main" and row["command"] != "scancel"
+    ]
     timings["slurm_client_calls"] = {
-        name: summary([row for row in ours if row["command"] == name]) for name in SLURM_COMMANDS[:-1]
+        name: summary([row for row in ours if row["command"] == name])
+        for name in SLURM_COMMANDS[:-1]
     }
     print(json.dumps(timings, indent=1))
     (work / "timings.json").write_text(json.dumps(timings, indent=1))
     return dict(
-        work=work, log1=log1, log2=log2, rc1=rc1, rc2=rc2, killed=killed, faults=faults, calls=calls,
-        after_run1=after_run1, checkpoint=checkpoint, checkpoint_after_run1=checkpoint_after_run1,
+        work=work,
+        log1=log1,
+        log2=log2,
+        rc1=rc1,
+        rc2=rc2,
+        killed=killed,
+        faults=faults,
+        calls=calls,
+        after_run1=after_run1,
+        checkpoint=checkpoint,
+        checkpoint_after_run1=checkpoint_after_run1,
         killed_done_after_run1=killed_done_after_run1,
     )
 
@@ -292,17 +390,23 @@ def runs(tmp_path_factory, glue):
 def test_run1_fails_only_for_the_cancelled_trial(runs):
     work = runs["work"]
     assert runs["killed"] is not None, f"never saw trial {KILLED} training; see {runs['log1']}"
-    assert runs["rc1"] != 0, "run 1 should fail: a cancelled trial leaves the aggregates without input"
+    assert runs["rc1"] != 0, (
+        "run 1 should fail: a cancelled trial leaves the aggregates without input"
+    )
     text = runs["log1"].read_text()
     assert f"SLURM-job '{runs['killed']}' failed" in text and "CANCELLED" in text
-    assert set(runs["after_run1"]) == {p for s in TRIALS if s != KILLED for p in trial_files(work, s)}
+    assert set(runs["after_run1"]) == {
+        p for s in TRIALS if s != KILLED for p in trial_files(work, s)
+    }
     assert not runs["killed_done_after_run1"], "the cancelled trial left a result"
 
 
 def test_cancelled_trial_checkpointed_on_sigterm(runs):
     # SIGTERM from scancel reached the trial (sbatch -> snakemake -> srun -> snakemake -> python)
     assert runs["checkpoint_after_run1"], f"no checkpoint {runs['checkpoint']} after scancel"
-    run = json.loads((runs["work"] / "results" / "trials" / "sst2" / f"{KILLED}.run.json").read_text())
+    run = json.loads(
+        (runs["work"] / "results" / "trials" / "sst2" / f"{KILLED}.run.json").read_text()
+    )
     assert 0 < run["resumed_from_step"] < 12, run
     assert not runs["checkpoint"].exists(), "a completed trial removes its checkpoint"
 
@@ -324,7 +428,9 @@ def test_run2_recomputes_only_the_cancelled_trial_and_retries_the_fault(runs):
 
 def test_every_trial_went_through_sbatch_with_a_gpu(runs):
     work = runs["work"]
-    submitted = {jobid: path for log in (runs["log1"], runs["log2"]) for jobid, path in submissions(log)}
+    submitted = {
+        jobid: path for log in (runs["log1"], runs["log2"]) for jobid, path in submissions(log)
+    }
     for stem in TRIALS:
         run = json.loads((work / "results" / "trials" / "sst2" / f"{stem}.run.json").read_text())
         jobid = run["slurm_job_id"]  # $SLURM_JOB_ID seen by the trial
@@ -334,7 +440,9 @@ def test_every_trial_went_through_sbatch_with_a_gpu(runs):
     assert len(sbatch) == len(submitted) == 6 and all(row["rc"] == 0 for row in sbatch)
     for jobid in submitted:
         job = job_info(jobid)
-        assert job["Comment"].startswith("rule_finetune_wildcards__sst2_"), job  # recipe_dir (empty), task, ...
+        assert job["Comment"].startswith("rule_finetune_wildcards__sst2_"), (
+            job
+        )  # recipe_dir (empty), task, ...
         assert job["TresPerJob"] == "gres:gpu:1" and job["CpusPerTres"] == "gres:gpu:1", job
         assert job["MinMemoryNode"] == "2000M", job
 
@@ -376,16 +484,24 @@ def run_option(tmp_path_factory, name: str, profile: str, *args: str) -> dict:
     rc = wait(process, work)
     print(f"{name}: {time.time() - started:.1f} s")
     assert rc == 0, log.read_text()[-3000:]
-    jobs = {stem: json.loads((work / "results" / "trials" / "sst2" / f"{stem}.run.json").read_text())["slurm_job_id"]
-            for stem in TRIALS}
+    jobs = {
+        stem: json.loads((work / "results" / "trials" / "sst2" / f"{stem}.run.json").read_text())[
+            "slurm_job_id"
+        ]
+        for stem in TRIALS
+    }
     return dict(work=work, log=log, jobs=jobs)
 
 
 def test_packed_trials_share_a_gpu_job(tmp_path_factory, glue):
     # two trials per SLURM job: one GPU, one trial's memory, the two trials' runtimes added up
-    packed = run_option(tmp_path_factory, "packed", "slurm/packed", "--group-components", "trials=2")
+    packed = run_option(
+        tmp_path_factory, "packed", "slurm/packed", "--group-components", "trials=2"
+    )
     submitted = submissions(packed["log"])
-    assert len(submitted) == 2 and all("/group_trials_finetune/" in path for _, path in submitted), submitted
+    assert len(submitted) == 2 and all(
+        "/group_trials_finetune/" in path for _, path in submitted
+    ), submitted
     assert sorted(packed["jobs"].values()) == sorted(2 * [jobid for jobid, _ in submitted])
     for jobid, _ in submitted:
         job = job_info(jobid)

@@ -24,7 +24,9 @@ def parsed_args(*argv: str) -> dict:
         "_, args = parse_args(sys.argv[1:])\n"
         "print(json.dumps({k: v for k, v in vars(args).items() if isinstance(v, (str, int, float, bool, list, dict, type(None)))}, default=str))\n"
     )
-    result = subprocess.run([sys.executable, "-c", code, *argv], cwd=REPO, capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", code, *argv], cwd=REPO, capture_output=True, text=True, check=True
+    )
     return json.loads(result.stdout.strip().splitlines()[-1])
 
 
@@ -34,7 +36,9 @@ def test_workflow_profile_leaves_the_cluster_settings_alone():
     # profiles/default's `cores: all` would cap every job's threads at this machine's cores
     assert args["cores"] == MAIN["cores"]
     assert args["scheduler"] == "greedy" and args["rerun_incomplete"] and args["keep_going"]
-    assert [(REPO / path).resolve() for path in args["configfile"]] == [REPO / "config" / "paper.yaml"]
+    assert [(REPO / path).resolve() for path in args["configfile"]] == [
+        REPO / "config" / "paper.yaml"
+    ]
     local = parsed_args("results/figures/all.pdf")
     assert local["executor"] is None and isinstance(local["cores"], int) and local["cores"] >= 1
 
@@ -52,16 +56,29 @@ def test_packed_and_array_options_stack_on_the_profile():
 def test_shared_gpu_asks_for_a_shard_instead_of_a_gpu():
     shared = yaml.safe_load((REPO / "slurm" / "shared-gpu" / "config.yaml").read_text())
     overlay = yaml.safe_load((REPO / "tests" / "slurm" / "shared-gpu" / "config.yaml").read_text())
-    assert set(shared) == {"set-resources"} and set(shared["set-resources"]) == set(MAIN["set-resources"])
+    assert set(shared) == {"set-resources"} and set(shared["set-resources"]) == set(
+        MAIN["set-resources"]
+    )
     for rule, resources in shared["set-resources"].items():
-        assert resources["gres"] == "shard:1" and "gpu" not in resources and "cpus_per_gpu" not in resources
+        assert (
+            resources["gres"] == "shard:1"
+            and "gpu" not in resources
+            and "cpus_per_gpu" not in resources
+        )
         assert resources["cpus_per_task"] == "threads"
         # the rest as in the main profile; the test overlay names the same resources
         assert {k: v for k, v in resources.items() if k not in {"gres", "cpus_per_task"}} == {
-            k: v for k, v in MAIN["set-resources"][rule].items() if k not in {"gpu", "cpus_per_gpu"}}
-        assert set(overlay["set-resources"][rule]) == set(resources) and overlay["set-resources"][rule]["gres"] == "shard:1"
+            k: v for k, v in MAIN["set-resources"][rule].items() if k not in {"gpu", "cpus_per_gpu"}
+        }
+        assert (
+            set(overlay["set-resources"][rule]) == set(resources)
+            and overlay["set-resources"][rule]["gres"] == "shard:1"
+        )
     args = parsed_args("--profile", "slurm", "--profile", "slurm/shared-gpu")
-    assert args["executor"] == "slurm" and args["configfile"] == parsed_args("--profile", "slurm")["configfile"]
+    assert (
+        args["executor"] == "slurm"
+        and args["configfile"] == parsed_args("--profile", "slurm")["configfile"]
+    )
 
 
 def test_test_cluster_overlay_asks_for_the_same_kinds_of_resources():
@@ -74,9 +91,21 @@ def test_test_cluster_overlay_asks_for_the_same_kinds_of_resources():
 
 def test_paper_grid_asks_for_one_gpu_per_trial(tmp_path, glue):
     result = subprocess.run(
-        [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "-d", str(tmp_path),
-         "--profile", str(REPO / "slurm"), "-n"],
-        capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "snakemake",
+            "-s",
+            str(REPO / "Snakefile"),
+            "-d",
+            str(tmp_path),
+            "--profile",
+            str(REPO / "slurm"),
+            "-n",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     text = result.stdout + result.stderr
     assert result.returncode == 0, text[-3000:]
@@ -85,7 +114,9 @@ def test_paper_grid_asks_for_one_gpu_per_trial(tmp_path, glue):
     others = [b for b in blocks if re.search(r"^(local)?rule \w+:", b, re.M) and b not in trials]
     assert len(trials) == 2100
     for block in trials:
-        resources = dict(re.findall(r"(\w+)=([^,\n]+)", re.search(r"resources: (.*)", block).group(1)))
+        resources = dict(
+            re.findall(r"(\w+)=([^,\n]+)", re.search(r"resources: (.*)", block).group(1))
+        )
         assert re.search(r"threads: 4\n", block), block
         assert resources["gpu"] == "1" and resources["cpus_per_gpu"] == "4", block
         assert resources["mem_mb"] == "16000" and resources["runtime"] == "120", block

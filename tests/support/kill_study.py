@@ -53,7 +53,12 @@ def plan(points: int) -> list[str]:
     analyses = max(1, (points - 1) // 4)
     early = points - 1 - analyses
     trials = (early + 1) // 2
-    mixed = [kind for pair in zip(["mid-trial"] * trials, ["random"] * (early - trials) + [None]) for kind in pair if kind]
+    mixed = [
+        kind
+        for pair in zip(["mid-trial"] * trials, ["random"] * (early - trials) + [None])
+        for kind in pair
+        if kind
+    ]
     return mixed + ["mid-aggregation"] + ["mid-analysis"] * analyses
 
 
@@ -77,17 +82,32 @@ def running_scripts(group: int) -> set[str]:
 
 
 def trial_starts(ledger: Path) -> int:
-    return sum(line.startswith("start") for line in ledger.read_text().splitlines()) if ledger.exists() else 0
+    return (
+        sum(line.startswith("start") for line in ledger.read_text().splitlines())
+        if ledger.exists()
+        else 0
+    )
 
 
-def run_and_kill(workdir: Path, target: str, rng: random.Random, env: dict, overrides: list[str],
-                 timeout: float = 300) -> str:
+def run_and_kill(
+    workdir: Path,
+    target: str,
+    rng: random.Random,
+    env: dict,
+    overrides: list[str],
+    timeout: float = 300,
+) -> str:
     """Start the study, kill its process group at the target moment; what was running then."""
     command = snakemake_command(workdir, "results/figures/all.pdf", *overrides)
     ledger = Path(env["SEEDSTUDY_TRIAL_LEDGER"])
     started_before = trial_starts(ledger)
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                               start_new_session=True, env=env)
+    process = subprocess.Popen(
+        command,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+        env=env,
+    )
     group = process.pid
     start = time.monotonic()
     random_at = start + rng.uniform(2.0, 10.0)
@@ -96,7 +116,11 @@ def run_and_kill(workdir: Path, target: str, rng: random.Random, env: dict, over
         scripts = running_scripts(group)
         hit = (
             # a trial has started training in this run (its ledger line), not just its process
-            (target == "mid-trial" and "finetune" in scripts and trial_starts(ledger) > started_before)
+            (
+                target == "mid-trial"
+                and "finetune" in scripts
+                and trial_starts(ledger) > started_before
+            )
             or (target == "mid-aggregation" and "aggregate_task" in scripts)
             or (target == "mid-analysis" and scripts - NOT_ANALYSES)
             or (target == "random" and time.monotonic() >= random_at)
@@ -150,8 +174,15 @@ def kill_study(workdir: Path, points: int, seed: int, seeds: int = 2, log=print)
         snakemake(workdir, "--unlock")
         present = check_trial_files(workdir)
         hits.append((target, what))
-        log(f"kill {point}/{points} ({target}): running {what}; {present} complete trial files, none partial")
-    snakemake(workdir, "results/figures/all.pdf", *study_overrides(seeds), env={"SEEDSTUDY_TRIAL_LEDGER": str(ledger)})
+        log(
+            f"kill {point}/{points} ({target}): running {what}; {present} complete trial files, none partial"
+        )
+    snakemake(
+        workdir,
+        "results/figures/all.pdf",
+        *study_overrides(seeds),
+        env={"SEEDSTUDY_TRIAL_LEDGER": str(ledger)},
+    )
     n_trials = check_trial_files(workdir)
     assert planned(workdir, *study_overrides(seeds)) == {}, "the final run left work to do"
     starts, dones, interrupted = ledger_counts(ledger)
@@ -161,10 +192,14 @@ def kill_study(workdir: Path, points: int, seed: int, seeds: int = 2, log=print)
         "started": sum(starts.values()),
         "interrupted": interrupted,
         "completed_twice": sorted(name for name, n in dones.items() if n > 1),
-        "restored": sum(1 for line in ledger.read_text().splitlines() if line.startswith("restore")),
+        "restored": sum(
+            1 for line in ledger.read_text().splitlines() if line.startswith("restore")
+        ),
     }
-    log(f"{n_trials} trials; {summary['started']} trial starts = {n_trials} trials + {interrupted} interrupted; "
-        f"completed twice: {summary['completed_twice'] or 'none'}; restored from completion records: {summary['restored']}")
+    log(
+        f"{n_trials} trials; {summary['started']} trial starts = {n_trials} trials + {interrupted} interrupted; "
+        f"completed twice: {summary['completed_twice'] or 'none'}; restored from completion records: {summary['restored']}"
+    )
     assert (workdir / "results" / "figures" / "all.pdf").exists()
     assert set(dones) == set(starts) and len(dones) == n_trials
     assert not summary["completed_twice"], summary
@@ -176,7 +211,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--points", type=int, default=10)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--seeds", type=int, default=3, help="an n x n seed grid (more trials, more to interrupt)")
+    parser.add_argument(
+        "--seeds", type=int, default=3, help="an n x n seed grid (more trials, more to interrupt)"
+    )
     parser.add_argument("--workdir", type=Path, default=None)
     args = parser.parse_args()
     if not os.environ.get("GLUE_DIR"):

@@ -21,13 +21,17 @@ def snakemake_command(workdir, *args, configfile=TINY, snakefile=REPO / "Snakefi
     return command
 
 
-def snakemake(workdir, *args, configfile=TINY, check=True, timeout=900, env=None, snakefile=REPO / "Snakefile"):
+def snakemake(
+    workdir, *args, configfile=TINY, check=True, timeout=900, env=None, snakefile=REPO / "Snakefile"
+):
     command = snakemake_command(workdir, *args, configfile=configfile, snakefile=snakefile)
     result = subprocess.run(
         command, capture_output=True, text=True, timeout=timeout, env={**os.environ, **(env or {})}
     )
     if check and result.returncode != 0:
-        raise AssertionError(f"snakemake {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-6000:]}")
+        raise AssertionError(
+            f"snakemake {' '.join(args)} failed:\n{result.stdout[-4000:]}\n{result.stderr[-6000:]}"
+        )
     return result
 
 

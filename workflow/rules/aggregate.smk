@@ -22,8 +22,16 @@ rule aggregate_task:
 
 rule aggregate_study:
     input:
-        expand("results/aggregate/{recipe_dir}{task}/trials.parquet", recipe_dir=RECIPE_DIRS.values(), task=TASKS),
-        expand("results/aggregate/{recipe_dir}{task}/curves.parquet", recipe_dir=RECIPE_DIRS.values(), task=TASKS),
+        expand(
+            "results/aggregate/{recipe_dir}{task}/trials.parquet",
+            recipe_dir=RECIPE_DIRS.values(),
+            task=TASKS,
+        ),
+        expand(
+            "results/aggregate/{recipe_dir}{task}/curves.parquet",
+            recipe_dir=RECIPE_DIRS.values(),
+            task=TASKS,
+        ),
     output:
         trials="results/aggregate/trials.parquet",
         curves="results/aggregate/curves.parquet",

@@ -16,7 +16,10 @@ run_in_analyses_job(
     output=dict(
         table="results/tables/best_found.csv",
         figure=report(
-            "results/figures/best_found.pdf", caption="../report/best_found.rst", category="Paper", subcategory="Table 1"
+            "results/figures/best_found.pdf",
+            caption="../report/best_found.rst",
+            category="Paper",
+            subcategory="Table 1",
         ),
     ),
     priority=1,
@@ -32,7 +35,10 @@ run_in_analyses_job(
         table="results/tables/expected_max.csv",
         trials_needed="results/tables/trials_needed.csv",
         figure=report(
-            "results/figures/expected_max.pdf", caption="../report/expected_max.rst", category="Paper", subcategory="Fig. 1"
+            "results/figures/expected_max.pdf",
+            caption="../report/expected_max.rst",
+            category="Paper",
+            subcategory="Fig. 1",
         ),
         tuning_figure=report(
             "results/figures/tuning_curves.pdf",
@@ -67,13 +73,22 @@ run_in_analyses_job(
         within_sd="results/tables/within_seed_sd.csv",
         best_worst="results/tables/best_worst_seeds.csv",
         grid_figure=report(
-            "results/figures/seed_grid.pdf", caption="../report/seed_grid.rst", category="Paper", subcategory="Fig. 2"
+            "results/figures/seed_grid.pdf",
+            caption="../report/seed_grid.rst",
+            category="Paper",
+            subcategory="Fig. 2",
         ),
         densities_figure=report(
-            "results/figures/seed_densities.pdf", caption="../report/seed_densities.rst", category="Paper", subcategory="Fig. 3"
+            "results/figures/seed_densities.pdf",
+            caption="../report/seed_densities.rst",
+            category="Paper",
+            subcategory="Fig. 3",
         ),
         tables_figure=report(
-            "results/figures/seed_tables.pdf", caption="../report/seed_tables.rst", category="Paper", subcategory="Tables 3-4"
+            "results/figures/seed_tables.pdf",
+            caption="../report/seed_tables.rst",
+            category="Paper",
+            subcategory="Tables 3-4",
         ),
     ),
     priority=8,
@@ -151,7 +166,10 @@ run_in_analyses_job(
         failures="results/tables/failures.csv",
         prediction="results/tables/failure_prediction.csv",
         failures_figure=report(
-            "results/figures/failures.pdf", caption="../report/failures.rst", category="Paper", subcategory="Table 2"
+            "results/figures/failures.pdf",
+            caption="../report/failures.rst",
+            category="Paper",
+            subcategory="Table 2",
         ),
         curves_figure=report(
             "results/figures/learning_curves.pdf",

@@ -96,16 +96,22 @@ def trial_config(wildcards):
     """The trial rule's only parameter: everything that decides the trial's result."""
     dropout = int(wildcards.dropout[len("_dropout") :]) if wildcards.dropout else None
     variant = recipe_config(wildcards)
-    if (dropout is None) != (study.dropout_owner(study.task_training(variant, wildcards.task)) != "grid"):
+    if (dropout is None) != (
+        study.dropout_owner(study.task_training(variant, wildcards.task)) != "grid"
+    ):
         raise WorkflowError(
             f"trial {wildcards.recipe_dir}{wildcards.task}/{stem(wildcards)}: "
             f"a dropout seed belongs in the file name exactly when training.dropout_seed is a seed grid"
         )
-    return study.trial_config(variant, wildcards.task, int(wildcards.init_seed), int(wildcards.order_seed), dropout)
+    return study.trial_config(
+        variant, wildcards.task, int(wildcards.init_seed), int(wildcards.order_seed), dropout
+    )
 
 
 def checkpoint_path(wildcards):
-    return os.path.join(CHECKPOINT_DIR, f"{wildcards.recipe_dir}{wildcards.task}", f"{stem(wildcards)}.pt")
+    return os.path.join(
+        CHECKPOINT_DIR, f"{wildcards.recipe_dir}{wildcards.task}", f"{stem(wildcards)}.pt"
+    )
 
 
 @functools.lru_cache(maxsize=None)
@@ -131,7 +137,9 @@ def finetune_inputs(wildcards):
     inputs = {"data": trial_data(wildcards)}
     if early_stopping(wildcards.task):
         # continue only after the selection: the survivors resume from their partial checkpoints
-        inputs["selection"] = f"results/early_stopping/{wildcards.recipe_dir}{wildcards.task}/selection.json"
+        inputs["selection"] = (
+            f"results/early_stopping/{wildcards.recipe_dir}{wildcards.task}/selection.json"
+        )
     return inputs
 
 
@@ -145,7 +153,9 @@ def selection(recipe_dir, task):
     known once the select_survivors checkpoint has run (until then Snakemake waits for it)."""
     import json
 
-    with open(checkpoints.select_survivors.get(recipe_dir=recipe_dir, task=task).output[0]) as handle:
+    with open(
+        checkpoints.select_survivors.get(recipe_dir=recipe_dir, task=task).output[0]
+    ) as handle:
         return json.load(handle)
 
 
@@ -163,12 +173,17 @@ def trial_outputs(recipe_dir, task):
 def survivors(wildcards, suffix):
     """The continued trials of a live early-stopping task of a recipe."""
     folder = f"results/trials/{wildcards.recipe_dir}{wildcards.task}"
-    return [f"{folder}/{stem}{suffix}" for stem in selection(wildcards.recipe_dir, wildcards.task)["keep"]]
+    return [
+        f"{folder}/{stem}{suffix}"
+        for stem in selection(wildcards.recipe_dir, wildcards.task)["keep"]
+    ]
 
 
 def trial_folders(recipe_dir, task):
     folders = [f"results/trials/{recipe_dir}{task}"]
-    return folders + ([f"results/early_stopping/{recipe_dir}{task}/partial"] if early_stopping(task) else [])
+    return folders + (
+        [f"results/early_stopping/{recipe_dir}{task}/partial"] if early_stopping(task) else []
+    )
 
 
 def task_trials(wildcards):
@@ -210,13 +225,20 @@ def run_in_analyses_job(name, input, output, params=None, priority=0):
     """Register analysis `name` (its script workflow/scripts/<name>.py) with the job `analyses`."""
     only = config["analysis"]["only"]
     if only is None or name in only:
-        JOINT_ANALYSES[name] = {"input": input, "output": output, "params": params or {}, "priority": priority}
+        JOINT_ANALYSES[name] = {
+            "input": input,
+            "output": output,
+            "params": params or {},
+            "priority": priority,
+        }
 
 
 def analysis_entries(directive):
     """Rule analyses' input or output: every analysis's entries, named <analysis>__<entry>."""
     return {
-        f"{name}__{key}": value for name, spec in JOINT_ANALYSES.items() for key, value in spec[directive].items()
+        f"{name}__{key}": value
+        for name, spec in JOINT_ANALYSES.items()
+        for key, value in spec[directive].items()
     }
 
 
@@ -229,7 +251,8 @@ def analysis_code():
     """The first 16 hex digits of the SHA-256 of each analysis's script."""
     scripts = Path(workflow.basedir) / "workflow" / "scripts"
     return {
-        name: hashlib.sha256((scripts / f"{name}.py").read_bytes()).hexdigest()[:16] for name in JOINT_ANALYSES
+        name: hashlib.sha256((scripts / f"{name}.py").read_bytes()).hexdigest()[:16]
+        for name in JOINT_ANALYSES
     }
 
 
@@ -242,7 +265,9 @@ def report_figures():
         str(path)
         for rule in workflow.rules
         for path in rule.output
-        if is_flagged(path, "report") and str(path).startswith("results/figures/") and "{" not in str(path)
+        if is_flagged(path, "report")
+        and str(path).startswith("results/figures/")
+        and "{" not in str(path)
     ]
 
 

@@ -42,13 +42,20 @@ checkpoint select_survivors:
 rule early_stopping_live:
     input:
         selection="results/early_stopping/{recipe_dir}{task}/selection.json",
-        partial_runs=lambda w: [f"results/early_stopping/{w.recipe_dir}{w.task}/partial/{s}.run.json" for s in grid_stems(w.task)],
+        partial_runs=lambda w: [
+            f"results/early_stopping/{w.recipe_dir}{w.task}/partial/{s}.run.json"
+            for s in grid_stems(w.task)
+        ],
         partial_benchmarks=lambda w: [
-            f"results/benchmarks/finetune_partial/{w.recipe_dir}{w.task}/{s}.tsv" for s in grid_stems(w.task)
+            f"results/benchmarks/finetune_partial/{w.recipe_dir}{w.task}/{s}.tsv"
+            for s in grid_stems(w.task)
         ],
         survivor_trials=lambda w: survivors(w, ".json"),
         survivor_runs=lambda w: survivors(w, ".run.json"),
-        survivor_benchmarks=lambda w: [p.replace("results/trials/", "results/benchmarks/finetune/") for p in survivors(w, ".tsv")],
+        survivor_benchmarks=lambda w: [
+            p.replace("results/trials/", "results/benchmarks/finetune/")
+            for p in survivors(w, ".tsv")
+        ],
     output:
         "results/tables/{recipe_dir}early_stopping_live_{task}.json",
     log:
@@ -56,7 +63,9 @@ rule early_stopping_live:
     localrule: True
     params:
         # a study with recipes: each row of the live table names its recipe
-        recipe=lambda wildcards: RECIPE_OF_DIR[wildcards.recipe_dir] if study.has_recipes(config) else None,
+        recipe=lambda wildcards: (
+            RECIPE_OF_DIR[wildcards.recipe_dir] if study.has_recipes(config) else None
+        ),
     script:
         "../scripts/early_stopping_live.py"
 
@@ -66,7 +75,9 @@ if ES_TASKS:
     rule early_stopping_live_report:
         input:
             live=expand(
-                "results/tables/{recipe_dir}early_stopping_live_{task}.json", recipe_dir=RECIPE_DIRS.values(), task=ES_TASKS
+                "results/tables/{recipe_dir}early_stopping_live_{task}.json",
+                recipe_dir=RECIPE_DIRS.values(),
+                task=ES_TASKS,
             ),
             study="results/aggregate/study.json",
         output:

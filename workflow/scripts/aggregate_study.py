@@ -1,4 +1,5 @@
 """aggregate_study: the per-task tables -> tables of the whole study and its summary."""
+
 from pathlib import Path
 
 from seedstudy.analysis.aggregate import combine

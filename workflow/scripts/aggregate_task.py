@@ -1,4 +1,5 @@
 """aggregate_task: all trial outputs of a task -> curves, trials and losses tables."""
+
 from pathlib import Path
 
 from seedstudy.analysis.aggregate import aggregate_task

@@ -1,4 +1,5 @@
 """all_figures: every figure, one per page, into results/figures/all.pdf."""
+
 from seedstudy.figures import merge
 from seedstudy.logs import log_to
 

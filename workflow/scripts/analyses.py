@@ -4,6 +4,7 @@ Each analysis is the script workflow/scripts/<name>.py, run as Snakemake would r
 it sees a `snakemake` object with its own input, output, params and log (the entries of rule
 analyses named <name>__<entry>, without the prefix), the config, and one thread.
 """
+
 import logging
 import runpy
 from functools import partial
@@ -20,7 +21,11 @@ Namedlist = type(snakemake.params)  # Snakemake's named list (its module moved b
 def own(entries, name):
     """The entries <name>__<entry> of rule analyses, as <entry>."""
     prefix = f"{name}__"
-    return Namedlist(fromdict={key[len(prefix):]: value for key, value in entries.items() if key.startswith(prefix)})
+    return Namedlist(
+        fromdict={
+            key[len(prefix) :]: value for key, value in entries.items() if key.startswith(prefix)
+        }
+    )
 
 
 class AnalysisJob:
@@ -37,8 +42,12 @@ class AnalysisJob:
 jobs = [
     runner.Analysis(
         name,
-        partial(runpy.run_path, str(SCRIPTS / f"{name}.py"), init_globals={"snakemake": AnalysisJob(name)},
-                run_name="__main__"),
+        partial(
+            runpy.run_path,
+            str(SCRIPTS / f"{name}.py"),
+            init_globals={"snakemake": AnalysisJob(name)},
+            run_name="__main__",
+        ),
         log=getattr(snakemake.log, name),
         priority=-rank,
     )
@@ -46,8 +55,19 @@ jobs = [
 ]
 # what the scripts import, and matplotlib's PDF backend, which each figures.save would otherwise
 # import (with fontTools) on its first savefig
-modules = [module for name in snakemake.params.order for module in runner.script_imports(SCRIPTS / f"{name}.py")]
+modules = [
+    module
+    for name in snakemake.params.order
+    for module in runner.script_imports(SCRIPTS / f"{name}.py")
+]
 # (and what pandas imports on a first read_parquet or DataFrame.style)
-modules += ["matplotlib.backends.backend_pdf", "pyarrow.parquet", "pyarrow.dataset", "pandas.io.formats.style"]
+modules += [
+    "matplotlib.backends.backend_pdf",
+    "pyarrow.parquet",
+    "pyarrow.dataset",
+    "pandas.io.formats.style",
+]
 seconds = runner.run(jobs, workers=snakemake.threads, modules=modules)
-logging.info("seconds per analysis: %s", ", ".join(f"{name} {value:.2f}" for name, value in seconds.items()))
+logging.info(
+    "seconds per analysis: %s", ", ".join(f"{name} {value:.2f}" for name, value in seconds.items())
+)

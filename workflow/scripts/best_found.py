@@ -1,4 +1,5 @@
 """best_found: paper Table 1 (max over trials and evaluations vs previously reported)."""
+
 import json
 from pathlib import Path
 
@@ -13,7 +14,10 @@ from seedstudy.logs import log_to
 log_to(snakemake.log[0])
 REPORT = Path(__file__).resolve().parents[1] / "report"  # captions, shared with the report
 study = json.load(open(snakemake.input.study))
-table = per_recipe(lambda trials: best_found_table(trials, model_of(study, trials)), pd.read_parquet(snakemake.input.trials))
+table = per_recipe(
+    lambda trials: best_found_table(trials, model_of(study, trials)),
+    pd.read_parquet(snakemake.input.trials),
+)
 table.to_csv(snakemake.output.table, index=False)
 figures.save(
     plots.best_found(facets(table)),

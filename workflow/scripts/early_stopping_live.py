@@ -1,4 +1,5 @@
 """early_stopping_live: compute spent by live early stopping vs training every trial fully."""
+
 import json
 
 from seedstudy.analysis.early_stopping.live import live_compute
@@ -9,8 +10,13 @@ log_to(snakemake.log[0])
 with open(snakemake.input.selection) as handle:
     selection = json.load(handle)
 live = live_compute(
-    snakemake.wildcards.task, selection, snakemake.input.partial_runs, snakemake.input.survivor_runs,
-    snakemake.input.partial_benchmarks, snakemake.input.survivor_benchmarks, snakemake.input.survivor_trials,
+    snakemake.wildcards.task,
+    selection,
+    snakemake.input.partial_runs,
+    snakemake.input.survivor_runs,
+    snakemake.input.partial_benchmarks,
+    snakemake.input.survivor_benchmarks,
+    snakemake.input.survivor_trials,
 )
 if snakemake.params.recipe is not None:
     live = {"recipe": snakemake.params.recipe, **live}

@@ -1,4 +1,5 @@
 """early_stopping_live_report: the live early-stopping tasks' compute in one table and figure."""
+
 import json
 from pathlib import Path
 
@@ -14,6 +15,9 @@ REPORT = Path(__file__).resolve().parents[1] / "report"  # captions, shared with
 table = pd.DataFrame([json.load(open(path)) for path in snakemake.input.live])
 table.to_csv(snakemake.output.table, index=False)
 figures.save(
-    compute_spent(facets(table)), snakemake.output.figure,
-    *figures.captioned(REPORT, "early_stopping_live", snakemake.config, json.load(open(snakemake.input.study))),
+    compute_spent(facets(table)),
+    snakemake.output.figure,
+    *figures.captioned(
+        REPORT, "early_stopping_live", snakemake.config, json.load(open(snakemake.input.study))
+    ),
 )

@@ -1,4 +1,5 @@
 """early_stopping_simulation: the paper's Algorithm 1 at equal budgets (Figs. 6 and 7)."""
+
 import json
 import logging
 import time
@@ -7,7 +8,11 @@ from pathlib import Path
 import pandas as pd
 
 from seedstudy import figures
-from seedstudy.analysis.early_stopping.simulation import load_task_curves, simulation_note, simulation_tables
+from seedstudy.analysis.early_stopping.simulation import (
+    load_task_curves,
+    simulation_note,
+    simulation_tables,
+)
 from seedstudy.analysis.recipes import facets, per_recipe
 from seedstudy.figures import early_stopping_simulation as plots
 from seedstudy.logs import log_to
@@ -26,8 +31,12 @@ def simulation(curves):
         logging.warning("early stopping simulation: %s skipped: %s", task, reason)
     started = time.perf_counter()
     candidates, budgets = simulation_tables(task_curves, threads=snakemake.threads, **settings)
-    logging.info("simulated %d candidates of %d tasks in %.1f s", len(candidates), len(task_curves),
-                 time.perf_counter() - started)
+    logging.info(
+        "simulated %d candidates of %d tasks in %.1f s",
+        len(candidates),
+        len(task_curves),
+        time.perf_counter() - started,
+    )
     return candidates, budgets, skipped, simulation_note(task_curves, **settings)
 
 

@@ -1,4 +1,5 @@
 """expected_max: paper Fig. 1, the tuning curves with confidence bands, and the trials needed."""
+
 import json
 from pathlib import Path
 
@@ -16,7 +17,9 @@ study = json.load(open(snakemake.input.study))
 trials = pd.read_parquet(snakemake.input.trials)
 level, method = snakemake.params.level, snakemake.params.band_method
 
-table = per_recipe(expected_max_table, trials, level=level, method=method, paper_grids=snakemake.params.paper_grids)
+table = per_recipe(
+    expected_max_table, trials, level=level, method=method, paper_grids=snakemake.params.paper_grids
+)
 table.to_csv(snakemake.output.table, index=False)
 needed = per_recipe(trials_needed_table, trials, snakemake.params.probability, level, method)
 needed.to_csv(snakemake.output.trials_needed, index=False)

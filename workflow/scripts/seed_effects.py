@@ -1,4 +1,5 @@
 """seed_effects: WI x DO grid (Fig. 2), within-seed sds (Table 3), best vs worst seeds (Table 4, Fig. 3)."""
+
 import json
 from pathlib import Path
 
@@ -17,28 +18,42 @@ study = json.load(open(snakemake.input.study))
 trials = finished_trials(pd.read_parquet(snakemake.input.trials))  # Fig. 3 too
 
 
-
 def matrices_of(trials):
-    return {task: seed_effects.seed_matrix(group) for task, group in trials.groupby("task", sort=True)}
+    return {
+        task: seed_effects.seed_matrix(group) for task, group in trials.groupby("task", sort=True)
+    }
 
 
-per_recipe(lambda part: seed_effects.seed_grid_table(matrices_of(part)), trials).to_csv(snakemake.output.grid, index=False)
+per_recipe(lambda part: seed_effects.seed_grid_table(matrices_of(part)), trials).to_csv(
+    snakemake.output.grid, index=False
+)
 matrices = matrices_of(facets(trials))  # a matrix per task and recipe
-within_sd = per_recipe(lambda part: pd.concat([seed_effects.within_seed_sd(part, score) for score in ("best", "final")]), trials)
+within_sd = per_recipe(
+    lambda part: pd.concat(
+        [seed_effects.within_seed_sd(part, score) for score in ("best", "final")]
+    ),
+    trials,
+)
 within_sd.to_csv(snakemake.output.within_sd, index=False)
 best_worst = per_recipe(
-    lambda part: pd.concat([seed_effects.best_worst_anova(part, score) for score in ("best", "final")]), trials
+    lambda part: pd.concat(
+        [seed_effects.best_worst_anova(part, score) for score in ("best", "final")]
+    ),
+    trials,
 )
 best_worst.to_csv(snakemake.output.best_worst, index=False)
 figures.save(
-    plots.seed_grid(matrices), snakemake.output.grid_figure,
+    plots.seed_grid(matrices),
+    snakemake.output.grid_figure,
     *figures.captioned(REPORT, "seed_grid", snakemake.config, study),
 )
 figures.save(
-    plots.seed_densities(facets(trials)), snakemake.output.densities_figure,
+    plots.seed_densities(facets(trials)),
+    snakemake.output.densities_figure,
     *figures.captioned(REPORT, "seed_densities", snakemake.config, study),
 )
 figures.save(
-    plots.seed_tables(facets(within_sd), facets(best_worst)), snakemake.output.tables_figure,
+    plots.seed_tables(facets(within_sd), facets(best_worst)),
+    snakemake.output.tables_figure,
     *figures.captioned(REPORT, "seed_tables", snakemake.config, study),
 )

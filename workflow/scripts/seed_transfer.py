@@ -1,4 +1,5 @@
 """seed_transfer: do good init (and, as a control, order) seeds stay good across tasks."""
+
 import json
 from pathlib import Path
 
@@ -26,12 +27,18 @@ best.to_csv(snakemake.output.best_seeds, index=False)
 
 # the tasks of the heat maps: with several recipes a row per task and recipe (pairs within a recipe)
 drawn = facets(pairs)
-tasks = sorted(set(drawn["task_a"]) | set(drawn["task_b"])) if "task_a" in drawn else trials["task"].unique()
+tasks = (
+    sorted(set(drawn["task_a"]) | set(drawn["task_b"]))
+    if "task_a" in drawn
+    else trials["task"].unique()
+)
 figures.save(
-    plots.transfer_matrices(drawn, facets(concordance), tasks), snakemake.output.figure,
+    plots.transfer_matrices(drawn, facets(concordance), tasks),
+    snakemake.output.figure,
     *figures.captioned(REPORT, "seed_transfer", snakemake.config, study),
 )
 figures.save(
-    plots.transfer_table_page(facets(pairs), facets(best)), snakemake.output.table_figure,
+    plots.transfer_table_page(facets(pairs), facets(best)),
+    snakemake.output.table_figure,
     *figures.captioned(REPORT, "seed_transfer_table", snakemake.config, study),
 )

@@ -1,4 +1,5 @@
 """select_survivors: rank the partially trained trials, keep the best (live early stopping)."""
+
 from seedstudy.analysis.early_stopping.live import select_survivors
 from seedstudy.logs import log_to
 from seedstudy.store.atomic import write_json_atomic

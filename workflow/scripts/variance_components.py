@@ -1,4 +1,5 @@
 """variance_components: two-way ANOVA, variance components (moments and REML) with intervals."""
+
 import json
 from pathlib import Path
 
@@ -18,14 +19,18 @@ level, samples = snakemake.params.level, snakemake.params.samples
 
 anova = per_recipe(anova_table, trials)
 anova.to_csv(snakemake.output.anova, index=False)
-table = per_recipe(variance_components_table, trials, level=level, samples=samples, seed=snakemake.params.seed)
+table = per_recipe(
+    variance_components_table, trials, level=level, samples=samples, seed=snakemake.params.seed
+)
 table.to_csv(snakemake.output.table, index=False)
 
 figures.save(
-    plots.variance_shares(facets(table)), snakemake.output.figure,
+    plots.variance_shares(facets(table)),
+    snakemake.output.figure,
     *figures.captioned(REPORT, "variance_components", snakemake.config, study),
 )
 figures.save(
-    plots.variance_table_page(facets(table), facets(anova)), snakemake.output.table_figure,
+    plots.variance_table_page(facets(table), facets(anova)),
+    snakemake.output.table_figure,
     *figures.captioned(REPORT, "variance_components_table", snakemake.config, study),
 )

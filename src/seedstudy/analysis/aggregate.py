@@ -87,7 +87,7 @@ def curves_table(trials: list[dict]) -> pd.DataFrame:
 
 
 def paper_epoch_grid_best(steps, scores, epoch_end_steps) -> float:
-    """"Once per epoch" as in the authors' notebook: the max over the grid points at step 0, at
+    """ "Once per epoch" as in the authors' notebook: the max over the grid points at step 0, at
     the end of every epoch but the last (the last evaluation at or before it, for evaluation grids
     that miss the epoch ends) and the last grid point."""
     steps, scores = np.asarray(steps), np.asarray(scores, dtype=float)
@@ -122,7 +122,9 @@ def trials_table(trials: list[dict], failure_tolerance: float = 0.0) -> pd.DataF
                 "best": float(scores[best_index]),
                 "best_step": int(steps[best_index]),
                 "best_epoch_end": float(scores[epoch_end].max()) if epoch_end.any() else np.nan,
-                "best_epoch_grid": paper_epoch_grid_best(steps, scores, trial.get("epoch_end_steps", [])),
+                "best_epoch_grid": paper_epoch_grid_best(
+                    steps, scores, trial.get("epoch_end_steps", [])
+                ),
                 "final": final,
                 "majority": majority,
                 "diverged": diverged,
@@ -150,7 +152,9 @@ def losses_table(trials: list[dict]) -> pd.DataFrame:
     if not trials:
         return pd.DataFrame(columns=KEYS + ["step", "train_loss"])
     # one column at a time for all trials (a frame per trial cost a second per thousand trials)
-    columns = {key: np.repeat(np.array([_key(trial)[key] for trial in trials]), lengths) for key in KEYS}
+    columns = {
+        key: np.repeat(np.array([_key(trial)[key] for trial in trials]), lengths) for key in KEYS
+    }
     columns["step"] = np.concatenate([np.arange(1, n + 1) for n in lengths])
     columns["train_loss"] = np.concatenate(losses)
     return pd.DataFrame(columns)
@@ -206,11 +210,15 @@ def combine(task_dirs, out_dir, study: dict) -> None:
         write_table(pd.concat(frames, ignore_index=True), out_dir / f"{name}.parquet")
     trials = pd.read_parquet(out_dir / "trials.parquet")
     summary = dict(study)
-    summary.setdefault("recipes", sorted(trials["recipe"].unique()) if "recipe" in trials else [DEFAULT_RECIPE])
+    summary.setdefault(
+        "recipes", sorted(trials["recipe"].unique()) if "recipe" in trials else [DEFAULT_RECIPE]
+    )
     summary["trials"] = {
         task: {
             "n": int(len(group)),
-            "per_recipe": {str(k): int(v) for k, v in group["recipe"].value_counts(sort=False).items()}
+            "per_recipe": {
+                str(k): int(v) for k, v in group["recipe"].value_counts(sort=False).items()
+            }
             if "recipe" in group
             else {},
             "init_seeds": int(group["init_seed"].nunique()),

@@ -44,14 +44,20 @@ def failure_table(trials: pd.DataFrame) -> pd.DataFrame:
                 "failed_not_diverged": failed - diverged,
                 "diverged_fraction": diverged / n if n else np.nan,
                 "failed_fraction": failed / n if n else np.nan,
-                "mean_best_failed": float(done.loc[done["failed"], "best"].mean()) if failed else np.nan,
-                "mean_best_not_failed": float(done.loc[~done["failed"], "best"].mean()) if failed < n else np.nan,
+                "mean_best_failed": float(done.loc[done["failed"], "best"].mean())
+                if failed
+                else np.nan,
+                "mean_best_not_failed": float(done.loc[~done["failed"], "best"].mean())
+                if failed < n
+                else np.nan,
             }
         )
     return pd.DataFrame(rows)
 
 
-def sample_curves(trials: pd.DataFrame, curves: pd.DataFrame, samples: int = 20, seed: int = 0) -> pd.DataFrame:
+def sample_curves(
+    trials: pd.DataFrame, curves: pd.DataFrame, samples: int = 20, seed: int = 0
+) -> pd.DataFrame:
     """The evaluation curves of `samples` finished trials per task, drawn at random with `seed`
     (all of them when a task has fewer), with the trials' failed flag and majority score."""
     frames = []
@@ -64,7 +70,9 @@ def sample_curves(trials: pd.DataFrame, curves: pd.DataFrame, samples: int = 20,
     return curves.merge(chosen, on=KEYS, how="inner", validate="many_to_one")
 
 
-def failure_prediction(trials: pd.DataFrame, curves: pd.DataFrame, tolerance: float = 0.0) -> pd.DataFrame:
+def failure_prediction(
+    trials: pd.DataFrame, curves: pd.DataFrame, tolerance: float = 0.0
+) -> pd.DataFrame:
     """Per task and evaluation point: precision and recall of "score <= majority + tolerance at
     this point, or diverged before it" as a predictor of the trial failing at the end."""
     rows = []

@@ -68,7 +68,10 @@ def unbiased_weights(n_scores: int, n: int) -> np.ndarray:
         raise ValueError(f"the unbiased estimator needs 1 <= n <= N (n={n}, N={n_scores})")
     i = np.arange(n, n_scores + 1)
     log_weights = (
-        gammaln(i) - gammaln(n) - gammaln(i - n + 1) - (gammaln(n_scores + 1) - gammaln(n + 1) - gammaln(n_scores - n + 1))
+        gammaln(i)
+        - gammaln(n)
+        - gammaln(i - n + 1)
+        - (gammaln(n_scores + 1) - gammaln(n + 1) - gammaln(n_scores - n + 1))
     )
     weights = np.zeros(n_scores)
     weights[n - 1 :] = np.exp(log_weights)
@@ -104,7 +107,12 @@ def expected_max(scores, n_max: int | None = None) -> pd.DataFrame:
 def unbiased_expected_max(scores, ns) -> np.ndarray:
     """The unbiased estimate of E[max of n trials] for every n in ns (NaN where n > N)."""
     values = _finite_sorted(scores)
-    return np.array([float(unbiased_weights(values.size, n) @ values) if n <= values.size else np.nan for n in ns])
+    return np.array(
+        [
+            float(unbiased_weights(values.size, n) @ values) if n <= values.size else np.nan
+            for n in ns
+        ]
+    )
 
 
 def cdf_bands(values: np.ndarray, level: float, bounds: tuple[float, float], method: str):
@@ -113,11 +121,17 @@ def cdf_bands(values: np.ndarray, level: float, bounds: tuple[float, float], met
     warns about exact coverage, which needs continuity; the warning is silenced here)."""
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Duplicates detected", category=RuntimeWarning)
-        return EmpiricalDistribution.confidence_bands(values, level, a=bounds[0], b=bounds[1], method=method, n_jobs=1)
+        return EmpiricalDistribution.confidence_bands(
+            values, level, a=bounds[0], b=bounds[1], method=method, n_jobs=1
+        )
 
 
 def tuning_curves(
-    scores, level: float = 0.95, bounds: tuple[float, float] = (-np.inf, np.inf), method: str = "ks", n_max: int | None = None
+    scores,
+    level: float = 0.95,
+    bounds: tuple[float, float] = (-np.inf, np.inf),
+    method: str = "ks",
+    n_max: int | None = None,
 ) -> pd.DataFrame:
     """Every tuning curve for n = 1..n_max (default N): the with-replacement expected max with
     its sd band (`expected_max`), the unbiased expected max, the median tuning curve, and the
@@ -145,7 +159,10 @@ def metric_bounds(metric: str) -> tuple[float, float]:
 
 
 def expected_max_table(
-    trials: pd.DataFrame, n_max: int | None = None, level: float = 0.95, method: str = "ks",
+    trials: pd.DataFrame,
+    n_max: int | None = None,
+    level: float = 0.95,
+    method: str = "ks",
     paper_grids: bool = False,
 ) -> pd.DataFrame:
     """Fig. 1's data and the tuning curves: per task, evaluation frequency and n.
@@ -165,8 +182,14 @@ def expected_max_table(
     return pd.concat(frames, ignore_index=True)
 
 
-def trials_needed(scores, threshold: float, probability: float = 0.95, level: float = 0.95,
-                  bounds: tuple[float, float] = (-np.inf, np.inf), method: str = "ks") -> dict:
+def trials_needed(
+    scores,
+    threshold: float,
+    probability: float = 0.95,
+    level: float = 0.95,
+    bounds: tuple[float, float] = (-np.inf, np.inf),
+    method: str = "ks",
+) -> dict:
     """Trials needed to beat `threshold` (score > threshold) with `probability`:
     n* = ceil(ln(1 - probability) / ln F(threshold)), F the empirical CDF; and the range of n*
     over the simultaneous CDF band at `level`. Infinite when the CDF is 1 at the threshold."""
@@ -196,8 +219,12 @@ def trials_needed(scores, threshold: float, probability: float = 0.95, level: fl
 
 
 def trials_needed_table(
-    trials: pd.DataFrame, probability: float = 0.95, level: float = 0.95, method: str = "ks",
-    quantiles=THRESHOLD_QUANTILES, score: str = "best",
+    trials: pd.DataFrame,
+    probability: float = 0.95,
+    level: float = 0.95,
+    method: str = "ks",
+    quantiles=THRESHOLD_QUANTILES,
+    score: str = "best",
 ) -> pd.DataFrame:
     """Per task: trials needed to beat the previously reported BERT scores and some quantiles
     of our own best found scores, with probability `probability`."""
@@ -207,8 +234,12 @@ def trials_needed_table(
         if scores.empty:
             continue
         bounds = metric_bounds(group["metric"].iloc[0])
-        thresholds = {f"reported: {source}": value / 100 for source, value in reported_scores(task).items()}
-        thresholds.update({f"our q{round(100 * q)}": float(np.quantile(scores, q)) for q in quantiles})
+        thresholds = {
+            f"reported: {source}": value / 100 for source, value in reported_scores(task).items()
+        }
+        thresholds.update(
+            {f"our q{round(100 * q)}": float(np.quantile(scores, q)) for q in quantiles}
+        )
         for name, threshold in thresholds.items():
             rows.append(
                 {

@@ -74,11 +74,36 @@ DECISION_RULE = (
 )
 
 COLUMNS = {
-    "differences": ["task", "score", "recipe_a", "recipe_b", "n_cells", "mean_diff", "boot_low", "boot_high",
-                    "t_low", "t_high", "p_outperform", "p_low", "p_high", "aso_eps_min", "p_value", "p_holm",
-                    "decision"],
+    "differences": [
+        "task",
+        "score",
+        "recipe_a",
+        "recipe_b",
+        "n_cells",
+        "mean_diff",
+        "boot_low",
+        "boot_high",
+        "t_low",
+        "t_high",
+        "p_outperform",
+        "p_low",
+        "p_high",
+        "aso_eps_min",
+        "p_value",
+        "p_holm",
+        "decision",
+    ],
     "expected_max": ["task", "score", "recipe", "n", "expected_max", "low", "high"],
-    "expected_max_differences": ["task", "score", "recipe_a", "recipe_b", "n", "diff", "low", "high"],
+    "expected_max_differences": [
+        "task",
+        "score",
+        "recipe_a",
+        "recipe_b",
+        "n",
+        "diff",
+        "low",
+        "high",
+    ],
     "mixed_model": ["task", "score", "term", "estimate", "low", "high"],
     "failures": ["task", "recipe", "failed", "trials", "rate", "low", "high"],
     "failure_tests": ["task", "recipe_a", "recipe_b", "b", "c", "p_value", "p_holm"],
@@ -171,7 +196,9 @@ def _violation_ratios(f: np.ndarray, g: np.ndarray) -> np.ndarray:
         return np.where(distance == 0, 0.5, violation / distance)
 
 
-def aso_eps_min(scores_a, scores_b, level: float = 0.95, iterations: int = 1000, seed: int = 0) -> float:
+def aso_eps_min(
+    scores_a, scores_b, level: float = 0.95, iterations: int = 1000, seed: int = 0
+) -> float:
     """deepsig's ASO eps_min of A over B at confidence `level` (eps_min < 0.5: A almost
     stochastically dominates B); equal to `deepsig.aso(scores_a, scores_b, confidence_level=level,
     num_bootstrap_iterations=iterations, seed=seed)`: deepsig's violation ratio of the scores
@@ -195,7 +222,9 @@ def aso_eps_min(scores_a, scores_b, level: float = 0.95, iterations: int = 1000,
     # its positions sorts it
     sampled_a = a[np.sort(_quantile_indices(a.size, uniforms_a), axis=1)]
     sampled_b = b[np.sort(_quantile_indices(b.size, uniforms_b), axis=1)]
-    samples = _violation_ratios(sampled_a[:, _quantile_indices(a.size, t)], sampled_b[:, _quantile_indices(b.size, t)])
+    samples = _violation_ratios(
+        sampled_a[:, _quantile_indices(a.size, t)], sampled_b[:, _quantile_indices(b.size, t)]
+    )
     const = np.sqrt(a.size * b.size / (a.size + b.size))
     sigma = np.std(const * (samples - ratio))
     return float(np.clip(ratio - sigma / const * stats.norm.ppf(1 - level), 0, 1))
@@ -219,14 +248,22 @@ def paired_mixed_model(paired: pd.DataFrame, level: float) -> list[dict]:
     if diff.size < 2:
         return []
     scale = float(np.std(diff))
-    frame = pd.DataFrame({"y": diff / scale if scale > 0 else diff, "init": paired["init_seed"].to_numpy(),
-                          "order": paired["order_seed"].to_numpy(), "group": 0})
+    frame = pd.DataFrame(
+        {
+            "y": diff / scale if scale > 0 else diff,
+            "init": paired["init_seed"].to_numpy(),
+            "order": paired["order_seed"].to_numpy(),
+            "group": 0,
+        }
+    )
     formulas = {name: f"0 + C({name})" for name in ("init", "order") if frame[name].nunique() >= 2}
     if scale == 0 or not formulas or diff.size <= sum(frame[name].nunique() for name in formulas):
         # all differences equal, or nothing left to estimate a residual from: the t interval's case
         mean = float(diff.mean())
         se = float(np.std(diff, ddof=1) / np.sqrt(diff.size))
-        return [{"term": "difference", "estimate": mean, "low": mean - z * se, "high": mean + z * se}]
+        return [
+            {"term": "difference", "estimate": mean, "low": mean - z * se, "high": mean + z * se}
+        ]
     model = smf.mixedlm("y ~ 1", frame, groups="group", re_formula="0", vc_formula=formulas)
     start = None
     if len(formulas) == 2:
@@ -237,7 +274,8 @@ def paired_mixed_model(paired: pd.DataFrame, level: float) -> list[dict]:
             moments = None
         if moments is not None and moments[-1] > 0:
             start = MixedLMParams.from_components(
-                fe_params=np.array([frame["y"].mean()]), cov_re=np.zeros((0, 0)),
+                fe_params=np.array([frame["y"].mean()]),
+                cov_re=np.zeros((0, 0)),
                 vcomp=np.maximum(moments[:2], 1e-3 * moments[-1]) / moments[-1],
             )
     with warnings.catch_warnings():
@@ -250,15 +288,38 @@ def paired_mixed_model(paired: pd.DataFrame, level: float) -> list[dict]:
             return []
     estimate = float(result.fe_params.iloc[0]) * scale
     se = float(result.bse_fe.iloc[0]) * scale
-    rows = [{"term": "difference", "estimate": estimate, "low": estimate - z * se, "high": estimate + z * se}]
+    rows = [
+        {
+            "term": "difference",
+            "estimate": estimate,
+            "low": estimate - z * se,
+            "high": estimate + z * se,
+        }
+    ]
     found = dict(zip(result.model.exog_vc.names, np.asarray(result.vcomp, dtype=float) * scale**2))
     for name in formulas:
-        rows.append({"term": f"variance recipe x {name}", "estimate": found[name], "low": np.nan, "high": np.nan})
-    rows.append({"term": "variance residual", "estimate": float(result.scale) * scale**2, "low": np.nan, "high": np.nan})
+        rows.append(
+            {
+                "term": f"variance recipe x {name}",
+                "estimate": found[name],
+                "low": np.nan,
+                "high": np.nan,
+            }
+        )
+    rows.append(
+        {
+            "term": "variance residual",
+            "estimate": float(result.scale) * scale**2,
+            "low": np.nan,
+            "high": np.nan,
+        }
+    )
     return rows
 
 
-def recipe_components(own: pd.DataFrame, score: str, level: float, resamples: int, seed: int) -> list[dict]:
+def recipe_components(
+    own: pd.DataFrame, score: str, level: float, resamples: int, seed: int
+) -> list[dict]:
     """One recipe's seed variance components (the study's moment estimates with the random-effect
     bootstrap intervals of `variance_components`), so that recipes can be set side by side
     (none when the recipe's trials do not identify them)."""
@@ -269,8 +330,12 @@ def recipe_components(own: pd.DataFrame, score: str, level: float, resamples: in
         return []
     components, _ = moment_components(data[score].to_numpy(dtype=float), d, level, resamples, seed)
     return [
-        {"term": f"variance {component}", "estimate": float(components["estimate"][index]),
-         "low": float(components["lower"][index]), "high": float(components["upper"][index])}
+        {
+            "term": f"variance {component}",
+            "estimate": float(components["estimate"][index]),
+            "low": float(components["lower"][index]),
+            "high": float(components["upper"][index]),
+        }
         for index, component in enumerate(d.components)
     ]
 
@@ -292,7 +357,9 @@ def decide(recipe_a: str, recipe_b: str, mean_diff: float, p_holm: float, level:
 def _check(trials: pd.DataFrame) -> None:
     missing = [column for column in REQUIRED if column not in trials.columns]
     if missing:
-        raise ValueError(f"recipe comparison: the trials table has no column(s) {missing} (needs {REQUIRED})")
+        raise ValueError(
+            f"recipe comparison: the trials table has no column(s) {missing} (needs {REQUIRED})"
+        )
 
 
 def paired_cells(group: pd.DataFrame, recipe_a: str, recipe_b: str) -> pd.DataFrame:
@@ -307,8 +374,15 @@ def _empty_tables() -> dict[str, pd.DataFrame]:
     return {name: pd.DataFrame(columns=columns) for name, columns in COLUMNS.items()}
 
 
-def _task_tables(group: pd.DataFrame, task: str, recipes: list[str], level: float, resamples: int, seed: int,
-                 budgets) -> dict[str, list[dict]]:
+def _task_tables(
+    group: pd.DataFrame,
+    task: str,
+    recipes: list[str],
+    level: float,
+    resamples: int,
+    seed: int,
+    budgets,
+) -> dict[str, list[dict]]:
     """The rows of every table for one task with two or more recipes."""
     rows = {name: [] for name in COLUMNS}
     init_codes = pd.factorize(group["init_seed"], sort=True)[0]
@@ -324,13 +398,30 @@ def _task_tables(group: pd.DataFrame, task: str, recipes: list[str], level: floa
         own = group[group["recipe"] == recipe]
         failed, n = int(own["failed"].sum()), len(own)
         low, high = wilson_interval(failed, n, level)
-        rows["failures"].append({"task": task, "recipe": recipe, "failed": failed, "trials": n,
-                                 "rate": failed / n, "low": low, "high": high})
+        rows["failures"].append(
+            {
+                "task": task,
+                "recipe": recipe,
+                "failed": failed,
+                "trials": n,
+                "rate": failed / n,
+                "low": low,
+                "high": high,
+            }
+        )
     for recipe_a, recipe_b in pairs:
         cells = paired[recipe_a, recipe_b]
         b, c, p_value = mcnemar_exact(cells["failed_a"], cells["failed_b"])
-        rows["failure_tests"].append({"task": task, "recipe_a": recipe_a, "recipe_b": recipe_b, "b": b, "c": c,
-                                      "p_value": p_value})
+        rows["failure_tests"].append(
+            {
+                "task": task,
+                "recipe_a": recipe_a,
+                "recipe_b": recipe_b,
+                "b": b,
+                "c": c,
+                "p_value": p_value,
+            }
+        )
 
     for score in SCORES:
         boot_max = {}  # (recipe, trial rows) -> bootstrap of its expected max at the budgets
@@ -340,18 +431,31 @@ def _task_tables(group: pd.DataFrame, task: str, recipes: list[str], level: floa
                 continue
             ns = budget_ns(budgets, len(own))
             point = expected_max(own[score]).set_index("n")["expected_max"]
-            boot = weighted_expected_max(own[score], cell_weights(own["_init"], own["_order"], counts), ns)
+            boot = weighted_expected_max(
+                own[score], cell_weights(own["_init"], own["_order"], counts), ns
+            )
             boot_max[recipe, tuple(own["index"])] = (ns, boot)
             for index, n in enumerate(ns):
                 low, high = percentile_interval(boot[:, index], level)
-                rows["expected_max"].append({"task": task, "score": score, "recipe": recipe, "n": n,
-                                             "expected_max": float(point[n]), "low": low, "high": high})
+                rows["expected_max"].append(
+                    {
+                        "task": task,
+                        "score": score,
+                        "recipe": recipe,
+                        "n": n,
+                        "expected_max": float(point[n]),
+                        "low": low,
+                        "high": high,
+                    }
+                )
             rows["mixed_model"] += [
                 {"task": task, "score": score, **row, "term": f"{recipe}: {row['term']}"}
                 for row in recipe_components(own, score, level, resamples, seed)
             ]
         for recipe_a, recipe_b in pairs:
-            cells = paired[recipe_a, recipe_b].rename(columns={f"{score}_a": "y_a", f"{score}_b": "y_b"})
+            cells = paired[recipe_a, recipe_b].rename(
+                columns={f"{score}_a": "y_a", f"{score}_b": "y_b"}
+            )
             cells = cells.dropna(subset=["y_a", "y_b"])
             if cells.empty:
                 continue
@@ -359,29 +463,63 @@ def _task_tables(group: pd.DataFrame, task: str, recipes: list[str], level: floa
             weights = cell_weights(cells["_init_a"], cells["_order_a"], counts)
             statistics = pair_statistics(a, b, weights, level)
             statistics["aso_eps_min"] = aso_eps_min(a, b, level, resamples, seed)
-            rows["differences"].append({"task": task, "score": score, "recipe_a": recipe_a, "recipe_b": recipe_b,
-                                        **statistics})
+            rows["differences"].append(
+                {
+                    "task": task,
+                    "score": score,
+                    "recipe_a": recipe_a,
+                    "recipe_b": recipe_b,
+                    **statistics,
+                }
+            )
             ns = budget_ns(budgets, len(cells))
             curves = []
-            for recipe, values, index in ((recipe_a, a, cells["index_a"]), (recipe_b, b, cells["index_b"])):
+            for recipe, values, index in (
+                (recipe_a, a, cells["index_a"]),
+                (recipe_b, b, cells["index_b"]),
+            ):
                 cached = boot_max.get((recipe, tuple(index)))
-                boot = cached[1] if cached is not None and cached[0] == ns else weighted_expected_max(values, weights, ns)
-                curves.append((weighted_expected_max(values, np.ones((1, values.size)), ns)[0], boot))
+                boot = (
+                    cached[1]
+                    if cached is not None and cached[0] == ns
+                    else weighted_expected_max(values, weights, ns)
+                )
+                curves.append(
+                    (weighted_expected_max(values, np.ones((1, values.size)), ns)[0], boot)
+                )
             point, boot = curves[0][0] - curves[1][0], curves[0][1] - curves[1][1]
             for index, n in enumerate(ns):
                 low, high = percentile_interval(boot[:, index], level)
-                rows["expected_max_differences"].append({"task": task, "score": score, "recipe_a": recipe_a,
-                                                         "recipe_b": recipe_b, "n": n, "diff": float(point[index]),
-                                                         "low": low, "high": high})
+                rows["expected_max_differences"].append(
+                    {
+                        "task": task,
+                        "score": score,
+                        "recipe_a": recipe_a,
+                        "recipe_b": recipe_b,
+                        "n": n,
+                        "diff": float(point[index]),
+                        "low": low,
+                        "high": high,
+                    }
+                )
             rows["mixed_model"] += [
-                {"task": task, "score": score, **row, "term": f"{recipe_a} - {recipe_b}: {row['term']}"}
+                {
+                    "task": task,
+                    "score": score,
+                    **row,
+                    "term": f"{recipe_a} - {recipe_b}: {row['term']}",
+                }
                 for row in paired_mixed_model(cells, level)
             ]
     return rows
 
 
 def compare(
-    trials: pd.DataFrame, *, level: float = 0.95, resamples: int = 1000, seed: int = 0,
+    trials: pd.DataFrame,
+    *,
+    level: float = 0.95,
+    resamples: int = 1000,
+    seed: int = 0,
     budgets: tuple[int, ...] = (1, 5, 10),
 ) -> dict[str, pd.DataFrame]:
     """Every pair of recipes per task, on the best-found and the final score (see the module
@@ -400,11 +538,14 @@ def compare(
         keys = ["recipe", *[key for key in PAIR_KEYS if key in group.columns]]
         duplicated = group.duplicated(keys)
         if duplicated.any():
-            raise ValueError(f"recipe comparison: task {task} has {int(duplicated.sum())} trial(s) with the same {keys} as another")
+            raise ValueError(
+                f"recipe comparison: task {task} has {int(duplicated.sum())} trial(s) with the same {keys} as another"
+            )
         if len(recipes) < 2:
             continue
-        for name, task_rows in _task_tables(group.rename_axis("index").reset_index(), task, recipes, level, resamples,
-                                            seed, budgets).items():
+        for name, task_rows in _task_tables(
+            group.rename_axis("index").reset_index(), task, recipes, level, resamples, seed, budgets
+        ).items():
             rows[name] += task_rows
     if not rows["differences"]:
         return _empty_tables()
@@ -413,7 +554,10 @@ def compare(
     differences["p_holm"] = np.nan
     for index in differences.groupby("score", sort=False).groups.values():
         differences.loc[index, "p_holm"] = holm(differences.loc[index, "p_value"])
-    differences["decision"] = [decide(r.recipe_a, r.recipe_b, r.mean_diff, r.p_holm, level) for r in differences.itertuples()]
+    differences["decision"] = [
+        decide(r.recipe_a, r.recipe_b, r.mean_diff, r.p_holm, level)
+        for r in differences.itertuples()
+    ]
     tables["failure_tests"]["p_holm"] = holm(tables["failure_tests"]["p_value"])
     return {name: table.reindex(columns=COLUMNS[name]) for name, table in tables.items()}
 
@@ -425,5 +569,9 @@ def merge_multi_bootstrap(differences: pd.DataFrame, multi: pd.DataFrame) -> pd.
     """The differences table with the multi-bootstrap's intervals beside the seeds-only ones
     (`per_example.multi_bootstrap`, from the trials' predictions; NaN where a pair has none)."""
     keys = ["task", "score", "recipe_a", "recipe_b"]
-    columns = multi[keys + MULTI_BOOTSTRAP] if len(multi) else pd.DataFrame(columns=keys + MULTI_BOOTSTRAP)
+    columns = (
+        multi[keys + MULTI_BOOTSTRAP]
+        if len(multi)
+        else pd.DataFrame(columns=keys + MULTI_BOOTSTRAP)
+    )
     return differences.merge(columns, on=keys, how="left")

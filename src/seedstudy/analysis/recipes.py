@@ -16,7 +16,12 @@ import pandas as pd
 from ..tasks import task_label
 
 RECIPE = "recipe"
-TASK_COLUMNS = ("task", "other_task", "task_a", "task_b")  # the columns that name a task in the analyses' tables
+TASK_COLUMNS = (
+    "task",
+    "other_task",
+    "task_a",
+    "task_b",
+)  # the columns that name a task in the analyses' tables
 
 
 def recipes(table: pd.DataFrame) -> list[str]:
@@ -47,7 +52,9 @@ def per_recipe(analysis, *tables, **kwargs):
     results = []
     for name in names:
         parts = [
-            table[table[RECIPE] == name] if isinstance(table, pd.DataFrame) and RECIPE in table else table
+            table[table[RECIPE] == name]
+            if isinstance(table, pd.DataFrame) and RECIPE in table
+            else table
             for table in tables
         ]
         results.append(analysis(*parts, **kwargs))
@@ -66,7 +73,11 @@ def _combine(names: list[str], results: list):
             frames.append(frame)
         return pd.concat(frames, ignore_index=True)
     if isinstance(first, dict):
-        return {facet_label(key, name): value for name, result in zip(names, results) for key, value in result.items()}
+        return {
+            facet_label(key, name): value
+            for name, result in zip(names, results)
+            for key, value in result.items()
+        }
     if isinstance(first, str):
         return "; ".join(f"{name}: {result}" for name, result in zip(names, results) if result)
     raise TypeError(f"per_recipe cannot combine results of type {type(first).__name__}")
@@ -81,7 +92,9 @@ def facets(table: pd.DataFrame) -> pd.DataFrame:
     out = table.copy()
     for column in TASK_COLUMNS:
         if column in out:
-            out[column] = [facet_label(task, recipe) for task, recipe in zip(out[column], out[RECIPE])]
+            out[column] = [
+                facet_label(task, recipe) for task, recipe in zip(out[column], out[RECIPE])
+            ]
     return out
 
 

@@ -18,7 +18,9 @@ from statsmodels.stats.contingency_tables import mcnemar
 from statsmodels.stats.proportion import proportion_confint
 
 
-def seed_counts(n_init: int, n_order: int, resamples: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+def seed_counts(
+    n_init: int, n_order: int, resamples: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray]:
     """How often each init seed and each order seed is drawn in every resample (with
     replacement, independently): arrays (resamples, n_init) and (resamples, n_order)."""
     init = rng.multinomial(n_init, np.full(n_init, 1 / n_init), size=resamples)
@@ -104,10 +106,14 @@ def bootstrap_counts(n_examples: int, samples: int, seed: int, strata=None) -> n
     mix of the dev set; without, examples are drawn from the whole set."""
     rng = np.random.default_rng(seed)
     if strata is None:
-        return rng.multinomial(n_examples, np.full(n_examples, 1.0 / n_examples), size=samples).astype(np.float64)
+        return rng.multinomial(
+            n_examples, np.full(n_examples, 1.0 / n_examples), size=samples
+        ).astype(np.float64)
     strata = np.asarray(strata)
     counts = np.zeros((samples, n_examples))
     for value in np.unique(strata):
         members = np.flatnonzero(strata == value)
-        counts[:, members] = rng.multinomial(len(members), np.full(len(members), 1.0 / len(members)), size=samples)
+        counts[:, members] = rng.multinomial(
+            len(members), np.full(len(members), 1.0 / len(members)), size=samples
+        )
     return counts

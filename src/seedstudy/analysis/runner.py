@@ -109,7 +109,9 @@ def run(analyses: list[Analysis], workers: int, modules=()) -> dict[str, float]:
         while pending and len(running) < max(1, workers):
             analysis = pending.popleft()
             receiver, sender = context.Pipe(duplex=False)
-            process = context.Process(target=_run_one, args=(analysis, sender), name=f"analysis {analysis.name}")
+            process = context.Process(
+                target=_run_one, args=(analysis, sender), name=f"analysis {analysis.name}"
+            )
             process.start()
             sender.close()
             running[process.sentinel] = (process, analysis, receiver)
@@ -122,19 +124,31 @@ def run(analyses: list[Analysis], workers: int, modules=()) -> dict[str, float]:
             process.join()
             receiver.close()
             if result is None:
-                spent, error = float("nan"), f"its worker process died (exit code {process.exitcode})"
+                spent, error = (
+                    float("nan"),
+                    f"its worker process died (exit code {process.exitcode})",
+                )
             else:
                 spent, error = result
             seconds[analysis.name] = spent
             if error:
                 failed[analysis.name] = error
-                log.error("analysis %s failed after %.1f s (log: %s)", analysis.name, spent, analysis.log)
+                log.error(
+                    "analysis %s failed after %.1f s (log: %s)", analysis.name, spent, analysis.log
+                )
             else:
                 log.info("analysis %s finished in %.2f s", analysis.name, spent)
-    log.info("%d analyses in %.1f s with %d workers", len(analyses), time.perf_counter() - started, workers)
+    log.info(
+        "%d analyses in %.1f s with %d workers",
+        len(analyses),
+        time.perf_counter() - started,
+        workers,
+    )
     if failed:
         logs = {a.name: a.log for a in analyses}
-        lines = "\n".join(f"  {name} (log: {logs[name]}): {text.strip().splitlines()[-1]}"
-                          for name, text in failed.items())
+        lines = "\n".join(
+            f"  {name} (log: {logs[name]}): {text.strip().splitlines()[-1]}"
+            for name, text in failed.items()
+        )
         raise AnalysisFailed(f"{len(failed)} of {len(analyses)} analyses failed:\n{lines}")
     return seconds

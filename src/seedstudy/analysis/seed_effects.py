@@ -28,7 +28,9 @@ def _finished(trials: pd.DataFrame) -> pd.DataFrame:
 def seed_matrix(trials: pd.DataFrame, score: str = "best") -> pd.DataFrame:
     """Mean score per (init seed, order seed) cell; rows/columns sorted by mean, best first."""
     trials = _finished(trials)
-    matrix = trials.pivot_table(index="init_seed", columns="order_seed", values=score, aggfunc="mean")
+    matrix = trials.pivot_table(
+        index="init_seed", columns="order_seed", values=score, aggfunc="mean"
+    )
     rows = matrix.mean(axis=1).sort_values(ascending=False).index
     columns = matrix.mean(axis=0).sort_values(ascending=False).index
     return matrix.loc[rows, columns]
@@ -37,7 +39,10 @@ def seed_matrix(trials: pd.DataFrame, score: str = "best") -> pd.DataFrame:
 def seed_grid_table(matrices: dict[str, pd.DataFrame], score: str = "best") -> pd.DataFrame:
     """The `seed_matrix` of every task in long form: init_seed, order_seed, <score>, task."""
     return pd.concat(
-        [matrix.stack().rename(score).reset_index().assign(task=task) for task, matrix in matrices.items()],
+        [
+            matrix.stack().rename(score).reset_index().assign(task=task)
+            for task, matrix in matrices.items()
+        ],
         ignore_index=True,
     )
 

@@ -35,14 +35,22 @@ def single_task_table(tasks) -> pd.DataFrame:
 
 def seed_means(trials: pd.DataFrame, factor: str = "init", score: str = "best") -> pd.DataFrame:
     """Mean score of every seed of `factor` over the other factor's seeds: seeds x tasks."""
-    return finished_trials(trials).pivot_table(index=FACTORS[factor], columns="task", values=score, aggfunc="mean").sort_index()
+    return (
+        finished_trials(trials)
+        .pivot_table(index=FACTORS[factor], columns="task", values=score, aggfunc="mean")
+        .sort_index()
+    )
 
 
 def seed_means_table(trials: pd.DataFrame, score: str = "best") -> pd.DataFrame:
     """`seed_means` of both factors in long form: factor, seed, task, mean_<score>."""
     frames = [
-        seed_means(trials, factor, score).stack().rename(f"mean_{score}").reset_index()
-        .rename(columns={column: "seed"}).assign(factor=factor)
+        seed_means(trials, factor, score)
+        .stack()
+        .rename(f"mean_{score}")
+        .reset_index()
+        .rename(columns={column: "seed"})
+        .assign(factor=factor)
         for factor, column in FACTORS.items()
     ]
     return pd.concat(frames, ignore_index=True)[["factor", "seed", "task", f"mean_{score}"]]
@@ -60,8 +68,13 @@ def spearman_test(x, y, permutations: int = 10000, seed: int = 0) -> tuple[float
         return (a * ry).sum(axis=axis) / np.sqrt((a * a).sum(axis=axis) * (ry * ry).sum())
 
     result = stats.permutation_test(
-        (rx,), statistic, permutation_type="pairings", n_resamples=permutations, vectorized=True,
-        alternative="two-sided", rng=np.random.default_rng(seed),
+        (rx,),
+        statistic,
+        permutation_type="pairings",
+        n_resamples=permutations,
+        vectorized=True,
+        alternative="two-sided",
+        rng=np.random.default_rng(seed),
     )
     return float(result.statistic), float(result.pvalue)
 
@@ -105,7 +118,9 @@ def kendalls_w_test(scores: np.ndarray, permutations: int = 10000, seed: int = 0
     }
 
 
-def pairs_table(trials: pd.DataFrame, permutations: int = 10000, seed: int = 0, score: str = "best") -> pd.DataFrame:
+def pairs_table(
+    trials: pd.DataFrame, permutations: int = 10000, seed: int = 0, score: str = "best"
+) -> pd.DataFrame:
     """Spearman correlation of per-seed mean scores between every pair of tasks, per factor."""
     tasks = sorted(trials["task"].unique())
     if len(tasks) < 2:
@@ -118,7 +133,9 @@ def pairs_table(trials: pd.DataFrame, permutations: int = 10000, seed: int = 0, 
                 common = means[[task_a, task_b]].dropna()
                 row = {"factor": factor, "task_a": task_a, "task_b": task_b, "n_seeds": len(common)}
                 if len(common) < MIN_SEEDS:
-                    row["note"] = f"not enough data: {len(common)} common seed(s), need >= {MIN_SEEDS}"
+                    row["note"] = (
+                        f"not enough data: {len(common)} common seed(s), need >= {MIN_SEEDS}"
+                    )
                 else:
                     row["spearman"], row["p_permutation"] = spearman_test(
                         common[task_a], common[task_b], permutations, seed
@@ -128,7 +145,9 @@ def pairs_table(trials: pd.DataFrame, permutations: int = 10000, seed: int = 0, 
     return pd.DataFrame(rows)
 
 
-def concordance_table(trials: pd.DataFrame, permutations: int = 10000, seed: int = 0, score: str = "best") -> pd.DataFrame:
+def concordance_table(
+    trials: pd.DataFrame, permutations: int = 10000, seed: int = 0, score: str = "best"
+) -> pd.DataFrame:
     """Kendall's W across all tasks, per factor (seeds common to every task)."""
     rows = []
     tasks = sorted(trials["task"].unique())
@@ -138,13 +157,20 @@ def concordance_table(trials: pd.DataFrame, permutations: int = 10000, seed: int
         if len(tasks) < 2:
             row["note"] = single_task_note(tasks)
         elif len(means) < MIN_SEEDS:
-            row["note"] = f"not enough data: {len(means)} seed(s) common to all tasks, need >= {MIN_SEEDS}"
+            row["note"] = (
+                f"not enough data: {len(means)} seed(s) common to all tasks, need >= {MIN_SEEDS}"
+            )
         else:
             row.update(kendalls_w_test(means.to_numpy().T, permutations, seed))
-            row["mean_spearman"] = float(np.mean([
-                stats.spearmanr(means[a], means[b]).statistic
-                for i, a in enumerate(tasks) for b in tasks[i + 1 :]
-            ]))
+            row["mean_spearman"] = float(
+                np.mean(
+                    [
+                        stats.spearmanr(means[a], means[b]).statistic
+                        for i, a in enumerate(tasks)
+                        for b in tasks[i + 1 :]
+                    ]
+                )
+            )
             row["note"] = ""
         rows.append(row)
     return pd.DataFrame(rows)

@@ -113,7 +113,12 @@ def design(init_seeds, order_seeds) -> Design:
     init, init_levels = pd.factorize(np.asarray(init_seeds), sort=True)
     order, order_levels = pd.factorize(np.asarray(order_seeds), sort=True)
     cell = pd.factorize(init * len(order_levels) + order, sort=True)[0]
-    n, n_init, n_order, n_cells = len(init), len(init_levels), len(order_levels), int(cell.max() + 1) if len(cell) else 0
+    n, n_init, n_order, n_cells = (
+        len(init),
+        len(init_levels),
+        len(order_levels),
+        int(cell.max() + 1) if len(cell) else 0,
+    )
     additive_df = n_init + n_order - 1
     if n_init < 2 or n_order < 2 or n_cells - additive_df + (n - n_cells) < 1:
         raise NotEnoughData(
@@ -154,7 +159,10 @@ def _moment_equations(d: Design) -> tuple[np.ndarray, list[str]]:
     components = list(d.components)
     forms = ["init", "order"] + (["interaction"] if d.separate_interaction else []) + ["noise"]
     mean_row = np.array([_coefficient(d.codes("mean"), d.codes(c)) for c in components])
-    rows = [np.array([_coefficient(d.codes(f), d.codes(c)) for c in components]) - mean_row for f in forms]
+    rows = [
+        np.array([_coefficient(d.codes(f), d.codes(c)) for c in components]) - mean_row
+        for f in forms
+    ]
     return np.vstack(rows), forms
 
 
@@ -213,7 +221,9 @@ def _logit(p):
     return np.log(p) - np.log1p(-p)
 
 
-def pivotal_interval(estimate: np.ndarray, boot: np.ndarray, level: float, scale: str = "log") -> tuple[np.ndarray, np.ndarray]:
+def pivotal_interval(
+    estimate: np.ndarray, boot: np.ndarray, level: float, scale: str = "log"
+) -> tuple[np.ndarray, np.ndarray]:
     """Basic (pivotal) bootstrap interval on the log scale (components) or logit scale (shares):
     g^-1(2 g(estimate) - g(q_hi)), g^-1(2 g(estimate) - g(q_lo)), q the bootstrap quantiles. It
     inverts the ratio estimate/truth, which for a variance is close to pivotal (the percentile
@@ -236,7 +246,9 @@ def pivotal_interval(estimate: np.ndarray, boot: np.ndarray, level: float, scale
     return np.where(inside, lower, q_lo), np.where(inside, upper, q_hi)
 
 
-def effect_bootstrap(y, d: Design, estimates: np.ndarray, samples: int, rng: np.random.Generator) -> np.ndarray:
+def effect_bootstrap(
+    y, d: Design, estimates: np.ndarray, samples: int, rng: np.random.Generator
+) -> np.ndarray:
     """Moment estimates (samples x components) of data resampled from the fitted model: each
     component's estimated effects, centred and rescaled so that their mean square equals the
     estimated component, are drawn with replacement independently of the others."""
@@ -301,8 +313,14 @@ def reml_covariance(components: np.ndarray, d: Design) -> np.ndarray:
     """Asymptotic covariance of the REML components: the inverse of the REML (expected)
     information, I_kl = tr(P V_k P V_l) / 2 with V_k = Z_k Z_k' (identity for the residual) and
     P = V^-1 - V^-1 X (X' V^-1 X)^-1 X' V^-1 (X: the intercept)."""
-    z = {c: (None if c in ("noise", "residual") else _indicator(d.codes(c)).toarray()) for c in d.components}
-    v = sum(s * (np.eye(d.n) if z[c] is None else z[c] @ z[c].T) for c, s in zip(d.components, components))
+    z = {
+        c: (None if c in ("noise", "residual") else _indicator(d.codes(c)).toarray())
+        for c in d.components
+    }
+    v = sum(
+        s * (np.eye(d.n) if z[c] is None else z[c] @ z[c].T)
+        for c, s in zip(d.components, components)
+    )
     v_inv = np.linalg.inv(v)
     v_inv_x = v_inv.sum(axis=1)
     p = v_inv - np.outer(v_inv_x, v_inv_x) / v_inv_x.sum()
@@ -322,7 +340,9 @@ def _share_gradient(components: np.ndarray) -> np.ndarray:
     return (np.eye(len(components)) * total - components[:, None]) / total**2
 
 
-def wald_intervals(components: np.ndarray, covariance: np.ndarray, level: float) -> dict[str, np.ndarray]:
+def wald_intervals(
+    components: np.ndarray, covariance: np.ndarray, level: float
+) -> dict[str, np.ndarray]:
     """Wald intervals: components and total on the log scale (on the raw scale, clipped at 0,
     when a component's standard error exceeds it), shares on the logit scale (raw scale at 0 or 1)."""
     z = stats.norm.ppf(0.5 + level / 2)
@@ -342,8 +362,12 @@ def wald_intervals(components: np.ndarray, covariance: np.ndarray, level: float)
     s = np.where(interior, shares, 0.5)
     logit_se = share_se / (s * (1 - s))
     logit = np.log(s / (1 - s))
-    share_lower = np.where(interior, stats.logistic.cdf(logit - z * logit_se), np.clip(shares - z * share_se, 0, 1))
-    share_upper = np.where(interior, stats.logistic.cdf(logit + z * logit_se), np.clip(shares + z * share_se, 0, 1))
+    share_lower = np.where(
+        interior, stats.logistic.cdf(logit - z * logit_se), np.clip(shares - z * share_se, 0, 1)
+    )
+    share_upper = np.where(
+        interior, stats.logistic.cdf(logit + z * logit_se), np.clip(shares + z * share_se, 0, 1)
+    )
     return {
         "lower": np.append(lower, total * np.exp(-z * total_se / total)),
         "upper": np.append(upper, total * np.exp(z * total_se / total)),
@@ -357,10 +381,17 @@ def wald_intervals(components: np.ndarray, covariance: np.ndarray, level: float)
 
 
 def _anova_frame(group: pd.DataFrame, score: str) -> pd.DataFrame:
-    return group[["init_seed", "order_seed", score]].rename(columns={score: "y"}).dropna().reset_index(drop=True)
+    return (
+        group[["init_seed", "order_seed", score]]
+        .rename(columns={score: "y"})
+        .dropna()
+        .reset_index(drop=True)
+    )
 
 
-def two_way_anova(group: pd.DataFrame, score: str = "best", interaction: bool = False) -> pd.DataFrame:
+def two_way_anova(
+    group: pd.DataFrame, score: str = "best", interaction: bool = False
+) -> pd.DataFrame:
     """ANOVA table of one task: source, df, sum_sq, mean_sq, F, p, share of the total sum of
     squares, and the source each F is tested against.
 
@@ -384,7 +415,9 @@ def two_way_anova(group: pd.DataFrame, score: str = "best", interaction: bool = 
         cell_means = smf.ols("y ~ C(cells)", data=data.assign(cells=cells)).fit()
         inter_df = additive.df_resid - cell_means.df_resid
         rows = out[out["source"] != "residual"].to_dict("records")
-        rows.append({"source": "interaction", "df": inter_df, "sum_sq": additive.ssr - cell_means.ssr})
+        rows.append(
+            {"source": "interaction", "df": inter_df, "sum_sq": additive.ssr - cell_means.ssr}
+        )
         rows.append({"source": "noise", "df": cell_means.df_resid, "sum_sq": cell_means.ssr})
         out = pd.DataFrame(rows)
         against = {"init": "interaction", "order": "interaction", "interaction": "noise"}
@@ -394,7 +427,10 @@ def two_way_anova(group: pd.DataFrame, score: str = "best", interaction: bool = 
     ms = dict(zip(out["source"], out["mean_sq"]))
     dfs = dict(zip(out["source"], out["df"]))
     out["tested_against"] = out["source"].map(against)
-    out["F"] = [ms[s] / ms[a] if isinstance(a, str) and ms[a] > 0 else np.nan for s, a in zip(out["source"], out["tested_against"])]
+    out["F"] = [
+        ms[s] / ms[a] if isinstance(a, str) and ms[a] > 0 else np.nan
+        for s, a in zip(out["source"], out["tested_against"])
+    ]
     out["p"] = [
         float(stats.f.sf(f, dfs[s], dfs[a])) if np.isfinite(f) else np.nan
         for s, a, f in zip(out["source"], out["tested_against"], out["F"])
@@ -418,12 +454,15 @@ def view_trials(group: pd.DataFrame, view: str) -> pd.DataFrame:
 
 
 ESTIMATE_COLUMNS = [
-    f"{method}{suffix}" for method in ("moments", "reml")
+    f"{method}{suffix}"
+    for method in ("moments", "reml")
     for suffix in ("", "_lower", "_upper", "_share", "_share_lower", "_share_upper")
 ]
 
 
-def moment_components(y: np.ndarray, d: Design, level: float, samples: int, seed: int) -> tuple[dict, list[str]]:
+def moment_components(
+    y: np.ndarray, d: Design, level: float, samples: int, seed: int
+) -> tuple[dict, list[str]]:
     """Method-of-moments components (truncated at 0), their shares of the total, and intervals
     from the random-effect bootstrap (pivotal: log scale for components and the total, logit
     scale for shares). Arrays per component of `d`; `lower`/`upper` have the total last."""
@@ -436,16 +475,26 @@ def moment_components(y: np.ndarray, d: Design, level: float, samples: int, seed
         boot_shares = boot / boot_total[:, None]
     total = estimate.sum()
     share = estimate / total if total > 0 else np.full(k, np.nan)
-    lower, upper = pivotal_interval(np.append(estimate, total), np.column_stack([boot, boot_total]), level, "log")
+    lower, upper = pivotal_interval(
+        np.append(estimate, total), np.column_stack([boot, boot_total]), level, "log"
+    )
     if np.isfinite(boot_shares).any() and total > 0:
         share_lower, share_upper = pivotal_interval(share, boot_shares, level, "logit")
     else:
         share_lower = share_upper = np.full(k, np.nan)
     notes = []
     if (raw < 0).any():
-        notes.append("moments truncated at 0: " + ", ".join(c for c, r in zip(d.components, raw) if r < 0))
-    return {"estimate": estimate, "share": share, "lower": lower, "upper": upper,
-            "share_lower": share_lower, "share_upper": share_upper}, notes
+        notes.append(
+            "moments truncated at 0: " + ", ".join(c for c, r in zip(d.components, raw) if r < 0)
+        )
+    return {
+        "estimate": estimate,
+        "share": share,
+        "lower": lower,
+        "upper": upper,
+        "share_lower": share_lower,
+        "share_upper": share_upper,
+    }, notes
 
 
 def reml_components(y: np.ndarray, d: Design, level: float) -> tuple[dict, list[str]]:
@@ -456,7 +505,9 @@ def reml_components(y: np.ndarray, d: Design, level: float) -> tuple[dict, list[
     notes = [note] if note else []
     total = estimate.sum()
     share = estimate / total if total > 0 else np.full(k, np.nan)
-    intervals = {key: np.full(k + 1, np.nan) for key in ("lower", "upper", "share_lower", "share_upper")}
+    intervals = {
+        key: np.full(k + 1, np.nan) for key in ("lower", "upper", "share_lower", "share_upper")
+    }
     if np.isfinite(estimate).all() and total > 0:
         if d.n <= MAX_TRIALS_FOR_REML_INTERVALS:
             try:
@@ -469,7 +520,11 @@ def reml_components(y: np.ndarray, d: Design, level: float) -> tuple[dict, list[
 
 
 def variance_components(
-    group: pd.DataFrame, score: str = "best", level: float = 0.95, samples: int = 1000, seed: int = 0
+    group: pd.DataFrame,
+    score: str = "best",
+    level: float = 0.95,
+    samples: int = 1000,
+    seed: int = 0,
 ) -> pd.DataFrame:
     """Components of one task's score: one row per component and the total, with moments and
     REML estimates, their shares of the total and intervals at `level` (moments: random-effect
@@ -482,9 +537,16 @@ def variance_components(
     }
     try:
         d = design(data["init_seed"], data["order_seed"])
-    except NotEnoughData as error:  # the columns of a fitted result, so that small studies still tabulate
+    except (
+        NotEnoughData
+    ) as error:  # the columns of a fitted result, so that small studies still tabulate
         empty = dict.fromkeys(ESTIMATE_COLUMNS, np.nan)
-        return pd.DataFrame([{"component": c, **empty, **info, "note": str(error)} for c in ("init", "order", "residual", "total")])
+        return pd.DataFrame(
+            [
+                {"component": c, **empty, **info, "note": str(error)}
+                for c in ("init", "order", "residual", "total")
+            ]
+        )
     y = data[score].to_numpy(dtype=float)
     components = list(d.components)
     moments, moment_notes = moment_components(y, d, level, samples, seed)

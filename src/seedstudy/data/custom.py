@@ -30,7 +30,21 @@ from . import DataError
 
 SPLITS = ("train", "dev")
 # a label cell holding one of these is missing (pandas' default NA strings); text stays as written
-NA_STRINGS = {"", "nan", "NaN", "NAN", "-nan", "NA", "N/A", "n/a", "<NA>", "null", "NULL", "None", "#N/A"}
+NA_STRINGS = {
+    "",
+    "nan",
+    "NaN",
+    "NAN",
+    "-nan",
+    "NA",
+    "N/A",
+    "n/a",
+    "<NA>",
+    "null",
+    "NULL",
+    "None",
+    "#N/A",
+}
 
 
 @dataclass
@@ -45,16 +59,25 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in DATA_SUFFIXES:
-        raise DataError(f"{path}: unknown file type {path.suffix!r}; use one of {', '.join(DATA_SUFFIXES)}")
+        raise DataError(
+            f"{path}: unknown file type {path.suffix!r}; use one of {', '.join(DATA_SUFFIXES)}"
+        )
     if not path.is_file():
-        raise DataError(f"{path}: file not found (a relative path is relative to the working directory {Path.cwd()})")
+        raise DataError(
+            f"{path}: file not found (a relative path is relative to the working directory {Path.cwd()})"
+        )
     if path.stat().st_size == 0:
         raise DataError(f"{path}: file is empty")
     try:
         if suffix in (".csv", ".tsv"):
             # every cell as text: labels are converted below, texts stay as written ("007", "1e3")
-            frame = pd.read_csv(path, sep="," if suffix == ".csv" else "\t", dtype=str, keep_default_na=False,
-                                encoding="utf-8-sig")
+            frame = pd.read_csv(
+                path,
+                sep="," if suffix == ".csv" else "\t",
+                dtype=str,
+                keep_default_na=False,
+                encoding="utf-8-sig",
+            )
             frame = frame.replace("", np.nan)  # an empty cell is missing
         elif suffix == ".json":
             frame = pd.read_json(path, orient="records", dtype=False)
@@ -65,7 +88,9 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
     except (ValueError, OSError, pd.errors.ParserError) as error:
         raise DataError(f"{path}: cannot read it as {suffix[1:]} ({error})") from None
     if len(frame) == 0:
-        raise DataError(f"{path}: file is empty (no rows{' after the header' if suffix in ('.csv', '.tsv') else ''})")
+        raise DataError(
+            f"{path}: file is empty (no rows{' after the header' if suffix in ('.csv', '.tsv') else ''})"
+        )
     return frame.reset_index(drop=True)
 
 
@@ -76,7 +101,9 @@ def read_hub(spec: dict, split: str) -> pd.DataFrame:
     try:
         dataset = datasets.load_dataset(spec["path"], spec.get("name"), split=spec[split])
     except Exception as error:  # network, missing cache, unknown split
-        raise DataError(f"{hub_source(spec, split)}: could not load it from the Hugging Face Hub ({error})") from error
+        raise DataError(
+            f"{hub_source(spec, split)}: could not load it from the Hugging Face Hub ({error})"
+        ) from error
     return dataset.to_pandas()
 
 
@@ -194,14 +221,19 @@ def read_custom(task_name: str, definition: dict) -> CustomData:
     columns = {}
     for split in SPLITS:
         frame = frames[split]
-        columns[split] = {name: texts(frame, where[split], name, definition["max_empty_text"]) for name in text_columns}
+        columns[split] = {
+            name: texts(frame, where[split], name, definition["max_empty_text"])
+            for name in text_columns
+        }
     if definition["type"] == REGRESSION:
         for split in SPLITS:
             columns[split]["label"] = regression_labels(frames[split], where[split], label)
         return CustomData(columns, sources, None)
 
     raw = {split: class_labels(frames[split], where[split], label) for split in SPLITS}
-    if {type(v) for v in raw["train"]} != {type(v) for v in raw["dev"]}:  # "1" in one file, 1 in the other
+    if {type(v) for v in raw["train"]} != {
+        type(v) for v in raw["dev"]
+    }:  # "1" in one file, 1 in the other
         raw = {split: [str(v) for v in values] for split, values in raw.items()}
     names = label_order(raw["train"])
     if len(names) < 2:

@@ -100,7 +100,9 @@ def _score(text: str, path: Path, lineno: int, task: Task) -> float:
     except ValueError:
         value = None
     if value is None or not np.isfinite(value):
-        raise DataError(f"{path}, line {lineno}: score {text!r} is not a finite number (task {task.name!r} is a regression)")
+        raise DataError(
+            f"{path}, line {lineno}: score {text!r} is not a finite number (task {task.name!r} is a regression)"
+        )
     return value
 
 
@@ -125,9 +127,7 @@ def _raise_bad_header(path: Path, header: list[str], expected: tuple[str, ...]) 
             f"{path}, line 1: missing column(s) {missing}; expected header {list(expected)}, "
             f"found {header}"
         )
-    raise DataError(
-        f"{path}, line 1: expected header {list(expected)}, found {header}"
-    )
+    raise DataError(f"{path}, line 1: expected header {list(expected)}, found {header}")
 
 
 def read_hub_split(task: Task, split: str) -> dict[str, list]:
@@ -147,10 +147,15 @@ def read_hub_split(task: Task, split: str) -> dict[str, list]:
 def read_glue_split(task: Task, split: str, local_dir: Path | None) -> tuple[dict[str, list], dict]:
     """One split of a GLUE task (the folder's TSV, or the Hub without one) and where it came from."""
     if local_dir is None:
-        return read_hub_split(task, split), {"hub": f"{HUB_DATASET}/{task.hub_config}:{task.hub_split(split)}"}
+        return read_hub_split(task, split), {
+            "hub": f"{HUB_DATASET}/{task.hub_config}:{task.hub_split(split)}"
+        }
     check_glue_files(local_dir, task)
     path = glue_file(local_dir, task, split)
-    return read_glue_tsv(path, task, split), {"path": str(path.resolve()), "sha256": sha256_file(path)}
+    return read_glue_tsv(path, task, split), {
+        "path": str(path.resolve()),
+        "sha256": sha256_file(path),
+    }
 
 
 def glue_folder(glue_dir, source: str) -> Path | None:

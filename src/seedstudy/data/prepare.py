@@ -71,7 +71,9 @@ def split_size(spec: dict, split: str, glue_dir=None) -> int:
     if spec.get("custom") is not None:
         columns = read_custom(spec["task"], spec["custom"]).columns[split]
     else:
-        columns = read_glue_split(get_task(spec["task"]), split, glue_folder(glue_dir, spec["source"]))[0]
+        columns = read_glue_split(
+            get_task(spec["task"]), split, glue_folder(glue_dir, spec["source"])
+        )[0]
     size = spec["train_size"] if split == "train" else spec["dev_size"]
     n_total = len(columns["label"])
     return n_total if size is None else min(n_total, size)
@@ -84,8 +86,12 @@ def load_tokenizer(model: str):
     return AutoTokenizer.from_pretrained(resolve_model(model))
 
 
-def prepare(spec: dict, out_dir: str | os.PathLike, glue_dir: str | os.PathLike | None = None,
-            metric: str | None = None) -> dict:
+def prepare(
+    spec: dict,
+    out_dir: str | os.PathLike,
+    glue_dir: str | os.PathLike | None = None,
+    metric: str | None = None,
+) -> dict:
     """Read, check, subsample and tokenize one task; write it to `out_dir`; return its meta.
 
     `spec` is the task's data spec (`study.trial.data_spec`): task, model, source, train_size,
@@ -124,7 +130,9 @@ def prepare(spec: dict, out_dir: str | os.PathLike, glue_dir: str | os.PathLike 
     for split in splits_of_task:
         n_total = len(raw[split]["label"])
         # each split gets its own stream so that changing one size leaves the other subsample alone
-        indices = subsample_indices(n_total, sizes[split], subsample_seed + splits_of_task.index(split))
+        indices = subsample_indices(
+            n_total, sizes[split], subsample_seed + splits_of_task.index(split)
+        )
         raw[split] = _take(raw[split], indices)
         subsample[split] = {"total": n_total, "used": len(raw[split]["label"]), "indices": indices}
 
@@ -135,7 +143,9 @@ def prepare(spec: dict, out_dir: str | os.PathLike, glue_dir: str | os.PathLike 
         encoded = tokenizer(*texts, truncation=True, max_length=max_length)
         return {
             "input_ids": encoded["input_ids"],
-            "token_type_ids": encoded.get("token_type_ids", [[0] * len(x) for x in encoded["input_ids"]]),
+            "token_type_ids": encoded.get(
+                "token_type_ids", [[0] * len(x) for x in encoded["input_ids"]]
+            ),
         }
 
     splits = datasets.DatasetDict(
@@ -162,13 +172,20 @@ def prepare(spec: dict, out_dir: str | os.PathLike, glue_dir: str | os.PathLike 
         "subsample_seed": subsample_seed,
         "subsample": subsample,
         "sizes": {split: len(raw[split]["label"]) for split in splits_of_task},
-        "majority": baseline_scores(task, raw["train"]["label"], {s: raw[s]["label"] for s in task.dev_splits}),
+        "majority": baseline_scores(
+            task, raw["train"]["label"], {s: raw[s]["label"] for s in task.dev_splits}
+        ),
     }
     if task.is_regression:
-        meta["baseline"] = {"prediction": "train mean", "value": float(np.mean(raw["train"]["label"]))}
+        meta["baseline"] = {
+            "prediction": "train mean",
+            "value": float(np.mean(raw["train"]["label"])),
+        }
     else:
         meta["label_counts"] = {
-            split: {str(k): int(v) for k, v in zip(*np.unique(raw[split]["label"], return_counts=True))}
+            split: {
+                str(k): int(v) for k, v in zip(*np.unique(raw[split]["label"], return_counts=True))
+            }
             for split in splits_of_task
         }
     meta["fingerprint"] = fingerprint.hexdigest()
@@ -201,7 +218,9 @@ def read_saved_split(folder: Path) -> dict:
 
     state_path = folder / "state.json"
     if not state_path.is_file():
-        raise DataError(f"{folder}: incomplete prepared data (no state.json); run prepare_data again")
+        raise DataError(
+            f"{folder}: incomplete prepared data (no state.json); run prepare_data again"
+        )
     with open(state_path) as handle:
         files = [entry["filename"] for entry in json.load(handle)["_data_files"]]
     tables = []
@@ -216,7 +235,9 @@ class PreparedData:
     train: Split
     dev: Split
     meta: dict
-    extra_dev: dict[str, Split] = field(default_factory=dict)  # further dev splits (MNLI: dev_mismatched)
+    extra_dev: dict[str, Split] = field(
+        default_factory=dict
+    )  # further dev splits (MNLI: dev_mismatched)
 
     @property
     def dev_splits(self) -> dict[str, Split]:
@@ -229,7 +250,9 @@ def load_prepared(path: str | os.PathLike) -> PreparedData:
     path = Path(path)
     meta_path = path / "meta.json"
     if not meta_path.is_file():
-        raise DataError(f"{path}: not a prepared data folder (no meta.json); run prepare_data first")
+        raise DataError(
+            f"{path}: not a prepared data folder (no meta.json); run prepare_data first"
+        )
     with open(meta_path) as handle:
         meta = json.load(handle)
 
@@ -257,14 +280,21 @@ def prepared_is_current(folder: str | os.PathLike, spec: dict) -> bool:
     with open(meta_path) as handle:
         meta = json.load(handle)
     if (meta.get("model"), meta.get("max_length"), meta.get("subsample_seed")) != (
-            spec["model"], spec["max_length"], spec["subsample_seed"]):
+        spec["model"],
+        spec["max_length"],
+        spec["subsample_seed"],
+    ):
         return False
     if "custom" in spec:
         wanted = (spec["custom"], {"train": spec["train_size"], "dev": spec["dev_size"]})
-        return json.loads(json.dumps((meta.get("custom"), meta.get("requested_sizes")))) == json.loads(json.dumps(wanted))
+        return json.loads(
+            json.dumps((meta.get("custom"), meta.get("requested_sizes")))
+        ) == json.loads(json.dumps(wanted))
     for split, recorded in meta.get("subsample", {}).items():
         size = spec["train_size"] if split == "train" else spec["dev_size"]
-        if recorded["used"] != (recorded["total"] if size is None else min(size, recorded["total"])):
+        if recorded["used"] != (
+            recorded["total"] if size is None else min(size, recorded["total"])
+        ):
             return False
     from_hub = all("hub" in source for source in meta.get("source", {}).values())
     return from_hub == (spec["source"] == "hub")

@@ -30,8 +30,8 @@ def study_caption(study: dict) -> str:
         )
     recipes = study.get("recipes") or []
     if len(recipes) > 1:  # several recipes: each runs the same grid (n counts all of them)
-        return (
-            f"{study.get('study', 'seedstudy')}: recipes {', '.join(recipes)} on " + "; ".join(parts)
+        return f"{study.get('study', 'seedstudy')}: recipes {', '.join(recipes)} on " + "; ".join(
+            parts
         )
     return f"{study.get('study', 'seedstudy')}: {study['model']} fine-tuned on " + "; ".join(parts)
 
@@ -50,7 +50,9 @@ def report_caption(rst_path: str | os.PathLike, config: dict) -> tuple[str, str]
     return title.strip(), " ".join(body.split())
 
 
-def captioned(report_dir, figure: str, config: dict, study: dict, extra: str = "") -> tuple[str, str]:
+def captioned(
+    report_dir, figure: str, config: dict, study: dict, extra: str = ""
+) -> tuple[str, str]:
     """Title and caption of a figure's page: what was run (`study_caption`), the figure's report
     caption (`<report_dir>/<figure>.rst`), then what this run adds (`extra`)."""
     title, text = report_caption(Path(report_dir) / f"{figure}.rst", config)
@@ -73,7 +75,9 @@ def panels(n: int, width: float = 4.2, height: float = 3.4, **kwargs):
     """A row of n panels (at most 4 per row)."""
     columns = min(n, 4)
     rows = -(-n // columns)
-    fig, axes = plt.subplots(rows, columns, figsize=(width * columns, height * rows + 0.9), squeeze=False, **kwargs)
+    fig, axes = plt.subplots(
+        rows, columns, figsize=(width * columns, height * rows + 0.9), squeeze=False, **kwargs
+    )
     flat = list(axes.flat)
     for ax in flat[n:]:
         ax.set_visible(False)
@@ -99,8 +103,14 @@ def _wrap_once(text) -> None:
         if not text.get_wrap() or text.get_usetex():
             return text.get_text()
         figure = text.get_figure(root=True)
-        key = (text._renderer, figure.dpi, tuple(figure.get_size_inches()), text.get_text(),
-               tuple(text.get_position()), text.get_fontsize())
+        key = (
+            text._renderer,
+            figure.dpi,
+            tuple(figure.get_size_inches()),
+            text.get_text(),
+            tuple(text.get_position()),
+            text.get_fontsize(),
+        )
         if key in found:
             return found[key]
         width = text._get_wrap_line_width()
@@ -128,15 +138,23 @@ def save(fig, path: str | os.PathLike, title: str, caption: str) -> None:
     and drawing it (an analysis's log says how much of its time its figures take)."""
     started = time.perf_counter()
     # a title wider than a narrow figure is wrapped rather than cut off
-    fig.suptitle(textwrap.fill(title, width=max(40, int(fig.get_figwidth() * 9))), fontsize=12, fontweight="bold")
+    fig.suptitle(
+        textwrap.fill(title, width=max(40, int(fig.get_figwidth() * 9))),
+        fontsize=12,
+        fontweight="bold",
+    )
     _wrap_once(fig.text(0.5, 0.01, caption, ha="center", va="bottom", fontsize=7, wrap=True))
     fig.tight_layout(rect=(0, 0.06, 1, 0.95))
-    fig.set_layout_engine(None)  # laid out: no layout pass again when saving (tight_layout leaves a placeholder engine that makes savefig draw the page once more first)
+    fig.set_layout_engine(
+        None
+    )  # laid out: no layout pass again when saving (tight_layout leaves a placeholder engine that makes savefig draw the page once more first)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, format="pdf")
     plt.close(fig)
-    logging.getLogger(__name__).info("figure %s laid out and drawn in %.2f s", path, time.perf_counter() - started)
+    logging.getLogger(__name__).info(
+        "figure %s laid out and drawn in %.2f s", path, time.perf_counter() - started
+    )
 
 
 def merge(pdf_paths, out_path: str | os.PathLike) -> None:

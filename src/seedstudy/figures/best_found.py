@@ -14,11 +14,22 @@ def best_found(table: pd.DataFrame):
     fig, ax = plt.subplots(figsize=(9, 4))
     x = np.arange(len(table))
     width = 0.8 / (2 + len(reported))
-    bars = [("best_found", f"ours: best found ({table['model'].iloc[0]})"), ("mean_best_found", "ours: mean best found")]
+    bars = [
+        ("best_found", f"ours: best found ({table['model'].iloc[0]})"),
+        ("mean_best_found", "ours: mean best found"),
+    ]
     bars += [(c, c) for c in reported]
     for k, (column, label) in enumerate(bars):
         ax.bar(x + (k - (len(bars) - 1) / 2) * width, table[column], width, label=label)
-    ax.scatter(x, table["majority_baseline"], marker="_", s=600, color="black", zorder=3, label="trivial baseline (majority class; train mean)")
+    ax.scatter(
+        x,
+        table["majority_baseline"],
+        marker="_",
+        s=600,
+        color="black",
+        zorder=3,
+        label="trivial baseline (majority class; train mean)",
+    )
     ax.set_xticks(x, [f"{task_label(t)}\n({m})" for t, m in zip(table["task"], table["metric"])])
     ax.set_ylabel("dev score (%)")
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))

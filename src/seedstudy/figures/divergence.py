@@ -19,10 +19,14 @@ def failure_table_page(table: pd.DataFrame):
             "metric": table["metric"],
             "majority": table["majority"].map(fmt),
             "trials": table["n_trials"].astype(str),
-            "diverged": [f"{d} ({fmt(100 * f, 3)}%)" if n else "" for d, f, n in
-                         zip(table["diverged"], table["diverged_fraction"], table["n_trials"])],
-            "failed": [f"{d} ({fmt(100 * f, 3)}%)" if n else "" for d, f, n in
-                       zip(table["failed"], table["failed_fraction"], table["n_trials"])],
+            "diverged": [
+                f"{d} ({fmt(100 * f, 3)}%)" if n else ""
+                for d, f, n in zip(table["diverged"], table["diverged_fraction"], table["n_trials"])
+            ],
+            "failed": [
+                f"{d} ({fmt(100 * f, 3)}%)" if n else ""
+                for d, f, n in zip(table["failed"], table["failed_fraction"], table["n_trials"])
+            ],
             "mean best (failed)": table["mean_best_failed"].map(fmt),
             "mean best (others)": table["mean_best_not_failed"].map(fmt),
             "stopped (excluded)": table["n_stopped"].astype(str),
@@ -40,8 +44,13 @@ def learning_curves(sample: pd.DataFrame, trials: pd.DataFrame):
         curves = sample[sample["task"] == task]
         for _, curve in curves.groupby(SEED_KEYS):
             failed = bool(curve["failed"].iloc[0])
-            ax.plot(curve["epoch"], curve["score"], color="tab:red" if failed else "tab:blue",
-                    alpha=0.8 if failed else 0.5, linewidth=0.9)
+            ax.plot(
+                curve["epoch"],
+                curve["score"],
+                color="tab:red" if failed else "tab:blue",
+                alpha=0.8 if failed else 0.5,
+                linewidth=0.9,
+            )
         majority = trials.loc[trials["task"] == task, "majority"].iloc[0]
         ax.axhline(majority, color="black", linestyle="--", linewidth=1, label="trivial baseline")
         ax.plot([], [], color="tab:red", label="failed")
@@ -63,11 +72,23 @@ def best_densities(trials: pd.DataFrame, score: str = "best"):
         group = finished_trials(trials[trials["task"] == task])
         values = group[score].dropna()
         if values.nunique() > 1:
-            sns.kdeplot(values, ax=ax, fill=True, bw_adjust=0.5, warn_singular=False, label="all trials")
-        sns.rugplot(x=values, ax=ax, hue=group.loc[values.index, "failed"].map({True: "failed", False: "not failed"}),
-                    palette={"failed": "tab:red", "not failed": "tab:blue"}, height=0.06)
-        ax.axvline(group["majority"].iloc[0] if len(group) else float("nan"), color="black", linestyle="--",
-                   linewidth=1, label="trivial baseline")
+            sns.kdeplot(
+                values, ax=ax, fill=True, bw_adjust=0.5, warn_singular=False, label="all trials"
+            )
+        sns.rugplot(
+            x=values,
+            ax=ax,
+            hue=group.loc[values.index, "failed"].map({True: "failed", False: "not failed"}),
+            palette={"failed": "tab:red", "not failed": "tab:blue"},
+            height=0.06,
+        )
+        ax.axvline(
+            group["majority"].iloc[0] if len(group) else float("nan"),
+            color="black",
+            linestyle="--",
+            linewidth=1,
+            label="trivial baseline",
+        )
         ax.set_title(f"{task_label(task)} (n={len(values)})")
         ax.set_xlabel(f"{score} dev score")
         ax.legend(fontsize=7)
@@ -86,9 +107,19 @@ def failure_prediction(table: pd.DataFrame):
         n_failed = int(rows["n_failed"].iloc[0])
         ax.set_ylim(-0.05, 1.05)
         ax.set_xlabel("epoch of the evaluation")
-        ax.set_title(f"{task_label(task)}: {n_failed} of {int(rows['n_trials'].iloc[0])} trials failed", fontsize=9)
+        ax.set_title(
+            f"{task_label(task)}: {n_failed} of {int(rows['n_trials'].iloc[0])} trials failed",
+            fontsize=9,
+        )
         if n_failed == 0:
-            ax.text(0.5, 0.5, "no failed trials:\nrecall undefined", transform=ax.transAxes, ha="center", fontsize=8)
+            ax.text(
+                0.5,
+                0.5,
+                "no failed trials:\nrecall undefined",
+                transform=ax.transAxes,
+                ha="center",
+                fontsize=8,
+            )
     if not tasks:
         axes[0].text(0.5, 0.5, "no finished trials", transform=axes[0].transAxes, ha="center")
     axes[0].legend(fontsize=7)

@@ -42,13 +42,22 @@ def rank_correlation(table: pd.DataFrame, skipped: dict | None = None):
         for matrix_ax, (column, label) in zip(matrix_axes, MEASURES):
             matrix = np.full((n, n), np.nan)
             matrix[group["eval_a"], group["eval_b"]] = group[column]
-            image = matrix_ax.imshow(np.ma.masked_invalid(matrix), origin="lower", extent=extent, cmap="RdBu_r",
-                                     norm=TwoSlopeNorm(vcenter=0, vmin=-1, vmax=1), interpolation="nearest")
+            image = matrix_ax.imshow(
+                np.ma.masked_invalid(matrix),
+                origin="lower",
+                extent=extent,
+                cmap="RdBu_r",
+                norm=TwoSlopeNorm(vcenter=0, vmin=-1, vmax=1),
+                interpolation="nearest",
+            )
             matrix_ax.figure.colorbar(image, ax=matrix_ax, label=label, fraction=0.046)
             matrix_ax.set_xlabel("epoch")
             matrix_ax.set_ylabel("epoch")
-            matrix_ax.set_title(f"{task_label(task)}: {column.capitalize()} between evaluations "
-                                f"({n_trials} trials)", fontsize=9)
+            matrix_ax.set_title(
+                f"{task_label(task)}: {column.capitalize()} between evaluations "
+                f"({n_trials} trials)",
+                fontsize=9,
+            )
             line_ax.plot(final["epoch_a"], final[column], marker=".", label=column.capitalize())
         line_ax.axhline(0, color="grey", lw=0.6)
         line_ax.set_ylim(-1.05, 1.05)

@@ -37,8 +37,15 @@ def best_settings(budgets: pd.DataFrame, skipped: dict | None = None):
             ax.set_ylabel("trials")
         ax.set_title(task_label(task))
         fraction_ax = ax.twinx()
-        fraction_ax.plot(group["budget"], group["stop_fraction"], marker="^", ms=3, color="C2", ls=":",
-                         label="f: fraction trained before stopping")
+        fraction_ax.plot(
+            group["budget"],
+            group["stop_fraction"],
+            marker="^",
+            ms=3,
+            color="C2",
+            ls=":",
+            label="f: fraction trained before stopping",
+        )
         fraction_ax.set_ylim(0, 1.05)
         fraction_ax.set_ylabel("f")
         handles = ax.get_legend_handles_labels()
@@ -57,7 +64,9 @@ def error_reduction(budgets: pd.DataFrame, skipped: dict | None = None):
     for task in tasks:
         group = budgets[budgets["task"] == task].sort_values("budget")
         if not group.empty:
-            summary.plot(group["budget"], group["error_reduction"], marker=".", label=task_label(task))
+            summary.plot(
+                group["budget"], group["error_reduction"], marker=".", label=task_label(task)
+            )
     summary.axhline(0, color="grey", lw=0.6)
     summary.xaxis.set_major_locator(MaxNLocator(integer=True))
     summary.set_xlabel("budget (full trainings)")
@@ -72,9 +81,22 @@ def error_reduction(budgets: pd.DataFrame, skipped: dict | None = None):
         if task in skipped or group.empty:
             empty_panel(ax, f"{task_label(task)}: {skipped.get(task, 'no data')}")
             continue
-        ax.plot(group["budget"], group["baseline_expected_best"], label="train x trials fully", color="C0")
-        ax.fill_between(group["budget"], group["baseline_lower"], group["baseline_upper"], color="C0", alpha=0.15)
-        ax.plot(group["budget"], group["expected_best"], label="best Algorithm 1 setting", color="C3")
+        ax.plot(
+            group["budget"],
+            group["baseline_expected_best"],
+            label="train x trials fully",
+            color="C0",
+        )
+        ax.fill_between(
+            group["budget"],
+            group["baseline_lower"],
+            group["baseline_upper"],
+            color="C0",
+            alpha=0.15,
+        )
+        ax.plot(
+            group["budget"], group["expected_best"], label="best Algorithm 1 setting", color="C3"
+        )
         ax.fill_between(group["budget"], group["lower"], group["upper"], color="C3", alpha=0.15)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_xlabel("budget x (full trainings)")

@@ -9,7 +9,14 @@ import pandas as pd
 from . import empty_panel, panels, task_label
 
 PARTS = ("init", "order", "residual", "interaction", "noise", "dev-set sampling")
-COLORS = {"init": "C0", "order": "C1", "residual": "C2", "interaction": "C4", "noise": "C2", "dev-set sampling": "C3"}
+COLORS = {
+    "init": "C0",
+    "order": "C1",
+    "residual": "C2",
+    "interaction": "C4",
+    "noise": "C2",
+    "dev-set sampling": "C3",
+}
 
 
 def decomposition_page(table: pd.DataFrame, tasks: list[str], skipped: dict[str, str]):
@@ -32,8 +39,16 @@ def decomposition_page(table: pd.DataFrame, tasks: list[str], skipped: dict[str,
             low = np.sqrt(np.clip(rows["lower"].to_numpy(dtype=float), 0, None))
             high = np.sqrt(np.clip(rows["upper"].to_numpy(dtype=float), 0, None))
             yerr = np.vstack([sd - low, high - sd])
-            ax.bar(x, sd, width, color=COLORS[part], label=part,
-                   yerr=np.where(np.isfinite(yerr), yerr, 0), capsize=2, error_kw={"linewidth": 0.7})
+            ax.bar(
+                x,
+                sd,
+                width,
+                color=COLORS[part],
+                label=part,
+                yerr=np.where(np.isfinite(yerr), yerr, 0),
+                capsize=2,
+                error_kw={"linewidth": 0.7},
+            )
         ax.set_xticks(np.arange(len(scores)), [f"{s} score" for s in scores])
         ax.set_ylabel("standard deviation")
         ax.legend(fontsize=6)

@@ -33,14 +33,32 @@ def tuning_curves(table: pd.DataFrame, frequency: str = "every evaluation"):
     for ax, task in zip(axes, tasks):
         curve = data[data["task"] == task]
         n = curve["n"]
-        ax.fill_between(n, curve["median_lower"], curve["median_upper"], color="tab:green", alpha=0.15,
-                        label="median: simultaneous band")
+        ax.fill_between(
+            n,
+            curve["median_lower"],
+            curve["median_upper"],
+            color="tab:green",
+            alpha=0.15,
+            label="median: simultaneous band",
+        )
         if curve["expected_lower"].notna().any():
             ax.plot(n, curve["expected_lower"], color="tab:blue", linestyle=":", linewidth=1)
-            ax.plot(n, curve["expected_upper"], color="tab:blue", linestyle=":", linewidth=1,
-                    label="expected: simultaneous band")
+            ax.plot(
+                n,
+                curve["expected_upper"],
+                color="tab:blue",
+                linestyle=":",
+                linewidth=1,
+                label="expected: simultaneous band",
+            )
         ax.plot(n, curve["expected_max"], color="tab:blue", label="expected, with replacement")
-        ax.plot(n, curve["unbiased"], color="tab:red", linestyle="--", label="expected, unbiased (n <= N)")
+        ax.plot(
+            n,
+            curve["unbiased"],
+            color="tab:red",
+            linestyle="--",
+            label="expected, unbiased (n <= N)",
+        )
         ax.plot(n, curve["median"], color="tab:green", label="median")
         ax.set_xscale("log")
         ax.set_xlabel("number of trials n")
@@ -61,9 +79,14 @@ def trials_needed_page(table: pd.DataFrame):
             "threshold": table["threshold_name"],
             "theta": table["threshold"].map(lambda v: fmt(v, 4)),
             "P(beat) one trial": table["p_beat_one_trial"].map(fmt),
-            "trials beating": table["n_beating"].astype(str) + " / " + table["n_trials"].astype(str),
+            "trials beating": table["n_beating"].astype(str)
+            + " / "
+            + table["n_trials"].astype(str),
             "trials needed": table["trials_needed"].map(fmt),
-            "band range": [f"{fmt(lo)} - {fmt(hi)}" for lo, hi in zip(table["trials_needed_lower"], table["trials_needed_upper"])],
+            "band range": [
+                f"{fmt(lo)} - {fmt(hi)}"
+                for lo, hi in zip(table["trials_needed_lower"], table["trials_needed_upper"])
+            ],
         }
     )
     return table_page(rows)

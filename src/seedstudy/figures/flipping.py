@@ -12,7 +12,9 @@ from . import empty_panel, panels, task_label
 from .tables import fmt, table_page
 
 
-def histogram_page(examples: pd.DataFrame, summary: pd.DataFrame, tasks: list[str], skipped: dict[str, str]):
+def histogram_page(
+    examples: pd.DataFrame, summary: pd.DataFrame, tasks: list[str], skipped: dict[str, str]
+):
     fig, axes = panels(max(1, len(tasks)))
     for ax, task in zip(axes, tasks):
         ax.set_title(task_label(task))
@@ -24,10 +26,16 @@ def histogram_page(examples: pd.DataFrame, summary: pd.DataFrame, tasks: list[st
         ax.hist(data["share_right"], bins=np.linspace(0, 1, 21), color="C0")
         ax.set_xlabel("share of final models right")
         ax.set_ylabel("dev examples")
-        ax.text(0.02, 0.98, f"always right {s['always_right']}, always wrong {s['always_wrong']}\n"
-                f"unstable {s['unstable']} ({fmt(100 * s['unstable_share_of_dev'], 2)}% of dev) hold "
-                f"{fmt(100 * s['unstable_share_of_disagreements'], 2)}%\nof the pairwise disagreements",
-                transform=ax.transAxes, va="top", fontsize=6)
+        ax.text(
+            0.02,
+            0.98,
+            f"always right {s['always_right']}, always wrong {s['always_wrong']}\n"
+            f"unstable {s['unstable']} ({fmt(100 * s['unstable_share_of_dev'], 2)}% of dev) hold "
+            f"{fmt(100 * s['unstable_share_of_disagreements'], 2)}%\nof the pairwise disagreements",
+            transform=ax.transAxes,
+            va="top",
+            fontsize=6,
+        )
     return fig
 
 
@@ -39,6 +47,13 @@ def most_flipping_page(examples: pd.DataFrame, k: int = 8, width: int = 90):
     rows = []
     for task, group in examples.groupby("task", sort=True):
         for _, row in most_flipping(group, k).iterrows():
-            rows.append({"task": task_label(task), "example": str(row["example"]), "label": str(row.get("label", "")),
-                         "share right": fmt(row["share_right"]), "text": textwrap.shorten(str(row.get("text", "")), width)})
+            rows.append(
+                {
+                    "task": task_label(task),
+                    "example": str(row["example"]),
+                    "label": str(row.get("label", "")),
+                    "share right": fmt(row["share_right"]),
+                    "text": textwrap.shorten(str(row.get("text", "")), width),
+                }
+            )
     return table_page(pd.DataFrame(rows))

@@ -18,7 +18,9 @@ def table_1_page(table: pd.DataFrame, note: str = ""):
             "task": table["task"].map(task_label),
             "metric": table["metric"],
             "trials": table["trials"].astype(str),
-            "selection / report examples": [f"{s} / {r}" for s, r in zip(table["selection_examples"], table["report_examples"])],
+            "selection / report examples": [
+                f"{s} / {r}" for s, r in zip(table["selection_examples"], table["report_examples"])
+            ],
             "best, whole dev (paper)": table["best_paper"].map(fmt),
             "best, same data (report part)": table["best_same_data"].map(fmt),
             "best, held out": table["best_held_out"].map(fmt),
@@ -38,9 +40,15 @@ def curves_page(curves: pd.DataFrame, tasks: list[str], skipped: dict[str, str])
             ax.set_title(task_label(task))
             continue
         ax.plot(data["n"], data["paper"], label="whole dev (paper)", color="0.5", linestyle=":")
-        ax.plot(data["n"], data["same_data"], label="chosen and scored on the report part", color="C0")
-        ax.plot(data["n"], data["held_out"], label="chosen on selection, scored on report", color="C3")
-        ax.fill_between(data["n"], data["held_out"], data["same_data"], color="C3", alpha=0.15, linewidth=0)
+        ax.plot(
+            data["n"], data["same_data"], label="chosen and scored on the report part", color="C0"
+        )
+        ax.plot(
+            data["n"], data["held_out"], label="chosen on selection, scored on report", color="C3"
+        )
+        ax.fill_between(
+            data["n"], data["held_out"], data["same_data"], color="C3", alpha=0.15, linewidth=0
+        )
         ax.set_xscale("log")
         ax.set_xlabel("trials")
         ax.set_ylabel("expected best dev score")

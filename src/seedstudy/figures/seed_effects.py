@@ -31,7 +31,13 @@ def seed_densities(trials: pd.DataFrame, score: str = "best"):
             for seed, label in ((best, "best"), (worst, "worst")):
                 values = group.loc[group[column] == seed, score]
                 if values.nunique() > 1:
-                    sns.kdeplot(values, ax=ax, fill=True, label=f"{label} {factor} seed ({seed})", warn_singular=False)
+                    sns.kdeplot(
+                        values,
+                        ax=ax,
+                        fill=True,
+                        label=f"{label} {factor} seed ({seed})",
+                        warn_singular=False,
+                    )
                 sns.rugplot(values, ax=ax)
             ax.set_title(f"{task_label(task)}: {factor} seed", fontsize=9)
             ax.set_xlabel(f"{score} dev score")
@@ -43,32 +49,55 @@ def seed_tables(within_sd: pd.DataFrame, best_worst: pd.DataFrame):
     """Table 3 (expected sd within a seed) and Table 4 (best vs worst seed, one-way ANOVA) on one page."""
     from .tables import fmt
 
-    table3 = pd.DataFrame({
-        "task": within_sd["task"].map(task_label),
-        "score": within_sd["score"],
-        "sd within init seed": within_sd["within_init_sd"].map(fmt),
-        "sd within order seed": within_sd["within_order_sd"].map(fmt),
-        "total sd": within_sd["total_sd"].map(fmt),
-        "trials": within_sd["n_trials"].map(fmt),
-    })
-    table4 = pd.DataFrame({
-        "task": best_worst["task"].map(task_label),
-        "score": best_worst["score"],
-        "seed": best_worst["factor"],
-        "best (mean)": [f"{s} ({fmt(m)})" for s, m in zip(best_worst["best_seed"], best_worst["best_mean"])],
-        "worst (mean)": [f"{s} ({fmt(m)})" for s, m in zip(best_worst["worst_seed"], best_worst["worst_mean"])],
-        "F": best_worst["F"].map(fmt),
-        "p": best_worst["p"].map(fmt),
-    })
+    table3 = pd.DataFrame(
+        {
+            "task": within_sd["task"].map(task_label),
+            "score": within_sd["score"],
+            "sd within init seed": within_sd["within_init_sd"].map(fmt),
+            "sd within order seed": within_sd["within_order_sd"].map(fmt),
+            "total sd": within_sd["total_sd"].map(fmt),
+            "trials": within_sd["n_trials"].map(fmt),
+        }
+    )
+    table4 = pd.DataFrame(
+        {
+            "task": best_worst["task"].map(task_label),
+            "score": best_worst["score"],
+            "seed": best_worst["factor"],
+            "best (mean)": [
+                f"{s} ({fmt(m)})" for s, m in zip(best_worst["best_seed"], best_worst["best_mean"])
+            ],
+            "worst (mean)": [
+                f"{s} ({fmt(m)})"
+                for s, m in zip(best_worst["worst_seed"], best_worst["worst_mean"])
+            ],
+            "F": best_worst["F"].map(fmt),
+            "p": best_worst["p"].map(fmt),
+        }
+    )
     heights = [len(table3) + 2, len(table4) + 2]
-    fig, axes = plt.subplots(2, 1, figsize=(9, min(10.5, 1.5 + 0.22 * sum(heights))),
-                             gridspec_kw={"height_ratios": heights})
-    for ax, frame, title in ((axes[0], table3, "Table 3: expected standard deviation within a seed (population sds)"),
-                             (axes[1], table4, "Table 4: best vs worst seed by mean score, one-way ANOVA between their trials")):
+    fig, axes = plt.subplots(
+        2,
+        1,
+        figsize=(9, min(10.5, 1.5 + 0.22 * sum(heights))),
+        gridspec_kw={"height_ratios": heights},
+    )
+    for ax, frame, title in (
+        (axes[0], table3, "Table 3: expected standard deviation within a seed (population sds)"),
+        (
+            axes[1],
+            table4,
+            "Table 4: best vs worst seed by mean score, one-way ANOVA between their trials",
+        ),
+    ):
         ax.axis("off")
         ax.set_title(title, fontsize=9, loc="left")
-        cells = ax.table(cellText=frame.astype(str).to_numpy(), colLabels=list(frame.columns),
-                         cellLoc="center", bbox=[0, 0, 1, 1])
+        cells = ax.table(
+            cellText=frame.astype(str).to_numpy(),
+            colLabels=list(frame.columns),
+            cellLoc="center",
+            bbox=[0, 0, 1, 1],
+        )
         cells.auto_set_font_size(False)
         cells.set_fontsize(7)
         for (row, _), cell in cells.get_celld().items():

@@ -19,9 +19,20 @@ def transfer_matrices(pairs: pd.DataFrame, concordance: pd.DataFrame, tasks):
     if len(tasks) < 2:
         fig, ax = plt.subplots(figsize=(7, 3))
         ax.axis("off")
-        note = pairs["note"].iloc[0] if "note" in pairs and len(pairs) else "seed transfer needs >= 2 tasks"
-        ax.text(0.5, 0.5, f"Not enough data: {note}.\nThe per-seed means of every task are in the table.",
-                ha="center", va="center", fontsize=11, wrap=True)
+        note = (
+            pairs["note"].iloc[0]
+            if "note" in pairs and len(pairs)
+            else "seed transfer needs >= 2 tasks"
+        )
+        ax.text(
+            0.5,
+            0.5,
+            f"Not enough data: {note}.\nThe per-seed means of every task are in the table.",
+            ha="center",
+            va="center",
+            fontsize=11,
+            wrap=True,
+        )
         return fig
     fig, axes = panels(len(FACTORS), width=4.8, height=4.2)
     labels = [task_label(t) for t in tasks]
@@ -29,14 +40,26 @@ def transfer_matrices(pairs: pd.DataFrame, concordance: pd.DataFrame, tasks):
         matrix = correlation_matrix(pairs, factor, tasks)
         annotations = matrix.map(lambda v: f"{v:.2f}")
         for row in pairs[(pairs["factor"] == factor)].itertuples():
-            if getattr(row, "spearman", None) is not None and pd.notna(getattr(row, "spearman", None)):
+            if getattr(row, "spearman", None) is not None and pd.notna(
+                getattr(row, "spearman", None)
+            ):
                 text = f"{row.spearman:.2f}\np={fmt(row.p_permutation, 2)}"
             else:
                 text = "n/a"
             annotations.loc[row.task_a, row.task_b] = annotations.loc[row.task_b, row.task_a] = text
-        sns.heatmap(matrix.to_numpy(), ax=ax, vmin=-1, vmax=1, cmap="RdBu_r", annot=annotations.to_numpy(), fmt="",
-                    annot_kws={"fontsize": 7}, xticklabels=labels, yticklabels=labels,
-                    cbar_kws={"label": "Spearman correlation"})
+        sns.heatmap(
+            matrix.to_numpy(),
+            ax=ax,
+            vmin=-1,
+            vmax=1,
+            cmap="RdBu_r",
+            annot=annotations.to_numpy(),
+            fmt="",
+            annot_kws={"fontsize": 7},
+            xticklabels=labels,
+            yticklabels=labels,
+            cbar_kws={"label": "Spearman correlation"},
+        )
         title = f"{factor} seeds"
         found = concordance[concordance["factor"] == factor]
         if "kendalls_w" in found and found["kendalls_w"].notna().any():
@@ -53,9 +76,13 @@ def transfer_table_page(pairs: pd.DataFrame, best: pd.DataFrame):
         return table_page(pd.DataFrame(), note=f"Not enough data: {note}.")
     rows = []
     for row in best.itertuples(index=False):
-        pair = pairs[(pairs["factor"] == row.factor) & (
-            ((pairs["task_a"] == row.task) & (pairs["task_b"] == row.other_task))
-            | ((pairs["task_b"] == row.task) & (pairs["task_a"] == row.other_task)))]
+        pair = pairs[
+            (pairs["factor"] == row.factor)
+            & (
+                ((pairs["task_a"] == row.task) & (pairs["task_b"] == row.other_task))
+                | ((pairs["task_b"] == row.task) & (pairs["task_a"] == row.other_task))
+            )
+        ]
         rho = pair["spearman"].iloc[0] if "spearman" in pair and len(pair) else float("nan")
         p = pair["p_permutation"].iloc[0] if "p_permutation" in pair and len(pair) else float("nan")
         rows.append(

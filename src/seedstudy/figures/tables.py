@@ -47,8 +47,12 @@ def table_page(frame: pd.DataFrame, note: str | None = None):
         ax.text(0.5, 0.5, note or "no rows", ha="center", va="center", fontsize=11, wrap=True)
         return fig
     fontsize = min(7.0, 7.0 * (height - 1.2) / (row_height * (n_rows + 1)))
-    table = ax.table(cellText=frame.astype(str).to_numpy(), colLabels=list(frame.columns), cellLoc="center",
-                     bbox=[0, 0, 1, 1])
+    table = ax.table(
+        cellText=frame.astype(str).to_numpy(),
+        colLabels=list(frame.columns),
+        cellLoc="center",
+        bbox=[0, 0, 1, 1],
+    )
     table.auto_set_font_size(False)
     table.set_fontsize(fontsize)
     table.auto_set_column_width(list(range(len(frame.columns))))

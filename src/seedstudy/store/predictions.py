@@ -65,8 +65,12 @@ def to_bytes(array: np.ndarray) -> bytes:
 def describe(array: np.ndarray, data: bytes, kind: str) -> dict:
     """What the trial result records about its predictions file (kind, shape, hash; not its name,
     which is the result's own with SUFFIX: a result is a function of the trial config only)."""
-    return {"kind": kind, "shape": list(array.shape), "dtype": str(array.dtype),
-            "sha256": hashlib.sha256(data).hexdigest()}
+    return {
+        "kind": kind,
+        "shape": list(array.shape),
+        "dtype": str(array.dtype),
+        "sha256": hashlib.sha256(data).hexdigest(),
+    }
 
 
 def write(path: str | os.PathLike, array: np.ndarray, kind: str = "labels") -> dict:
@@ -93,4 +97,3 @@ def check_shape(array: np.ndarray, n_evals: int, n_examples: int, path) -> None:
             f"{n_examples} dev examples; the trial and its predictions do not belong together "
             f"(recompute: rm {path} and the trial result beside it)"
         )
-

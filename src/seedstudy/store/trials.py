@@ -22,8 +22,16 @@ TRIAL_FORMAT = "seedstudy.trial/1"
 
 
 REQUIRED_TRIAL_KEYS = (
-    "format", "task", "init_seed", "order_seed", "status", "config_hash",
-    "metric", "eval_steps", "evaluations", "train_loss",
+    "format",
+    "task",
+    "init_seed",
+    "order_seed",
+    "status",
+    "config_hash",
+    "metric",
+    "eval_steps",
+    "evaluations",
+    "train_loss",
 )
 
 
@@ -72,11 +80,18 @@ def write_done_record(checkpoint_path, trial_config_hash, result: dict, run_reco
     """Keep a copy of a completed trial's outputs beside its checkpoint (see `load_done_record`)."""
     write_json_atomic(
         done_record_path(checkpoint_path),
-        {"format": DONE_FORMAT, "config_hash": trial_config_hash, "result": result, "run": run_record},
+        {
+            "format": DONE_FORMAT,
+            "config_hash": trial_config_hash,
+            "result": result,
+            "run": run_record,
+        },
     )
 
 
-def load_done_record(checkpoint_path, trial_config_hash, software: dict | None = None) -> dict | None:
+def load_done_record(
+    checkpoint_path, trial_config_hash, software: dict | None = None
+) -> dict | None:
     """The completed result of an earlier attempt of this very trial config, or None.
 
     A trial writes this record (in the checkpoint folder) before its outputs. When Snakemake
@@ -100,11 +115,20 @@ def load_done_record(checkpoint_path, trial_config_hash, software: dict | None =
         log.warning("ignoring completion record %s of another config", path)
         return None
     recorded = record.get("result", {}).get("environment", {})
-    changed = {name: (recorded.get(name), version) for name, version in (software or {}).items()
-               if recorded.get(name) != version}
+    changed = {
+        name: (recorded.get(name), version)
+        for name, version in (software or {}).items()
+        if recorded.get(name) != version
+    }
     if changed:
-        described = ", ".join(f"{name} {old} -> {new}" for name, (old, new) in sorted(changed.items()))
-        log.warning("ignoring completion record %s made with other software (%s): training again", path, described)
+        described = ", ".join(
+            f"{name} {old} -> {new}" for name, (old, new) in sorted(changed.items())
+        )
+        log.warning(
+            "ignoring completion record %s made with other software (%s): training again",
+            path,
+            described,
+        )
         return None
     return record
 

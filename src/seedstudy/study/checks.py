@@ -31,7 +31,9 @@ def check(config: dict, where: str = "", check_files: bool = True) -> None:
         if es:
             prefix = f"{where}invalid config at `tasks.{task}.early_stopping`"
             if es["keep"] >= es["start"]:
-                raise ConfigError(f"{prefix}: keep ({es['keep']}) must be smaller than start ({es['start']})")
+                raise ConfigError(
+                    f"{prefix}: keep ({es['keep']}) must be smaller than start ({es['start']})"
+                )
             if es["start"] > len(grid):
                 raise ConfigError(
                     f"{prefix}: start ({es['start']}) exceeds the task's {len(grid)} trials "
@@ -59,24 +61,32 @@ def check_custom(config: dict, task: str, where: str, check_files: bool) -> None
     entry = config["tasks"][task]
     key = f"{where}invalid config at `tasks.{task}"
     if "data" in entry and "hub" in entry:
-        raise ConfigError(f"{key}`: give either `data:` (files) or `hub:` (a Hugging Face dataset), not both")
+        raise ConfigError(
+            f"{key}`: give either `data:` (files) or `hub:` (a Hugging Face dataset), not both"
+        )
     for name in ("text", "label"):
         if name not in entry:
-            raise ConfigError(f"{key}`: a task of your own data needs `{name}:` (the column(s) of its "
-                              f"{'text' if name == 'text' else 'label'})")
+            raise ConfigError(
+                f"{key}`: a task of your own data needs `{name}:` (the column(s) of its "
+                f"{'text' if name == 'text' else 'label'})"
+            )
     definition = custom_definition(config, task)
     if definition["label"] in definition["text"]:
         raise ConfigError(f"{key}.label`: column {definition['label']!r} is also a text column")
     for column in definition["text"]:
         if column in RESERVED_COLUMNS:
-            raise ConfigError(f"{key}.text`: a text column may not be named {column!r} (rename the column)")
+            raise ConfigError(
+                f"{key}.text`: a text column may not be named {column!r} (rename the column)"
+            )
     if "data" in entry:
         for split in ("train", "dev"):
             if split not in entry["data"]:
                 raise ConfigError(f"{key}.data`: no `{split}:` file")
             path = Path(str(entry["data"][split]))
             if path.suffix.lower() not in DATA_SUFFIXES:
-                raise ConfigError(f"{key}.data.{split}`: {str(path)!r} is not one of {', '.join(DATA_SUFFIXES)} (by suffix)")
+                raise ConfigError(
+                    f"{key}.data.{split}`: {str(path)!r} is not one of {', '.join(DATA_SUFFIXES)} (by suffix)"
+                )
             if check_files and not path.is_file():
                 raise ConfigError(
                     f"{key}.data.{split}`: file {str(path)!r} not found (relative to the working directory {Path.cwd()})"

@@ -41,4 +41,8 @@ def resolve_model(name: str) -> str:
 
 def slug(name: str) -> str:
     """A file-name-safe short name for a model (used in the data cache path)."""
-    return Path(name.rstrip("/")).name.replace(" ", "_") if looks_like_path(name) else name.replace("/", "--")
+    return (
+        Path(name.rstrip("/")).name.replace(" ", "_")
+        if looks_like_path(name)
+        else name.replace("/", "--")
+    )

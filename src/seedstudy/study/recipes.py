@@ -90,7 +90,9 @@ def check_recipes(config: dict, where: str = "", check_files: bool = True) -> No
                     f"{where}invalid config at `recipes.{name}`: its training.dropout_seed changes the seed "
                     f"grid of task {task}; every recipe runs on the same grid (init x order x dropout seeds)"
                 )
-            digest = config_hash(trial_config(variant, task, *grid[0]))  # the same cell for every recipe
+            digest = config_hash(
+                trial_config(variant, task, *grid[0])
+            )  # the same cell for every recipe
             if digest in seen:
                 raise ConfigError(
                     f"{where}invalid config at `recipes`: recipes {seen[digest]!r} and {name!r} have identical "

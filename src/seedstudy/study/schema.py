@@ -23,7 +23,9 @@ SCHEMA = resources.files("seedstudy.study") / "config.schema.yaml"
 _NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
 
-TASK_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")  # a folder name and a Snakemake wildcard value
+TASK_NAME = re.compile(
+    r"^[A-Za-z0-9][A-Za-z0-9_-]*$"
+)  # a folder name and a Snakemake wildcard value
 
 
 class ConfigError(ValueError):
@@ -72,8 +74,12 @@ def _coerce(value, node: dict, root: dict):
         out = {}
         for key, item in value.items():
             children = [b["properties"][key] for b in branches if key in b.get("properties", {})]
-            children += [b["additionalProperties"] for b in branches
-                         if isinstance(b.get("additionalProperties"), dict) and key not in b.get("properties", {})]
+            children += [
+                b["additionalProperties"]
+                for b in branches
+                if isinstance(b.get("additionalProperties"), dict)
+                and key not in b.get("properties", {})
+            ]
             out[key] = _coerce(item, {"allOf": children}, root) if children else item
         return out
     if isinstance(value, list):
@@ -86,7 +92,9 @@ def _coerce(value, node: dict, root: dict):
         types.update(type(e).__name__ for e in branch.get("enum", []))
     if not isinstance(value, str):
         plain_number = isinstance(value, (int, float)) and not isinstance(value, bool)
-        return str(value) if plain_number and types == {"string"} else value  # study: 2026 -> "2026"
+        return (
+            str(value) if plain_number and types == {"string"} else value
+        )  # study: 2026 -> "2026"
     if "string" in types or "str" in types:
         return value
     text = value.strip()
@@ -128,8 +136,10 @@ def precheck(config: dict, source: str | None = None) -> None:
     if error.validator in ("oneOf", "anyOf"):
         path, message = _explain_alternatives(error)
     elif "propertyNames" in error.schema_path and list(path) == ["recipes"]:
-        message = (f"recipe name {error.instance!r} is not a folder name (letters, digits, _ . -; "
-                   f"starting with a letter or digit; at most 64 characters)")
+        message = (
+            f"recipe name {error.instance!r} is not a folder name (letters, digits, _ . -; "
+            f"starting with a letter or digit; at most 64 characters)"
+        )
     elif error.validator == "additionalProperties":
         allowed = sorted(error.schema.get("properties", {}))
         message += f"; allowed keys here: {', '.join(allowed)}"
@@ -146,8 +156,11 @@ def _explain_alternatives(error):
 
     wrong_form = ("type", "enum", "pattern", "const")
     specific = [
-        leaf for leaf in leaves(error)
-        if not (leaf.validator in wrong_form and list(leaf.absolute_path) == list(error.absolute_path))
+        leaf
+        for leaf in leaves(error)
+        if not (
+            leaf.validator in wrong_form and list(leaf.absolute_path) == list(error.absolute_path)
+        )
     ]
     hint = error.schema.get("description", "").strip() if isinstance(error.schema, dict) else ""
     suffix = f" ({hint})" if hint else ""

@@ -38,7 +38,9 @@ def task_metric(config: dict, task: str) -> str:
 def task_of(config: dict, task: str) -> Task:
     """The task of a study: a GLUE task, or one of its own data (classes not yet known)."""
     entry = config["tasks"][task]
-    return custom_task(task, custom_definition(config, task)) if is_custom(entry) else get_task(task)
+    return (
+        custom_task(task, custom_definition(config, task)) if is_custom(entry) else get_task(task)
+    )
 
 
 @functools.lru_cache(maxsize=256)
@@ -71,8 +73,12 @@ def custom_definition(config: dict, task: str) -> dict:
         definition["hub"] = {key: entry["hub"].get(key) for key in ("path", "name", "train", "dev")}
     else:
         definition["data"] = {
-            split: {"path": str(entry["data"][split]), "sha256": file_fingerprint(str(entry["data"][split]))}
-            for split in ("train", "dev") if split in entry["data"]
+            split: {
+                "path": str(entry["data"][split]),
+                "sha256": file_fingerprint(str(entry["data"][split])),
+            }
+            for split in ("train", "dev")
+            if split in entry["data"]
         }
     return definition
 
@@ -106,19 +112,38 @@ def data_spec(config: dict, task: str) -> dict:
 
 
 TRIAL_TRAINING_KEYS = (
-    "epochs", "batch_size", "lr", "warmup_fraction", "weight_decay", "max_grad_norm", "optimizer",
-    "adam_beta1", "adam_beta2", "adam_eps", "bertadam_eps", "evals_per_epoch", "eval_batch_size",
-    "precision", "packing",
+    "epochs",
+    "batch_size",
+    "lr",
+    "warmup_fraction",
+    "weight_decay",
+    "max_grad_norm",
+    "optimizer",
+    "adam_beta1",
+    "adam_beta2",
+    "adam_eps",
+    "bertadam_eps",
+    "evals_per_epoch",
+    "eval_batch_size",
+    "precision",
+    "packing",
 )
 
 
 # Keys added after trials were run: in the trial config (and its hash) only when they differ from
 # these defaults, so that the trials of a study that does not use them keep their hashes.
-TRIAL_TRAINING_OPTIONAL = {"schedule": "linear", "eval_every_steps": None, "reinit_layers": 0, "reinit_pooler": False,
-                           "store_predictions": "labels"}
+TRIAL_TRAINING_OPTIONAL = {
+    "schedule": "linear",
+    "eval_every_steps": None,
+    "reinit_layers": 0,
+    "reinit_pooler": False,
+    "store_predictions": "labels",
+}
 
 
-def trial_config(config: dict, task: str, init_seed: int, order_seed: int, dropout_seed: int | None = None) -> dict:
+def trial_config(
+    config: dict, task: str, init_seed: int, order_seed: int, dropout_seed: int | None = None
+) -> dict:
     """Everything that decides the result of one trial, and nothing else."""
     training = task_training(config, task)
     owner = dropout_owner(training)

@@ -37,7 +37,9 @@ def label_tensor(labels) -> torch.Tensor:
     return torch.as_tensor(labels, dtype=torch.float32 if labels.dtype.kind == "f" else torch.long)
 
 
-def task_loss(logits: torch.Tensor, labels: torch.Tensor, regression: bool, reduction: str = "mean") -> torch.Tensor:
+def task_loss(
+    logits: torch.Tensor, labels: torch.Tensor, regression: bool, reduction: str = "mean"
+) -> torch.Tensor:
     """Cross-entropy of a classification; a regression's mean squared error of its one output
     (what a Hugging Face model computes with num_labels=1, problem_type "regression")."""
     if regression:
@@ -49,7 +51,9 @@ def make_batch(split: Split, indices, packing: bool, pad_id: int, device):
     """A batch of the examples at `indices`: packed (no padding) or padded to its longest."""
     rows = [int(i) for i in indices]
     if packing:
-        batch = packed.pack([split.input_ids[i] for i in rows], [split.token_type_ids[i] for i in rows])
+        batch = packed.pack(
+            [split.input_ids[i] for i in rows], [split.token_type_ids[i] for i in rows]
+        )
         batch.labels = label_tensor(split.labels[rows])
         return batch.to(device)
     return {k: v.to(device) for k, v in collate(split, rows, pad_id).items()}
@@ -66,7 +70,9 @@ def batch_labels(batch) -> torch.Tensor:
     return batch.labels if isinstance(batch, packed.PackedBatch) else batch["labels"]
 
 
-def dev_batches(split: Split, batch_size: int, packing: bool, pad_id: int, device) -> tuple[list, np.ndarray]:
+def dev_batches(
+    split: Split, batch_size: int, packing: bool, pad_id: int, device
+) -> tuple[list, np.ndarray]:
     """Dev batches sorted by length (less padding, same predictions), built once per trial."""
     order = np.argsort([len(ids) for ids in split.input_ids], kind="stable")
     batches = [

@@ -26,7 +26,9 @@ def save_torch(obj, path) -> None:
     write_bytes_atomic(path, buffer.getvalue())
 
 
-def save_checkpoint(path, trial_config_hash, step, model, optimizer, scheduler, curve, losses, outputs=()) -> None:
+def save_checkpoint(
+    path, trial_config_hash, step, model, optimizer, scheduler, curve, losses, outputs=()
+) -> None:
     """Everything training needs to go on exactly: weights (the trainable ones), optimizer and
     schedule state, the RNG states, the curve, the losses and the dev outputs so far."""
     state = {
@@ -62,7 +64,9 @@ def load_checkpoint(path, trial_config_hash) -> dict | None:
     if state.get("config_hash") != trial_config_hash:
         log.warning(
             "ignoring checkpoint %s: it belongs to config %s, this trial is %s; training from the start",
-            path, state.get("config_hash"), trial_config_hash,
+            path,
+            state.get("config_hash"),
+            trial_config_hash,
         )
         return None
     return state
@@ -77,7 +81,12 @@ def restore(state: dict, model, optimizer, scheduler, device) -> tuple[int, list
     torch.set_rng_state(state["rng_cpu"])
     if state["rng_cuda"] and device.type == "cuda":
         torch.cuda.set_rng_state_all(state["rng_cuda"])
-    return state["step"], state["evaluations"], state["train_loss"], [t.numpy() for t in state.get("outputs", [])]
+    return (
+        state["step"],
+        state["evaluations"],
+        state["train_loss"],
+        [t.numpy() for t in state.get("outputs", [])],
+    )
 
 
 class StopSignals:

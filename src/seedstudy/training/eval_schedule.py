@@ -14,8 +14,9 @@ def steps_per_epoch(n_examples: int, batch_size: int) -> int:
     return math.ceil(n_examples / batch_size)
 
 
-def evaluation_steps(steps_per_epoch: int, epochs: int, evals_per_epoch: int,
-                     eval_every_steps: int | None = None) -> list[int]:
+def evaluation_steps(
+    steps_per_epoch: int, epochs: int, evals_per_epoch: int, eval_every_steps: int | None = None
+) -> list[int]:
     """Global steps after which the dev set is evaluated.
 
     With `eval_every_steps` N (it takes precedence over `evals_per_epoch`): step 0, every
@@ -35,14 +36,21 @@ def evaluation_steps(steps_per_epoch: int, epochs: int, evals_per_epoch: int,
     steps = {0}
     for epoch in range(epochs):
         for j in range(1, evals_per_epoch + 1):
-            steps.add(epoch * steps_per_epoch + (2 * j * steps_per_epoch + evals_per_epoch) // (2 * evals_per_epoch))
+            steps.add(
+                epoch * steps_per_epoch
+                + (2 * j * steps_per_epoch + evals_per_epoch) // (2 * evals_per_epoch)
+            )
     return sorted(steps)
 
 
 def trial_evaluation_steps(training: dict, steps_per_epoch: int) -> list[int]:
     """The evaluation steps of a trial's training settings (eval_every_steps when set)."""
-    return evaluation_steps(steps_per_epoch, training["epochs"], training["evals_per_epoch"],
-                            training.get("eval_every_steps"))
+    return evaluation_steps(
+        steps_per_epoch,
+        training["epochs"],
+        training["evals_per_epoch"],
+        training.get("eval_every_steps"),
+    )
 
 
 def epoch_end_steps(steps_per_epoch: int, epochs: int) -> list[int]:

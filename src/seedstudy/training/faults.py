@@ -38,7 +38,9 @@ def inject_fault(name: str) -> None:
         return
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text(f"{socket.gethostname()} {os.getpid()}\n")
-    raise RuntimeError(f"injected fault in trial {name} (SEEDSTUDY_FAIL_ONCE={folder}); a retry will succeed")
+    raise RuntimeError(
+        f"injected fault in trial {name} (SEEDSTUDY_FAIL_ONCE={folder}); a retry will succeed"
+    )
 
 
 def stop_asked(signal_received, step: int, interrupt_after_step: int | None) -> bool:

@@ -30,12 +30,18 @@ def paper_lr_factor(step: int, steps_per_epoch: int, t_total: int, warmup_fracti
     lr * warmup_linear(epoch-local step / t_total), then BertAdam multiplies by
     warmup_linear(global step / t_total) with its own counter."""
     local = step % steps_per_epoch
-    return warmup_linear(local / t_total, warmup_fraction) * warmup_linear(step / t_total, warmup_fraction)
+    return warmup_linear(local / t_total, warmup_fraction) * warmup_linear(
+        step / t_total, warmup_fraction
+    )
 
 
-def paper_schedule(optimizer, steps_per_epoch: int, t_total: int, warmup_fraction: float) -> LambdaLR:
+def paper_schedule(
+    optimizer, steps_per_epoch: int, t_total: int, warmup_fraction: float
+) -> LambdaLR:
     """The paper's schedule as a LambdaLR (resumes from its state dict like the linear one)."""
-    return LambdaLR(optimizer, lambda step: paper_lr_factor(step, steps_per_epoch, t_total, warmup_fraction))
+    return LambdaLR(
+        optimizer, lambda step: paper_lr_factor(step, steps_per_epoch, t_total, warmup_fraction)
+    )
 
 
 def linear_schedule(optimizer, total_steps: int, warmup_fraction: float) -> LambdaLR:
@@ -55,7 +61,9 @@ def build_schedule(optimizer, training: dict, n_train: int) -> LambdaLR:
     per_epoch = steps_per_epoch(n_train, training["batch_size"])
     name = training.get("schedule", "linear")
     if name == "linear":
-        return linear_schedule(optimizer, per_epoch * training["epochs"], training["warmup_fraction"])
+        return linear_schedule(
+            optimizer, per_epoch * training["epochs"], training["warmup_fraction"]
+        )
     if name == "paper":
         t_total = paper_t_total(n_train, training["batch_size"], training["epochs"])
         return paper_schedule(optimizer, per_epoch, t_total, training["warmup_fraction"])
@@ -83,7 +91,11 @@ def step_table(training: dict, n_train: int) -> list[dict]:
     per_epoch = steps_per_epoch(n_train, training["batch_size"])
     evaluated = set(trial_evaluation_steps(training, per_epoch))
     return [
-        {"step": step, "epoch": step // per_epoch, "lr": training["lr"] * factor,
-         "evaluate": int(step + 1 in evaluated)}
+        {
+            "step": step,
+            "epoch": step // per_epoch,
+            "lr": training["lr"] * factor,
+            "evaluate": int(step + 1 in evaluated),
+        }
         for step, factor in enumerate(lr_factors(training, n_train))
     ]

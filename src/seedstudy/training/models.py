@@ -29,7 +29,9 @@ def load_for_trial(name: str, num_labels: int):
     transformers.logging.set_verbosity_error()  # the "newly initialized head" notice is expected
     try:
         model, info = AutoModelForSequenceClassification.from_pretrained(
-            resolve_model(name), num_labels=num_labels, output_loading_info=True,
+            resolve_model(name),
+            num_labels=num_labels,
+            output_loading_info=True,
             ignore_mismatched_sizes=True,  # a fine-tuned head of another label count: drawn anew
         )
     finally:
@@ -40,7 +42,9 @@ def load_for_trial(name: str, num_labels: int):
 
 
 def _key_name(key) -> str:
-    return key[0] if isinstance(key, (tuple, list)) else key  # (name, checkpoint shape, model shape)
+    return (
+        key[0] if isinstance(key, (tuple, list)) else key
+    )  # (name, checkpoint shape, model shape)
 
 
 def forward_inputs(model) -> tuple[str, ...]:
@@ -57,8 +61,15 @@ def forward_inputs(model) -> tuple[str, ...]:
 
 
 # files any of which holds a tokenizer transformers can load from a folder
-TOKENIZER_FILES = ("tokenizer.json", "vocab.txt", "vocab.json", "spiece.model", "tokenizer.model",
-                   "sentencepiece.bpe.model", "spm.model")
+TOKENIZER_FILES = (
+    "tokenizer.json",
+    "vocab.txt",
+    "vocab.json",
+    "spiece.model",
+    "tokenizer.model",
+    "sentencepiece.bpe.model",
+    "spm.model",
+)
 
 
 def cached_hub_config(name: str) -> bool:
@@ -106,7 +117,8 @@ def check_model(name: str) -> None:
             f"this architecture (AutoModelForSequenceClassification cannot load it)"
         )
     decoder = getattr(config, "is_decoder", False) or (
-        model_type in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES and model_type not in MODEL_FOR_MASKED_LM_MAPPING_NAMES
+        model_type in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+        and model_type not in MODEL_FOR_MASKED_LM_MAPPING_NAMES
     )
     if decoder and getattr(config, "pad_token_id", None) is None:
         raise ModelError(
@@ -145,10 +157,19 @@ def encoder_layers(model):
     model.layers, ...)."""
     import torch
 
-    count = next((getattr(model.config, key) for key in ("num_hidden_layers", "n_layers", "num_layers")
-                  if getattr(model.config, key, None) is not None), None)
-    stacks = [(name, module) for name, module in model.named_modules()
-              if isinstance(module, torch.nn.ModuleList) and len(module) == count]
+    count = next(
+        (
+            getattr(model.config, key)
+            for key in ("num_hidden_layers", "n_layers", "num_layers")
+            if getattr(model.config, key, None) is not None
+        ),
+        None,
+    )
+    stacks = [
+        (name, module)
+        for name, module in model.named_modules()
+        if isinstance(module, torch.nn.ModuleList) and len(module) == count
+    ]
     if not stacks:
         raise ModelError(f"{model.config.model_type}: no stack of {count} encoder layers found")
     return min(stacks, key=lambda item: item[0].count("."))
@@ -164,8 +185,15 @@ def pooler_name(model) -> str | None:
     (RoBERTa, ELECTRA: their head's dense layer is new and drawn anyway)."""
     modules = dict(model.named_modules())
     for leaf in POOLER_NAMES:
-        found = sorted((name for name in modules if name.rsplit(".", 1)[-1] == leaf), key=lambda n: n.count("."))
-        if found and modules[found[0]] is not None and any(True for _ in modules[found[0]].parameters()):
+        found = sorted(
+            (name for name in modules if name.rsplit(".", 1)[-1] == leaf),
+            key=lambda n: n.count("."),
+        )
+        if (
+            found
+            and modules[found[0]] is not None
+            and any(True for _ in modules[found[0]].parameters())
+        ):
             return found[0]
     return None
 
@@ -178,13 +206,19 @@ def reinit_names(model, layers: int = 0, pooler: bool = False) -> list[str]:
     if layers:
         stack_name, stack = encoder_layers(model)
         if layers > len(stack):
-            raise ModelError(f"{kind} has {len(stack)} encoder layers, fewer than reinit_layers {layers}")
+            raise ModelError(
+                f"{kind} has {len(stack)} encoder layers, fewer than reinit_layers {layers}"
+            )
         for index in range(len(stack) - layers, len(stack)):
             names.update(f"{stack_name}.{index}.{n}" for n, _ in stack[index].named_parameters())
     if pooler:
         found = pooler_name(model)
         if found is None:
-            raise ModelError(f"{kind} has no pooler to re-draw (its classification head's layers are new "
-                             f"and drawn from the init seed anyway); set training.reinit_pooler: false")
-        names.update(f"{found}.{n}" for n, _ in dict(model.named_modules())[found].named_parameters())
+            raise ModelError(
+                f"{kind} has no pooler to re-draw (its classification head's layers are new "
+                f"and drawn from the init seed anyway); set training.reinit_pooler: false"
+            )
+        names.update(
+            f"{found}.{n}" for n, _ in dict(model.named_modules())[found].named_parameters()
+        )
     return sorted(names)

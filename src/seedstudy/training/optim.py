@@ -30,10 +30,14 @@ class BertAdam(torch.optim.Optimizer):
         p <- p - lr * (m / (sqrt(v) + eps) + weight_decay * p)
     """
 
-    def __init__(self, params, lr=2e-5, betas=(0.9, 0.999), eps=1e-6, weight_decay=0.0, max_grad_norm=1.0):
+    def __init__(
+        self, params, lr=2e-5, betas=(0.9, 0.999), eps=1e-6, weight_decay=0.0, max_grad_norm=1.0
+    ):
         if lr < 0:
             raise ValueError(f"invalid learning rate {lr}")
-        defaults = dict(lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, max_grad_norm=max_grad_norm)
+        defaults = dict(
+            lr=lr, betas=betas, eps=eps, weight_decay=weight_decay, max_grad_norm=max_grad_norm
+        )
         super().__init__(params, defaults)
 
     @torch.no_grad()

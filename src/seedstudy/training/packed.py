@@ -80,8 +80,13 @@ def pack(input_ids: list[list[int]], token_type_ids: list[list[int]], labels=Non
     )
 
 
-def _self_attention(attention, hidden: torch.Tensor, batch: PackedBatch, dropout: float,
-                    queries: torch.Tensor | None = None) -> torch.Tensor:
+def _self_attention(
+    attention,
+    hidden: torch.Tensor,
+    batch: PackedBatch,
+    dropout: float,
+    queries: torch.Tensor | None = None,
+) -> torch.Tensor:
     """Multi-head self-attention of each example over its own tokens; [T, H] -> [T, H].
 
     With `queries` (the rows of the [CLS] tokens, [B, H]) only those attend: -> [B, H]."""
@@ -91,17 +96,23 @@ def _self_attention(attention, hidden: torch.Tensor, batch: PackedBatch, dropout
     tokens = hidden.shape[0]
 
     def per_example(x):  # [T, H] -> [B, heads, L, head]
-        layout = x.new_zeros(n_examples * batch.longest, x.shape[-1]).index_copy(0, batch.scatter_index, x)
+        layout = x.new_zeros(n_examples * batch.longest, x.shape[-1]).index_copy(
+            0, batch.scatter_index, x
+        )
         return layout.view(n_examples, batch.longest, n_heads, head_size).transpose(1, 2)
 
     key = per_example(attention.key(hidden))
     value = per_example(attention.value(hidden))
     if queries is not None:
         query = attention.query(queries).view(n_examples, 1, n_heads, head_size).transpose(1, 2)
-        context = F.scaled_dot_product_attention(query, key, value, attn_mask=batch.attention_mask, dropout_p=dropout)
+        context = F.scaled_dot_product_attention(
+            query, key, value, attn_mask=batch.attention_mask, dropout_p=dropout
+        )
         return context.transpose(1, 2).reshape(n_examples, n_heads * head_size)
     query = per_example(attention.query(hidden))
-    context = F.scaled_dot_product_attention(query, key, value, attn_mask=batch.attention_mask, dropout_p=dropout)
+    context = F.scaled_dot_product_attention(
+        query, key, value, attn_mask=batch.attention_mask, dropout_p=dropout
+    )
     context = context.transpose(1, 2).reshape(n_examples * batch.longest, n_heads * head_size)
     return context.index_select(0, batch.scatter_index).view(tokens, n_heads * head_size)
 
@@ -128,21 +139,29 @@ def forward(model, batch: PackedBatch) -> torch.Tensor:
     logits and gradients, a sixth less work for a 6-layer model)."""
     encoder = model.base_model
     embeddings = encoder.embeddings
-    token_types = batch.token_type_ids if "token_type_ids" in forward_inputs(model) else torch.zeros_like(batch.input_ids)
+    token_types = (
+        batch.token_type_ids
+        if "token_type_ids" in forward_inputs(model)
+        else torch.zeros_like(batch.input_ids)
+    )
     hidden = (
         embeddings.word_embeddings(batch.input_ids)
         + embeddings.position_embeddings(_positions(model, batch))
         + embeddings.token_type_embeddings(token_types)
     )
     hidden = embeddings.dropout(embeddings.LayerNorm(hidden))
-    if getattr(encoder, "embeddings_project", None) is not None:  # ELECTRA: embedding size -> hidden size
+    if (
+        getattr(encoder, "embeddings_project", None) is not None
+    ):  # ELECTRA: embedding size -> hidden size
         hidden = encoder.embeddings_project(hidden)
     attention_dropout = model.config.attention_probs_dropout_prob if model.training else 0.0
     *layers, last = encoder.encoder.layer
     for layer in layers:
         context = _self_attention(layer.attention.self, hidden, batch, attention_dropout)
         attended = layer.attention.output(context, hidden)  # dense, dropout, LayerNorm(+ residual)
-        hidden = layer.output(layer.intermediate(attended), attended)  # feed-forward, LayerNorm(+ residual)
+        hidden = layer.output(
+            layer.intermediate(attended), attended
+        )  # feed-forward, LayerNorm(+ residual)
     first = hidden.index_select(0, batch.starts)  # first-token rows, [B, H]
     context = _self_attention(last.attention.self, hidden, batch, attention_dropout, queries=first)
     attended = last.attention.output(context, first)

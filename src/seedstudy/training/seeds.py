@@ -33,7 +33,9 @@ NORM_CLASSES = ("LayerNorm", "RMSNorm")
 
 
 def _is_norm(module) -> bool:
-    return isinstance(module, (torch.nn.LayerNorm, torch.nn.RMSNorm)) or type(module).__name__.endswith(NORM_CLASSES)
+    return isinstance(module, (torch.nn.LayerNorm, torch.nn.RMSNorm)) or type(
+        module
+    ).__name__.endswith(NORM_CLASSES)
 
 
 def draw_parameters(model, names, init_seed: int) -> dict[str, torch.Tensor]:
@@ -60,12 +62,18 @@ def draw_parameters(model, names, init_seed: int) -> dict[str, torch.Tensor]:
             value.zero_()
         elif parameter.dim() >= 2:
             value.normal_(mean=0.0, std=std, generator=generator)
-            padding = getattr(owner, "padding_idx", None) if isinstance(owner, torch.nn.Embedding) else None
+            padding = (
+                getattr(owner, "padding_idx", None)
+                if isinstance(owner, torch.nn.Embedding)
+                else None
+            )
             if padding is not None:
                 value[padding].zero_()
         else:
-            raise ValueError(f"{model.config.model_type}: no initialisation known for parameter {name!r} "
-                             f"({tuple(parameter.shape)}) of {type(owner).__name__}")
+            raise ValueError(
+                f"{model.config.model_type}: no initialisation known for parameter {name!r} "
+                f"({tuple(parameter.shape)}) of {type(owner).__name__}"
+            )
         drawn[name] = value
     return drawn
 

@@ -79,8 +79,16 @@ class Runtime:
     def from_config(cls, runtime: dict, **overrides) -> Runtime:
         """The runtime of a trial from a study's `runtime:` block; `overrides` (threads, the
         checkpoint path, ...) win. The workflow's trial script and `seedstudy train` both use it."""
-        settings = {key: runtime[key] for key in ("device", "threads", "checkpoint_every_minutes",
-                                                  "deterministic", "reuse_completed")}
+        settings = {
+            key: runtime[key]
+            for key in (
+                "device",
+                "threads",
+                "checkpoint_every_minutes",
+                "deterministic",
+                "reuse_completed",
+            )
+        }
         settings.update({key: value for key, value in overrides.items() if value is not None})
         if not runtime.get("tensorboard"):
             settings.pop("tensorboard_dir", None)
@@ -89,7 +97,9 @@ class Runtime:
 
 @dataclass
 class Timer:
-    seconds: dict = field(default_factory=lambda: {"load": 0.0, "train": 0.0, "eval": 0.0, "checkpoint": 0.0})
+    seconds: dict = field(
+        default_factory=lambda: {"load": 0.0, "train": 0.0, "eval": 0.0, "checkpoint": 0.0}
+    )
 
     def add(self, key: str, start: float) -> float:
         now = time.perf_counter()
@@ -100,15 +110,19 @@ class Timer:
 # ----------------------------------------------------------------------------- evaluation
 
 
-def progress_line(name, step, total_steps, per_epoch, metric, score, interval_losses, elapsed, resumed_at=0) -> str:
+def progress_line(
+    name, step, total_steps, per_epoch, metric, score, interval_losses, elapsed, resumed_at=0
+) -> str:
     """One log line per evaluation, for `tail -f` on a trial's log: step, epoch, the headline
     score, the mean training loss since the previous evaluation, time spent and time left (at
     the pace of the steps this process has trained)."""
     loss = f"{np.mean(interval_losses):.4f}" if len(interval_losses) else "-"
     done = step - resumed_at
     left = elapsed / done * (total_steps - step) if done > 0 else float("nan")
-    return (f"{name} step {step}/{total_steps} epoch {step / per_epoch:.2f}: {metric} {score:.4f}, "
-            f"loss {loss}, elapsed {elapsed:.1f} s, left {left:.0f} s")
+    return (
+        f"{name} step {step}/{total_steps} epoch {step / per_epoch:.2f}: {metric} {score:.4f}, "
+        f"loss {loss}, elapsed {elapsed:.1f} s, left {left:.0f} s"
+    )
 
 
 def autocast(device_type: str, precision: str):
@@ -118,8 +132,9 @@ def autocast(device_type: str, precision: str):
 
 
 @torch.inference_mode()
-def evaluate(model, batches, order, labels, metric_names, precision, device_type,
-             regression: bool = False) -> tuple[dict[str, float], np.ndarray]:
+def evaluate(
+    model, batches, order, labels, metric_names, precision, device_type, regression: bool = False
+) -> tuple[dict[str, float], np.ndarray]:
     """Every metric on one dev split and its mean loss, and the outputs (logits; a regression's
     value) of every dev example in the prepared data's order; a regression's prediction is its output."""
     model.eval()
@@ -151,7 +166,9 @@ def tensorboard_writer(folder):
     try:
         from torch.utils.tensorboard import SummaryWriter
     except ImportError as error:
-        raise RuntimeError("runtime.tensorboard needs the tensorboard package: pip install 'seedstudy[tensorboard]'") from error
+        raise RuntimeError(
+            "runtime.tensorboard needs the tensorboard package: pip install 'seedstudy[tensorboard]'"
+        ) from error
     return SummaryWriter(log_dir=str(folder))
 
 
@@ -177,11 +194,15 @@ def configure_numerics(device: torch.device, precision: str, deterministic: bool
             os.environ.setdefault("CUBLAS_WORKSPACE_CONFIG", ":4096:8")
             torch.use_deterministic_algorithms(True, warn_only=True)
             torch.backends.cudnn.benchmark = False
-            notes.append("cuda: deterministic algorithms requested (warn_only); results are "
-                         "repeatable on the same GPU model, driver and library versions only")
+            notes.append(
+                "cuda: deterministic algorithms requested (warn_only); results are "
+                "repeatable on the same GPU model, driver and library versions only"
+            )
         else:
-            notes.append("cuda: nondeterministic kernels allowed (atomic adds in backward); "
-                         "repeated runs may differ in the last bits")
+            notes.append(
+                "cuda: nondeterministic kernels allowed (atomic adds in backward); "
+                "repeated runs may differ in the last bits"
+            )
     return notes
 
 
@@ -273,39 +294,68 @@ def setup(trial: dict, data, runtime: Runtime, stop_at_fraction: float | None) -
     prepared = data if isinstance(data, PreparedData) else load_prepared(data)
     task = trial_task(trial, prepared.meta)
     if trial["metric"] not in task.headline_metrics:
-        raise ValueError(f"metric {trial['metric']!r} does not apply to task {task.name!r}: "
-                         f"its metrics are {', '.join(task.headline_metrics)}")
+        raise ValueError(
+            f"metric {trial['metric']!r} does not apply to task {task.name!r}: "
+            f"its metrics are {', '.join(task.headline_metrics)}"
+        )
     model, not_provided = load_for_trial(trial["model"], task.num_labels)
-    reinit = reinit_names(model, training.get("reinit_layers", 0), training.get("reinit_pooler", False))
+    reinit = reinit_names(
+        model, training.get("reinit_layers", 0), training.get("reinit_pooler", False)
+    )
     init = seeds.set_init(model, not_provided, trial["seeds"]["init"], reinit)
     if not init["drawn"]:
-        log.warning("%s: %s provides every parameter (a fine-tuned head): the init seed draws nothing",
-                    name, trial["model"])
+        log.warning(
+            "%s: %s provides every parameter (a fine-tuned head): the init seed draws nothing",
+            name,
+            trial["model"],
+        )
     model.to(device)
     model.train()
     pad_id = model.config.pad_token_id or 0
     # packing: true runs padding-free where that is exact for the architecture, padded elsewhere
     packing = training["packing"] and packed.supports(model)
     if training["packing"] and not packing:
-        log.info("%s: %s has no padding-free forward; batches are padded", name, model.config.model_type)
+        log.info(
+            "%s: %s has no padding-free forward; batches are padded", name, model.config.model_type
+        )
     dev = dev_batches(prepared.dev, training["eval_batch_size"], packing, pad_id, device)
-    extra_dev = {split: dev_batches(data_split, training["eval_batch_size"], packing, pad_id, device)
-                 for split, data_split in prepared.extra_dev.items()}
+    extra_dev = {
+        split: dev_batches(data_split, training["eval_batch_size"], packing, pad_id, device)
+        for split, data_split in prepared.extra_dev.items()
+    }
 
     n_train = len(prepared.train)
     per_epoch = eval_schedule.steps_per_epoch(n_train, training["batch_size"])
     eval_steps = eval_schedule.trial_evaluation_steps(training, per_epoch)
     optimizer = optim.build_optimizer(model, training, device.type)
     return Trial(
-        config=trial, name=name, hash=config_hash(trial), runtime=runtime, device=device,
-        nondeterminism=nondeterminism, prepared=prepared, task=task, model=model, init=init,
-        packing=packing, pad_id=pad_id, dev=dev, extra_dev=extra_dev, per_epoch=per_epoch,
-        total_steps=per_epoch * training["epochs"], eval_steps=eval_steps,
-        stop_at_step=eval_schedule.stop_step(eval_steps, stop_at_fraction) if stop_at_fraction else None,
-        optimizer=optimizer, scheduler=lr_schedule.build_schedule(optimizer, training, n_train),
+        config=trial,
+        name=name,
+        hash=config_hash(trial),
+        runtime=runtime,
+        device=device,
+        nondeterminism=nondeterminism,
+        prepared=prepared,
+        task=task,
+        model=model,
+        init=init,
+        packing=packing,
+        pad_id=pad_id,
+        dev=dev,
+        extra_dev=extra_dev,
+        per_epoch=per_epoch,
+        total_steps=per_epoch * training["epochs"],
+        eval_steps=eval_steps,
+        stop_at_step=eval_schedule.stop_step(eval_steps, stop_at_fraction)
+        if stop_at_fraction
+        else None,
+        optimizer=optimizer,
+        scheduler=lr_schedule.build_schedule(optimizer, training, n_train),
         permutations=seeds.epoch_permutations(n_train, trial["seeds"]["order"], training["epochs"]),
         parameters=[p for p in model.parameters() if p.requires_grad],
-        board=tensorboard_writer(runtime.tensorboard_dir), timer=Timer(), started=started,
+        board=tensorboard_writer(runtime.tensorboard_dir),
+        timer=Timer(),
+        started=started,
         wall_started=wall_started,
     )
 
@@ -316,19 +366,45 @@ def evaluate_at(run: Trial, state: TrialState) -> dict:
     start = time.perf_counter()
     training, step = run.training, state.step
     batches, order = run.dev
-    scores, logits = evaluate(run.model, batches, order, run.prepared.dev.labels, run.task.metrics,
-                              training["precision"], run.device.type, run.task.is_regression)
+    scores, logits = evaluate(
+        run.model,
+        batches,
+        order,
+        run.prepared.dev.labels,
+        run.task.metrics,
+        training["precision"],
+        run.device.type,
+        run.task.is_regression,
+    )
     if training.get("store_predictions", "labels") != "none":
         state.outputs.append(logits)
     for split, (batches, order) in run.extra_dev.items():
-        extra, _ = evaluate(run.model, batches, order, run.prepared.extra_dev[split].labels, run.task.metrics,
-                            training["precision"], run.device.type, run.task.is_regression)
+        extra, _ = evaluate(
+            run.model,
+            batches,
+            order,
+            run.prepared.extra_dev[split].labels,
+            run.task.metrics,
+            training["precision"],
+            run.device.type,
+            run.task.is_regression,
+        )
         scores.update({key + score_suffix(split): value for key, value in extra.items()})
     run.timer.add("eval", start)
     previous = state.curve[-1]["step"] if state.curve else 0
-    log.info(progress_line(run.name, step, run.total_steps, run.per_epoch, run.config["metric"],
-                           scores[run.config["metric"]], state.losses[previous:step],
-                           time.perf_counter() - run.started, state.resumed_from or 0))
+    log.info(
+        progress_line(
+            run.name,
+            step,
+            run.total_steps,
+            run.per_epoch,
+            run.config["metric"],
+            scores[run.config["metric"]],
+            state.losses[previous:step],
+            time.perf_counter() - run.started,
+            state.resumed_from or 0,
+        )
+    )
     if run.board is not None:
         for key, value in scores.items():
             run.board.add_scalar(f"dev/{key}", value, step)
@@ -340,10 +416,15 @@ def start(run: Trial) -> TrialState:
     """Resume from this trial's checkpoint if a valid one exists; else reseed dropout and
     evaluate step 0."""
     state = TrialState()
-    saved = load_checkpoint(run.runtime.checkpoint_path, run.hash) if run.runtime.checkpoint_path else None
+    saved = (
+        load_checkpoint(run.runtime.checkpoint_path, run.hash)
+        if run.runtime.checkpoint_path
+        else None
+    )
     if saved is not None:
         state.step, state.curve, state.losses, state.outputs = restore(
-            saved, run.model, run.optimizer, run.scheduler, run.device)
+            saved, run.model, run.optimizer, run.scheduler, run.device
+        )
         state.resumed_from = state.step
         log.info("resumed %s from checkpoint at step %d", run.runtime.checkpoint_path, state.step)
     else:
@@ -360,7 +441,9 @@ def train_step(run: Trial, state: TrialState) -> bool:
     start = time.perf_counter()
     training = run.training
     epoch, position = divmod(state.step, run.per_epoch)
-    indices = run.permutations[epoch][position * training["batch_size"] : (position + 1) * training["batch_size"]]
+    indices = run.permutations[epoch][
+        position * training["batch_size"] : (position + 1) * training["batch_size"]
+    ]
     batch = make_batch(run.prepared.train, indices, run.packing, run.pad_id, run.device)
     with autocast(run.device.type, training["precision"]):
         logits = model_logits(run.model, batch)
@@ -392,13 +475,26 @@ def checkpoint_if_due(run: Trial, state: TrialState, signals: StopSignals) -> No
     due = (time.perf_counter() - state.last_checkpoint) > 60 * runtime.checkpoint_every_minutes > 0
     if asked or due or state.step == run.stop_at_step:
         start = time.perf_counter()
-        save_checkpoint(runtime.checkpoint_path, run.hash, state.step, run.model, run.optimizer, run.scheduler,
-                        state.curve, state.losses, state.outputs)
+        save_checkpoint(
+            runtime.checkpoint_path,
+            run.hash,
+            state.step,
+            run.model,
+            run.optimizer,
+            run.scheduler,
+            state.curve,
+            state.losses,
+            state.outputs,
+        )
         run.timer.add("checkpoint", start)
         state.last_checkpoint = time.perf_counter()
     if asked:
-        log.warning("stop requested at step %d: checkpoint written to %s, exiting with %d",
-                    state.step, runtime.checkpoint_path, EXIT_PREEMPTED)
+        log.warning(
+            "stop requested at step %d: checkpoint written to %s, exiting with %d",
+            state.step,
+            runtime.checkpoint_path,
+            EXIT_PREEMPTED,
+        )
         raise Preempted(state.step)
 
 
@@ -411,23 +507,51 @@ def finish(run: Trial, state: TrialState, out_path, run_path) -> dict:
         array = predictions.encode(state.outputs, store, regression=run.task.is_regression)
         predicted = predictions.to_bytes(array)
     result = trial_result(
-        run.config, run.hash, state.status, run.prepared, state.curve, state.losses,
-        steps={"steps_per_epoch": run.per_epoch, "total_steps": run.total_steps, "eval_steps": run.eval_steps,
-               "epoch_end_steps": eval_schedule.epoch_end_steps(run.per_epoch, run.training["epochs"]),
-               "stopped_at_step": state.step if state.status != "completed" else None},
+        run.config,
+        run.hash,
+        state.status,
+        run.prepared,
+        state.curve,
+        state.losses,
+        steps={
+            "steps_per_epoch": run.per_epoch,
+            "total_steps": run.total_steps,
+            "eval_steps": run.eval_steps,
+            "epoch_end_steps": eval_schedule.epoch_end_steps(run.per_epoch, run.training["epochs"]),
+            "stopped_at_step": state.step if state.status != "completed" else None,
+        },
         environment=environment(run.device, run.runtime.threads, run.nondeterminism),
         model_record={"init": run.init, "batching": "packed" if run.packing else "padded"},
     )
     if predicted is not None:
         result["predictions"] = predictions.describe(array, predicted, store)
-    record = run_record(run.name, run.runtime, run.timer, run.started, run.wall_started, state.resumed_from,
-                        state.step, run.optimizer.first_step_at)
+    record = run_record(
+        run.name,
+        run.runtime,
+        run.timer,
+        run.started,
+        run.wall_started,
+        state.resumed_from,
+        state.step,
+        run.optimizer.first_step_at,
+    )
     if run.runtime.save_weights:
-        save_torch({k: v.detach().cpu() for k, v in run.model.state_dict().items()}, run.runtime.save_weights)
+        save_torch(
+            {k: v.detach().cpu() for k, v in run.model.state_dict().items()},
+            run.runtime.save_weights,
+        )
     if run.board is not None:
         run.board.close()
-    write_outputs(run.runtime, run.hash, result, record, out_path, run_path,
-                  keep_checkpoint=state.status == "stopped", predicted=predicted)
+    write_outputs(
+        run.runtime,
+        run.hash,
+        result,
+        record,
+        out_path,
+        run_path,
+        keep_checkpoint=state.status == "stopped",
+        predicted=predicted,
+    )
     faults.ledger("done", run.name)
     return {**result, "_run": record}  # `_run` for callers in this process; never in the file
 
@@ -474,15 +598,20 @@ def run_trial(
 # ------------------------------------------------------------------------- completion and files
 
 
-def restore_completed(runtime: Runtime, trial_hash: str, name: str, out_path, run_path) -> dict | None:
+def restore_completed(
+    runtime: Runtime, trial_hash: str, name: str, out_path, run_path
+) -> dict | None:
     """A trial completed in an earlier attempt (its completion record beside the checkpoint, of
     the same config and software versions): write its outputs again and return its result."""
     if not (runtime.checkpoint_path and runtime.reuse_completed):
         return None
     done = load_done_record(runtime.checkpoint_path, trial_hash, software_versions())
     if done is not None:
-        log.info("%s completed in an earlier attempt: outputs restored from %s", name,
-                 done_record_path(runtime.checkpoint_path))
+        log.info(
+            "%s completed in an earlier attempt: outputs restored from %s",
+            name,
+            done_record_path(runtime.checkpoint_path),
+        )
         faults.ledger("restore", name)
         kept = predictions.path_for(done_record_path(runtime.checkpoint_path))
         if out_path is not None and done["result"].get("predictions") and kept.exists():
@@ -492,8 +621,17 @@ def restore_completed(runtime: Runtime, trial_hash: str, name: str, out_path, ru
     return None
 
 
-def trial_result(trial: dict, trial_hash: str, status: str, prepared: PreparedData, curve: list, losses: list,
-                 steps: dict, environment: dict, model_record: dict | None = None) -> dict:
+def trial_result(
+    trial: dict,
+    trial_hash: str,
+    status: str,
+    prepared: PreparedData,
+    curve: list,
+    losses: list,
+    steps: dict,
+    environment: dict,
+    model_record: dict | None = None,
+) -> dict:
     """The trial's result file: a pure function of the trial config, the data and the software."""
     return {
         "format": TRIAL_FORMAT,
@@ -520,8 +658,16 @@ def trial_result(trial: dict, trial_hash: str, status: str, prepared: PreparedDa
     }
 
 
-def run_record(name: str, runtime: Runtime, timer: Timer, started: float, wall_started: float,
-               resumed_from: int | None, step: int, first_step_at: float | None = None) -> dict:
+def run_record(
+    name: str,
+    runtime: Runtime,
+    timer: Timer,
+    started: float,
+    wall_started: float,
+    resumed_from: int | None,
+    step: int,
+    first_step_at: float | None = None,
+) -> dict:
     """How this run went (timing, host, job): beside the result, never part of it."""
     finished = time.perf_counter()
     return {
@@ -531,7 +677,11 @@ def run_record(name: str, runtime: Runtime, timer: Timer, started: float, wall_s
         "wall_s": finished - started,
         "process_s": finished - runtime.process_start if runtime.process_start else None,
         # process start to the first optimizer step (None when resumed at the end or not started here)
-        "startup_s": (first_step_at - runtime.process_start if runtime.process_start and first_step_at else None),
+        "startup_s": (
+            first_step_at - runtime.process_start
+            if runtime.process_start and first_step_at
+            else None
+        ),
         "seconds": timer.seconds,
         "resumed_from_step": resumed_from,
         "train_steps_run": step - (resumed_from or 0),
@@ -540,13 +690,23 @@ def run_record(name: str, runtime: Runtime, timer: Timer, started: float, wall_s
     }
 
 
-def write_outputs(runtime: Runtime, trial_hash: str, result: dict, record: dict, out_path, run_path,
-                  keep_checkpoint: bool, predicted: bytes | None = None) -> None:
+def write_outputs(
+    runtime: Runtime,
+    trial_hash: str,
+    result: dict,
+    record: dict,
+    out_path,
+    run_path,
+    keep_checkpoint: bool,
+    predicted: bytes | None = None,
+) -> None:
     """First the completion record, then the outputs (the predictions before the result), then the
     resumable checkpoint goes (a stopped trial keeps it: live early stopping may continue it)."""
     if runtime.checkpoint_path and not keep_checkpoint:
         if predicted is not None:
-            write_bytes_atomic(predictions.path_for(done_record_path(runtime.checkpoint_path)), predicted)
+            write_bytes_atomic(
+                predictions.path_for(done_record_path(runtime.checkpoint_path)), predicted
+            )
         write_done_record(runtime.checkpoint_path, trial_hash, result, record)
     if predicted is not None and out_path is not None:
         write_bytes_atomic(predictions.path_for(out_path), predicted)

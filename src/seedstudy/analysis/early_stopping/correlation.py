@@ -52,8 +52,10 @@ def correlation_table(task_curves: list[TaskCurves], sigma: float | None = None)
         pearson = correlation_matrix(scores)
         smoothed = {}
         if sigma is not None:
-            smoothed = {"spearman_smoothed": gaussian_filter(matrix, sigma).ravel(),
-                        "pearson_smoothed": gaussian_filter(pearson, sigma).ravel()}
+            smoothed = {
+                "spearman_smoothed": gaussian_filter(matrix, sigma).ravel(),
+                "pearson_smoothed": gaussian_filter(pearson, sigma).ravel(),
+            }
         n = curves.n_points + 1
         a, b = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
         frames.append(
@@ -72,5 +74,15 @@ def correlation_table(task_curves: list[TaskCurves], sigma: float | None = None)
                 }
             )
         )
-    columns = ["task", "eval_a", "epoch_a", "eval_b", "epoch_b", "spearman", "pearson", "with_final", "n_trials"]
+    columns = [
+        "task",
+        "eval_a",
+        "epoch_a",
+        "eval_b",
+        "epoch_b",
+        "spearman",
+        "pearson",
+        "with_final",
+        "n_trials",
+    ]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)

@@ -64,8 +64,11 @@ class TaskCurves:
         # a trial with e evaluations (0..e-1) keeps the kept indices below e
         n_evals = np.searchsorted(keep, self.n_evals, side="left")
         return dataclasses.replace(
-            self, scores=self.scores[:, keep], n_evals=n_evals.astype(int),
-            steps=self.steps[keep], epochs=self.epochs[keep],
+            self,
+            scores=self.scores[:, keep],
+            n_evals=n_evals.astype(int),
+            steps=self.steps[keep],
+            epochs=self.epochs[keep],
         )
 
     def final_off_grid(self) -> bool:
@@ -86,8 +89,11 @@ class TaskCurves:
             return self
         K = self.n_points
         return dataclasses.replace(
-            self, scores=self.scores[:, :K], n_evals=np.minimum(self.n_evals, K),
-            steps=self.steps[:K], epochs=self.epochs[:K],
+            self,
+            scores=self.scores[:, :K],
+            n_evals=np.minimum(self.n_evals, K),
+            steps=self.steps[:K],
+            epochs=self.epochs[:K],
         )
 
     @classmethod
@@ -103,12 +109,25 @@ class TaskCurves:
         rows = rows[rows["status"].isin(["completed", "diverged"])]
         completed = rows[rows["status"] == "completed"]
         if completed.empty:
-            raise ValueError(f"task {task!r} has no completed trial: its evaluation grid is unknown")
-        grids = completed.sort_values("eval_index").groupby(SEED_KEYS, dropna=False)["step"].apply(tuple)
+            raise ValueError(
+                f"task {task!r} has no completed trial: its evaluation grid is unknown"
+            )
+        grids = (
+            completed.sort_values("eval_index")
+            .groupby(SEED_KEYS, dropna=False)["step"]
+            .apply(tuple)
+        )
         if grids.nunique() != 1:
-            raise ValueError(f"the completed trials of task {task!r} do not share one evaluation grid")
+            raise ValueError(
+                f"the completed trials of task {task!r} do not share one evaluation grid"
+            )
         steps = np.asarray(grids.iloc[0], dtype=int)
-        epochs = completed.drop_duplicates("step").set_index("step")["epoch"].reindex(steps).to_numpy(dtype=float)
+        epochs = (
+            completed.drop_duplicates("step")
+            .set_index("step")["epoch"]
+            .reindex(steps)
+            .to_numpy(dtype=float)
+        )
         n_points = len(steps)
         rows = rows.sort_values(SEED_KEYS + ["eval_index"], na_position="first")
         trials, score_rows, n_evals = [], [], []

@@ -94,8 +94,14 @@ def _running_max(rows: np.ndarray) -> np.ndarray:
     return out
 
 
-def _chunk_results(draws_t: np.ndarray, coded: _Coded, points: list[_StopPoint], n_candidates: int,
-                   budgets: int, collect: bool = False) -> tuple[np.ndarray, np.ndarray]:
+def _chunk_results(
+    draws_t: np.ndarray,
+    coded: _Coded,
+    points: list[_StopPoint],
+    n_candidates: int,
+    budgets: int,
+    collect: bool = False,
+) -> tuple[np.ndarray, np.ndarray]:
     """For one chunk of resamples (draws_t: T x C, one column per resample): the sums over the
     chunk of every candidate's best score and of the baseline's for x = 1..budgets; with
     `collect`, the codes of the best scores themselves (n_candidates x C and budgets x C)."""
@@ -115,8 +121,12 @@ def _chunk_results(draws_t: np.ndarray, coded: _Coded, points: list[_StopPoint],
         diverged = None
         # rows needed from each t on: the largest p of any later t
         # (at least 1: p = 0 reads the top-ranked trial's partial best)
-        widths = np.maximum.accumulate([max(1, max(p for p, _ in needs)) for _, needs in point.plan][::-1])[::-1]
-        state = np.full((int(widths[0]), draws_t.shape[1]), n_trials << point.bits, dtype=keys.dtype)
+        widths = np.maximum.accumulate(
+            [max(1, max(p for p, _ in needs)) for _, needs in point.plan][::-1]
+        )[::-1]
+        state = np.full(
+            (int(widths[0]), draws_t.shape[1]), n_trials << point.bits, dtype=keys.dtype
+        )
         scratch = np.empty_like(state)
         t = 0
         for (target, needs), width in zip(point.plan, widths):
@@ -165,13 +175,22 @@ def _plan(table: pd.DataFrame, coded: _Coded, n_evals: np.ndarray) -> list[_Stop
     return points
 
 
-def _by_chunk(curves: TaskCurves, table: pd.DataFrame, draws: np.ndarray, budgets: int, threads: int,
-              chunk: int, collect: bool) -> tuple[_Coded, list]:
+def _by_chunk(
+    curves: TaskCurves,
+    table: pd.DataFrame,
+    draws: np.ndarray,
+    budgets: int,
+    threads: int,
+    chunk: int,
+    collect: bool,
+) -> tuple[_Coded, list]:
     table = table.reset_index(drop=True)
     coded = _Coded.of(curves.scores)
     points = _plan(table, coded, curves.n_evals)
     draws_t = np.ascontiguousarray(draws.T)
-    bounds = [(start, min(start + chunk, draws.shape[0])) for start in range(0, draws.shape[0], chunk)]
+    bounds = [
+        (start, min(start + chunk, draws.shape[0])) for start in range(0, draws.shape[0], chunk)
+    ]
 
     def run(bound):
         part = np.ascontiguousarray(draws_t[:, bound[0] : bound[1]])
@@ -183,8 +202,14 @@ def _by_chunk(curves: TaskCurves, table: pd.DataFrame, draws: np.ndarray, budget
     return coded, [run(bound) for bound in bounds]
 
 
-def candidate_means(curves: TaskCurves, table: pd.DataFrame, draws: np.ndarray, budgets: int,
-                    threads: int = 1, chunk: int = 8192) -> tuple[np.ndarray, np.ndarray]:
+def candidate_means(
+    curves: TaskCurves,
+    table: pd.DataFrame,
+    draws: np.ndarray,
+    budgets: int,
+    threads: int = 1,
+    chunk: int = 8192,
+) -> tuple[np.ndarray, np.ndarray]:
     """Mean over the resamples (rows of `draws`) of the best score of every candidate in `table`
     (columns t, k, p) and of the baseline for x = 1..budgets."""
     _, parts = _by_chunk(curves, table, draws, budgets, threads, chunk, collect=False)
@@ -193,8 +218,14 @@ def candidate_means(curves: TaskCurves, table: pd.DataFrame, draws: np.ndarray, 
     return sums / draws.shape[0], baseline_sums / draws.shape[0]
 
 
-def candidate_outcomes(curves: TaskCurves, table: pd.DataFrame, draws: np.ndarray, budgets: int,
-                       threads: int = 1, chunk: int = 8192) -> tuple[np.ndarray, np.ndarray]:
+def candidate_outcomes(
+    curves: TaskCurves,
+    table: pd.DataFrame,
+    draws: np.ndarray,
+    budgets: int,
+    threads: int = 1,
+    chunk: int = 8192,
+) -> tuple[np.ndarray, np.ndarray]:
     """The best score found in every resample (row of `draws`) by every candidate in `table`
     (len(table) x R) and by the baseline for x = 1..budgets (budgets x R): the fast path of
     `candidate_means`, keeping every value (for a few candidates, not for all)."""

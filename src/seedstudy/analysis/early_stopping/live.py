@@ -18,8 +18,14 @@ def select_survivors(partial_paths, keep: int) -> dict:
         trial = read_trial(path)
         metric = trial["metric"]
         best = max(e[metric] for e in trial["evaluations"])
-        ranking.append({"stem": Path(path).name[: -len(".json")], "best_so_far": best,
-                        "stopped_at_step": trial["stopped_at_step"], "status": trial["status"]})
+        ranking.append(
+            {
+                "stem": Path(path).name[: -len(".json")],
+                "best_so_far": best,
+                "stopped_at_step": trial["stopped_at_step"],
+                "status": trial["status"],
+            }
+        )
     if keep > len(ranking):
         raise ValueError(f"cannot keep {keep} of {len(ranking)} trials")
     # a trial that diverged before the stop point is never continued
@@ -31,8 +37,15 @@ def select_survivors(partial_paths, keep: int) -> dict:
     }
 
 
-def live_compute(task: str, selection: dict, partial_runs, survivor_runs, partial_benchmarks,
-                 survivor_benchmarks, survivor_trials) -> dict:
+def live_compute(
+    task: str,
+    selection: dict,
+    partial_runs,
+    survivor_runs,
+    partial_benchmarks,
+    survivor_benchmarks,
+    survivor_trials,
+) -> dict:
     """Compute spent by live early stopping against training every started trial fully.
 
     Trial-steps are counted from the run records (optimizer steps each job actually ran, so a
@@ -61,7 +74,9 @@ def live_compute(task: str, selection: dict, partial_runs, survivor_runs, partia
         "task": task,
         "started": started,
         "kept": kept,
-        "stop_step": next((r["stopped_at_step"] for r in selection["ranking"] if r["status"] == "stopped"), None),
+        "stop_step": next(
+            (r["stopped_at_step"] for r in selection["ranking"] if r["status"] == "stopped"), None
+        ),
         "total_steps": total,
         "trial_steps_spent": spent_steps,
         "trial_steps_all_full": started * total,

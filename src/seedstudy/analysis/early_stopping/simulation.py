@@ -63,7 +63,9 @@ TIE_TOLERANCE = 1e-12
 ACCOUNTINGS = ("exact", "paper")
 
 
-def candidates(n_points: int, budgets: int, max_start: int, accounting: str = "exact") -> pd.DataFrame:
+def candidates(
+    n_points: int, budgets: int, max_start: int, accounting: str = "exact"
+) -> pd.DataFrame:
     """Every (budget, t, k, p) of Algorithm 1 with cost exactly `budget` on a grid of `n_points`
     (K) evaluations, 1 <= k < K, p <= t <= max_start.
 
@@ -124,20 +126,39 @@ def best_per_budget(table: pd.DataFrame, baseline_means: np.ndarray) -> pd.DataF
         base = float(baseline_means[x - 1])
         options = [(base, 0, x, math.inf, x)]  # (mean, not baseline, t, k, p)
         group = table[table["budget"] == x]
-        options += [(float(m), 1, int(t), int(k), int(p)) for m, t, k, p in
-                    zip(group["expected_best"], group["t"], group["k"], group["p"])]
+        options += [
+            (float(m), 1, int(t), int(k), int(p))
+            for m, t, k, p in zip(group["expected_best"], group["t"], group["k"], group["p"])
+        ]
         top = max(option[0] for option in options)
         tolerance = TIE_TOLERANCE * max(1.0, abs(top))
         tied = [option for option in options if option[0] >= top - tolerance]
         mean, is_candidate, t, k, p = min(tied, key=lambda o: (o[1], o[2], -o[3], o[4]))
-        rows.append({"budget": x, "t": t, "k": None if k == math.inf else k, "p": p,
-                     "expected_best": mean, "baseline": not is_candidate, "n_candidates": len(group)})
+        rows.append(
+            {
+                "budget": x,
+                "t": t,
+                "k": None if k == math.inf else k,
+                "p": p,
+                "expected_best": mean,
+                "baseline": not is_candidate,
+                "n_candidates": len(group),
+            }
+        )
     return pd.DataFrame(rows)
 
 
-def simulate(curves: TaskCurves, budgets: int = 30, max_start: int = 200, resamples: int = 50_000,
-             seed=0, confidence_level: float = 0.95, threads: int = 1,
-             draws: np.ndarray | None = None, accounting: str = "exact") -> tuple[pd.DataFrame, pd.DataFrame]:
+def simulate(
+    curves: TaskCurves,
+    budgets: int = 30,
+    max_start: int = 200,
+    resamples: int = 50_000,
+    seed=0,
+    confidence_level: float = 0.95,
+    threads: int = 1,
+    draws: np.ndarray | None = None,
+    accounting: str = "exact",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Algorithm 1 on one task at budgets 1..budgets.
 
     Returns (candidates, budgets). candidates: every (budget, started t, stop_index k,
@@ -162,8 +183,9 @@ def simulate(curves: TaskCurves, budgets: int = 30, max_start: int = 200, resamp
     best = best_per_budget(table, baseline_means)
 
     chosen = best[~best["baseline"]].reset_index(drop=True)
-    found_all, baselines = candidate_outcomes(curves, chosen[["t", "k", "p"]].astype(int), draws, budgets,
-                                              threads=threads)
+    found_all, baselines = candidate_outcomes(
+        curves, chosen[["t", "k", "p"]].astype(int), draws, budgets, threads=threads
+    )
     alpha = (1 - confidence_level) / 2
     rows = []
     for row in best.itertuples():
@@ -205,13 +227,40 @@ def simulate(curves: TaskCurves, budgets: int = 30, max_start: int = 200, resamp
 
 
 BUDGET_COLUMNS = [
-    "task", "budget", "started", "stop_index", "stop_fraction", "stop_epoch", "continued", "early_stopping",
-    "expected_best", "sd", "lower", "upper", "baseline_expected_best", "baseline_sd", "baseline_lower",
-    "baseline_upper", "error_reduction", "n_candidates", "n_trials", "n_diverged", "n_stopped_left_out", "resamples",
+    "task",
+    "budget",
+    "started",
+    "stop_index",
+    "stop_fraction",
+    "stop_epoch",
+    "continued",
+    "early_stopping",
+    "expected_best",
+    "sd",
+    "lower",
+    "upper",
+    "baseline_expected_best",
+    "baseline_sd",
+    "baseline_lower",
+    "baseline_upper",
+    "error_reduction",
+    "n_candidates",
+    "n_trials",
+    "n_diverged",
+    "n_stopped_left_out",
+    "resamples",
 ]
 
 
-CANDIDATE_COLUMNS = ["task", "budget", "started", "stop_index", "stop_fraction", "continued", "expected_best"]
+CANDIDATE_COLUMNS = [
+    "task",
+    "budget",
+    "started",
+    "stop_index",
+    "stop_fraction",
+    "continued",
+    "expected_best",
+]
 
 
 def task_seed(seed: int, task: str) -> np.random.SeedSequence:
@@ -219,8 +268,9 @@ def task_seed(seed: int, task: str) -> np.random.SeedSequence:
     return np.random.SeedSequence([int(seed), zlib.crc32(task.encode())])
 
 
-def load_task_curves(curves: pd.DataFrame, points: int | None = None,
-                     accounting: str = "exact") -> tuple[list[TaskCurves], dict[str, str]]:
+def load_task_curves(
+    curves: pd.DataFrame, points: int | None = None, accounting: str = "exact"
+) -> tuple[list[TaskCurves], dict[str, str]]:
     """TaskCurves of every task of the aggregate curves table (downsampled to `points`
     evaluations after step 0 where it has more, `TaskCurves.downsample`), and {task: reason} for
     the tasks that cannot be analysed (no completed trial). With accounting "paper" the final
@@ -241,27 +291,54 @@ def load_task_curves(curves: pd.DataFrame, points: int | None = None,
     return task_curves, skipped
 
 
-def simulation_tables(task_curves: list[TaskCurves], budgets: int = 30, max_start: int = 200,
-                      resamples: int = 50_000, seed: int = 0, confidence_level: float = 0.95,
-                      threads: int = 1, accounting: str = "exact") -> tuple[pd.DataFrame, pd.DataFrame]:
+def simulation_tables(
+    task_curves: list[TaskCurves],
+    budgets: int = 30,
+    max_start: int = 200,
+    resamples: int = 50_000,
+    seed: int = 0,
+    confidence_level: float = 0.95,
+    threads: int = 1,
+    accounting: str = "exact",
+) -> tuple[pd.DataFrame, pd.DataFrame]:
     """`simulate` on every task (draws seeded by `task_seed`): (candidates, budgets) tables."""
     candidate_frames, budget_frames = [], []
     for item in task_curves:
-        table, best = simulate(item, budgets, max_start, resamples, task_seed(seed, item.task),
-                               confidence_level, threads, accounting=accounting)
+        table, best = simulate(
+            item,
+            budgets,
+            max_start,
+            resamples,
+            task_seed(seed, item.task),
+            confidence_level,
+            threads,
+            accounting=accounting,
+        )
         candidate_frames.append(table)
         budget_frames.append(best)
     return (
-        pd.concat(candidate_frames, ignore_index=True) if candidate_frames else pd.DataFrame(columns=CANDIDATE_COLUMNS),
-        pd.concat(budget_frames, ignore_index=True) if budget_frames else pd.DataFrame(columns=BUDGET_COLUMNS),
+        pd.concat(candidate_frames, ignore_index=True)
+        if candidate_frames
+        else pd.DataFrame(columns=CANDIDATE_COLUMNS),
+        pd.concat(budget_frames, ignore_index=True)
+        if budget_frames
+        else pd.DataFrame(columns=BUDGET_COLUMNS),
     )
 
 
-def simulation_note(task_curves: list[TaskCurves], budgets: int, max_start: int, resamples: int, seed: int,
-                    confidence_level: float, accounting: str = "exact") -> str:
+def simulation_note(
+    task_curves: list[TaskCurves],
+    budgets: int,
+    max_start: int,
+    resamples: int,
+    seed: int,
+    confidence_level: float,
+    accounting: str = "exact",
+) -> str:
     """What was simulated, short enough for a caption."""
     counts = ", ".join(
-        f"{c.task} {c.n_completed}+{c.n_diverged}" + (f" ({c.n_stopped} stopped left out)" if c.n_stopped else "")
+        f"{c.task} {c.n_completed}+{c.n_diverged}"
+        + (f" ({c.n_stopped} stopped left out)" if c.n_stopped else "")
         for c in task_curves
     )
     stopped = sum(c.n_stopped for c in task_curves)

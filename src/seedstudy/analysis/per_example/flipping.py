@@ -31,10 +31,23 @@ def example_table(correct_matrix: np.ndarray, texts=None, labels=None) -> pd.Dat
     """One row per dev example: share of final models right, its class of stability, the text."""
     correct_matrix = np.asarray(correct_matrix, dtype=bool)
     share = correct_matrix.mean(axis=0)
-    kind = np.where(share == 1, "always right", np.where(share == 0, "always wrong",
-                    np.where((share > UNSTABLE[0]) & (share < UNSTABLE[1]), "unstable", "mostly stable")))
-    frame = pd.DataFrame({"example": np.arange(correct_matrix.shape[1]), "share_right": share, "kind": kind,
-                          "flip": 1 - 2 * np.abs(share - 0.5)})
+    kind = np.where(
+        share == 1,
+        "always right",
+        np.where(
+            share == 0,
+            "always wrong",
+            np.where((share > UNSTABLE[0]) & (share < UNSTABLE[1]), "unstable", "mostly stable"),
+        ),
+    )
+    frame = pd.DataFrame(
+        {
+            "example": np.arange(correct_matrix.shape[1]),
+            "share_right": share,
+            "kind": kind,
+            "flip": 1 - 2 * np.abs(share - 0.5),
+        }
+    )
     if labels is not None:
         frame["label"] = np.asarray(labels)
     if texts is not None:

@@ -43,7 +43,9 @@ def selection_mask(labels, fraction: float, seed: int, regression: bool = False)
     stratum, drawn without replacement from a generator of `seed`; the same labels, fraction and
     seed give the same split."""
     if not 0 < fraction < 1:
-        raise ValueError(f"analysis.selection_split must lie strictly between 0 and 1, not {fraction}")
+        raise ValueError(
+            f"analysis.selection_split must lie strictly between 0 and 1, not {fraction}"
+        )
     groups = strata(labels, regression)
     rng = np.random.default_rng(seed)
     mask = np.zeros(len(groups), dtype=bool)
@@ -52,11 +54,15 @@ def selection_mask(labels, fraction: float, seed: int, regression: bool = False)
         take = int(round(fraction * len(members)))
         mask[rng.permutation(members)[:take]] = True
     if mask.all() or not mask.any():
-        raise ValueError(f"selection_split {fraction} leaves one part of the {len(groups)} dev examples empty")
+        raise ValueError(
+            f"selection_split {fraction} leaves one part of the {len(groups)} dev examples empty"
+        )
     return mask
 
 
-def evaluation_scores(predictions, labels, mask, metric: str, n_classes: int | None = None) -> dict[str, np.ndarray]:
+def evaluation_scores(
+    predictions, labels, mask, metric: str, n_classes: int | None = None
+) -> dict[str, np.ndarray]:
     """Scores of every evaluation of every trial on the whole dev set, the selection part and the
     report part: arrays shaped like predictions without the example axis."""
     weights = np.stack([np.ones(len(mask)), mask, ~mask]).astype(float)

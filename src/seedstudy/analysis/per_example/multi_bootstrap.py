@@ -25,8 +25,18 @@ from ..resampling import (
 from .scores import weighted_scores
 
 
-def pair(predictions_a, predictions_b, labels, metric: str, init_seeds, order_seeds, resamples: int = 1000,
-         seed: int = 0, level: float = 0.95, n_classes: int | None = None) -> dict:
+def pair(
+    predictions_a,
+    predictions_b,
+    labels,
+    metric: str,
+    init_seeds,
+    order_seeds,
+    resamples: int = 1000,
+    seed: int = 0,
+    level: float = 0.95,
+    n_classes: int | None = None,
+) -> dict:
     """The multi-bootstrap comparison of two recipes' predictions on the same cells.
 
     predictions_a/b: [cells, examples] (the same cell in the same row); init_seeds/order_seeds: the
@@ -35,7 +45,9 @@ def pair(predictions_a, predictions_b, labels, metric: str, init_seeds, order_se
     order_codes, order_levels = pd.factorize(np.asarray(order_seeds), sort=True)
     labels = np.asarray(labels)
     rng = np.random.default_rng(seed)
-    weights = cell_weights(init_codes, order_codes, seed_counts(len(init_levels), len(order_levels), resamples, rng))
+    weights = cell_weights(
+        init_codes, order_codes, seed_counts(len(init_levels), len(order_levels), resamples, rng)
+    )
     examples = bootstrap_counts(len(labels), resamples, seed + 1)
     a = weighted_scores(predictions_a, labels, metric, examples, n_classes)  # [cells, resamples]
     b = weighted_scores(predictions_b, labels, metric, examples, n_classes)

@@ -27,20 +27,73 @@ from .scores import REGRESSION_METRICS, weighted_scores
 # the columns of every table, also when no task has predictions
 COLUMNS = {
     "coverage": ["task", "finished_trials", "with_predictions", "without_predictions", "note"],
-    "held_out": ["task", "metric", "trials", "selection_split", "selection_examples", "report_examples", "best_paper",
-                 "best_same_data", "best_held_out", "optimism"],
+    "held_out": [
+        "task",
+        "metric",
+        "trials",
+        "selection_split",
+        "selection_examples",
+        "report_examples",
+        "best_paper",
+        "best_same_data",
+        "best_held_out",
+        "optimism",
+    ],
     "held_out_curves": ["task", "n", "paper", "same_data", "held_out", "optimism"],
-    "trial_noise": ["task", "init_seed", "order_seed", "dropout_seed", "dev_size", "final", "best", "final_eval_sd",
-                    "best_eval_sd"],
-    "evaluation_noise": ["task", "score", "component", "variance", "lower", "upper", "note", "share", "sd", "n_trials",
-                         "dev_size"],
+    "trial_noise": [
+        "task",
+        "init_seed",
+        "order_seed",
+        "dropout_seed",
+        "dev_size",
+        "final",
+        "best",
+        "final_eval_sd",
+        "best_eval_sd",
+    ],
+    "evaluation_noise": [
+        "task",
+        "score",
+        "component",
+        "variance",
+        "lower",
+        "upper",
+        "note",
+        "share",
+        "sd",
+        "n_trials",
+        "dev_size",
+    ],
     "flipping_examples": ["task", "example", "share_right", "kind", "flip", "label", "text"],
-    "flipping_summary": ["task", "trials", "examples", "always_right", "always_wrong", "unstable",
-                         "unstable_share_of_dev", "unstable_share_of_disagreements"],
-    "multi_bootstrap": ["task", "score", "recipe_a", "recipe_b", "n_cells", "mean_diff", "multi_low", "multi_high",
-                        "p_outperform", "multi_p_low", "multi_p_high", "multi_p_value"],
+    "flipping_summary": [
+        "task",
+        "trials",
+        "examples",
+        "always_right",
+        "always_wrong",
+        "unstable",
+        "unstable_share_of_dev",
+        "unstable_share_of_disagreements",
+    ],
+    "multi_bootstrap": [
+        "task",
+        "score",
+        "recipe_a",
+        "recipe_b",
+        "n_cells",
+        "mean_diff",
+        "multi_low",
+        "multi_high",
+        "p_outperform",
+        "multi_p_low",
+        "multi_p_high",
+        "multi_p_value",
+    ],
 }
-TABLES = tuple(name for name in COLUMNS if name != "multi_bootstrap") + ("evaluation_noise", "evaluation_noise_sentences")
+TABLES = tuple(name for name in COLUMNS if name != "multi_bootstrap") + (
+    "evaluation_noise",
+    "evaluation_noise_sentences",
+)
 
 
 @dataclass
@@ -55,14 +108,18 @@ class TaskPredictions:
 def dev_examples(data_dir) -> dict:
     """Labels and texts (the text fields joined by ' || ') of a prepared dev split."""
     columns = read_saved_split(Path(data_dir) / "dev")
-    fields = [name for name in columns if name not in ("input_ids", "token_type_ids", "label", "idx")]
+    fields = [
+        name for name in columns if name not in ("input_ids", "token_type_ids", "label", "idx")
+    ]
     texts = [" || ".join(str(columns[f][i]) for f in fields) for i in range(len(columns["label"]))]
     return {"labels": np.asarray(columns["label"]), "texts": texts}
 
 
 def load_task(trials: pd.DataFrame) -> TaskPredictions:
     """Read the predictions of a task's finished trials (the `path` column locates each result)."""
-    kept = finished_trials(trials).sort_values(["init_seed", "order_seed", "dropout_seed"], kind="stable")
+    kept = finished_trials(trials).sort_values(
+        ["init_seed", "order_seed", "dropout_seed"], kind="stable"
+    )
     rows, arrays, missing = [], [], 0
     for index, row in kept.iterrows():
         path = predictions.path_for(row["path"])
@@ -76,7 +133,9 @@ def load_task(trials: pd.DataFrame) -> TaskPredictions:
     if not arrays:
         return TaskPredictions(kept.iloc[0:0], np.empty((0, 0, 0)), missing)
     n_evals = max(a.shape[0] for a in arrays)
-    padded = np.stack([np.concatenate([a, np.repeat(a[-1:], n_evals - a.shape[0], axis=0)]) for a in arrays])
+    padded = np.stack(
+        [np.concatenate([a, np.repeat(a[-1:], n_evals - a.shape[0], axis=0)]) for a in arrays]
+    )
     return TaskPredictions(kept.loc[rows].reset_index(drop=True), padded, missing)
 
 
@@ -84,21 +143,43 @@ def coverage_row(task: str, trials: pd.DataFrame, loaded: TaskPredictions) -> di
     finished = len(finished_trials(trials))
     with_predictions = len(loaded.trials)
     if with_predictions == 0:
-        reason = ("no finished trial has predictions (trials run before predictions were kept, or "
-                  "training.store_predictions: none): the per-example pages leave this task out")
+        reason = (
+            "no finished trial has predictions (trials run before predictions were kept, or "
+            "training.store_predictions: none): the per-example pages leave this task out"
+        )
     elif loaded.missing:
         reason = f"{loaded.missing} finished trial(s) without predictions are left out"
     else:
         reason = ""
-    return {"task": task, "finished_trials": finished, "with_predictions": with_predictions,
-            "without_predictions": loaded.missing, "note": reason}
+    return {
+        "task": task,
+        "finished_trials": finished,
+        "with_predictions": with_predictions,
+        "without_predictions": loaded.missing,
+        "note": reason,
+    }
 
 
-def analyse(trials: pd.DataFrame, dev: dict[str, dict], selection_split: float | None = None, level: float = 0.95,
-            samples: int = 1000, seed: int = 0) -> dict[str, pd.DataFrame]:
+def analyse(
+    trials: pd.DataFrame,
+    dev: dict[str, dict],
+    selection_split: float | None = None,
+    level: float = 0.95,
+    samples: int = 1000,
+    seed: int = 0,
+) -> dict[str, pd.DataFrame]:
     """Every per-example table of the study. `dev` maps a task to `dev_examples` of its data."""
-    tables = {name: [] for name in ("coverage", "held_out", "held_out_curves", "trial_noise", "flipping_examples",
-                                    "flipping_summary")}
+    tables = {
+        name: []
+        for name in (
+            "coverage",
+            "held_out",
+            "held_out_curves",
+            "trial_noise",
+            "flipping_examples",
+            "flipping_summary",
+        )
+    }
     for task, group in trials.groupby("task", sort=True):
         loaded = load_task(group)
         tables["coverage"].append(pd.DataFrame([coverage_row(task, group, loaded)]))
@@ -106,8 +187,10 @@ def analyse(trials: pd.DataFrame, dev: dict[str, dict], selection_split: float |
             continue
         metric = str(loaded.trials["metric"].iloc[0])
         if metric not in CONFUSION_METRICS + REGRESSION_METRICS:  # e.g. MNLI's accuracy_mismatched
-            tables["coverage"][-1]["note"] = (f"headline metric {metric} is not a metric of the stored predictions "
-                                              f"(those of the first dev split): the per-example pages leave this task out")
+            tables["coverage"][-1]["note"] = (
+                f"headline metric {metric} is not a metric of the stored predictions "
+                f"(those of the first dev split): the per-example pages leave this task out"
+            )
             continue
         labels = dev[task]["labels"]
         regression = metric in REGRESSION_METRICS
@@ -117,23 +200,48 @@ def analyse(trials: pd.DataFrame, dev: dict[str, dict], selection_split: float |
         t = np.arange(len(best_index))
 
         # evaluation noise of the final and of the best evaluation of every trial
-        noise_samples = samples if metric not in ("spearman", "pearson_and_spearman") else min(samples, 200)
-        final_sd = evaluation_noise.example_bootstrap_sd(loaded.array[:, -1], labels, metric, noise_samples, seed,
-                                                         classes, stratified=False)
-        best_sd = evaluation_noise.example_bootstrap_sd(loaded.array[t, best_index], labels, metric, noise_samples,
-                                                        seed, classes, stratified=False)
-        noise = loaded.trials[["task", "init_seed", "order_seed", "dropout_seed", "dev_size"]].copy()
+        noise_samples = (
+            samples if metric not in ("spearman", "pearson_and_spearman") else min(samples, 200)
+        )
+        final_sd = evaluation_noise.example_bootstrap_sd(
+            loaded.array[:, -1], labels, metric, noise_samples, seed, classes, stratified=False
+        )
+        best_sd = evaluation_noise.example_bootstrap_sd(
+            loaded.array[t, best_index],
+            labels,
+            metric,
+            noise_samples,
+            seed,
+            classes,
+            stratified=False,
+        )
+        noise = loaded.trials[
+            ["task", "init_seed", "order_seed", "dropout_seed", "dev_size"]
+        ].copy()
         noise["final"], noise["best"] = scores[:, -1], scores[t, best_index]
         noise["final_eval_sd"], noise["best_eval_sd"] = final_sd, best_sd
         tables["trial_noise"].append(noise)
 
         if selection_split is not None:
             mask = held_out.selection_mask(labels, selection_split, seed, regression)
-            best = held_out.trial_best(held_out.evaluation_scores(loaded.array, labels, mask, metric, classes))
-            tables["held_out"].append(pd.DataFrame([{
-                "task": task, "metric": metric, "trials": len(best), "selection_split": selection_split,
-                "selection_examples": int(mask.sum()), "report_examples": int((~mask).sum()),
-                **held_out.table_1_row(best)}]))
+            best = held_out.trial_best(
+                held_out.evaluation_scores(loaded.array, labels, mask, metric, classes)
+            )
+            tables["held_out"].append(
+                pd.DataFrame(
+                    [
+                        {
+                            "task": task,
+                            "metric": metric,
+                            "trials": len(best),
+                            "selection_split": selection_split,
+                            "selection_examples": int(mask.sum()),
+                            "report_examples": int((~mask).sum()),
+                            **held_out.table_1_row(best),
+                        }
+                    ]
+                )
+            )
             curves = held_out.expected_max_curves(best)
             curves.insert(0, "task", task)
             tables["held_out_curves"].append(curves)
@@ -143,16 +251,36 @@ def analyse(trials: pd.DataFrame, dev: dict[str, dict], selection_split: float |
             examples = flipping.example_table(correct, dev[task]["texts"], labels)
             examples.insert(0, "task", task)
             tables["flipping_examples"].append(examples)
-            tables["flipping_summary"].append(pd.DataFrame([{"task": task, **flipping.summary(correct)}]))
+            tables["flipping_summary"].append(
+                pd.DataFrame([{"task": task, **flipping.summary(correct)}])
+            )
 
-    out = {name: pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS[name])
-           for name, frames in tables.items()}
-    out["evaluation_noise"] = (evaluation_noise.decomposition_table(out["trial_noise"], ("final", "best"), level, samples, seed)
-                               if len(out["trial_noise"]) else pd.DataFrame(columns=COLUMNS["evaluation_noise"]))
+    out = {
+        name: pd.concat(frames, ignore_index=True)
+        if frames
+        else pd.DataFrame(columns=COLUMNS[name])
+        for name, frames in tables.items()
+    }
+    out["evaluation_noise"] = (
+        evaluation_noise.decomposition_table(
+            out["trial_noise"], ("final", "best"), level, samples, seed
+        )
+        if len(out["trial_noise"])
+        else pd.DataFrame(columns=COLUMNS["evaluation_noise"])
+    )
     if len(out["evaluation_noise"]):
         out["evaluation_noise_sentences"] = pd.DataFrame(
-            [{"task": task, "score": score, "sentence": evaluation_noise.sentence(out["evaluation_noise"], task, score)}
-             for task, score in out["evaluation_noise"][["task", "score"]].drop_duplicates().itertuples(index=False)])
+            [
+                {
+                    "task": task,
+                    "score": score,
+                    "sentence": evaluation_noise.sentence(out["evaluation_noise"], task, score),
+                }
+                for task, score in out["evaluation_noise"][["task", "score"]]
+                .drop_duplicates()
+                .itertuples(index=False)
+            ]
+        )
     else:
         out["evaluation_noise_sentences"] = pd.DataFrame(columns=["task", "score", "sentence"])
     return out
@@ -168,8 +296,13 @@ def _scored(loaded: TaskPredictions, labels) -> dict[str, np.ndarray]:
     return {"final": loaded.array[:, -1], "best": loaded.array[np.arange(len(best)), best]}
 
 
-def multi_bootstrap_table(trials: pd.DataFrame, dev: dict[str, dict], level: float = 0.95, samples: int = 1000,
-                          seed: int = 0) -> pd.DataFrame:
+def multi_bootstrap_table(
+    trials: pd.DataFrame,
+    dev: dict[str, dict],
+    level: float = 0.95,
+    samples: int = 1000,
+    seed: int = 0,
+) -> pd.DataFrame:
     """Every pair of recipes per task, on final and best-found score: the multi-bootstrap of the
     paired difference (seeds and dev examples resampled together) over the cells both recipes have
     predictions for. Empty (with its columns) for a study of one recipe."""
@@ -185,16 +318,32 @@ def multi_bootstrap_table(trials: pd.DataFrame, dev: dict[str, dict], level: flo
             if len(loaded[a].trials) == 0 or len(loaded[b].trials) == 0:
                 continue
             metric = str(loaded[a].trials["metric"].iloc[0])
-            cells = loaded[a].trials[keys].reset_index().merge(loaded[b].trials[keys].reset_index(), on=keys,
-                                                                suffixes=("_a", "_b"))
+            cells = (
+                loaded[a]
+                .trials[keys]
+                .reset_index()
+                .merge(loaded[b].trials[keys].reset_index(), on=keys, suffixes=("_a", "_b"))
+            )
             if len(cells) < 2:
                 continue
             scored_a, scored_b = _scored(loaded[a], labels), _scored(loaded[b], labels)
-            classes = None if metric in REGRESSION_METRICS else int(max(labels.max(), loaded[a].array.max(),
-                                                                          loaded[b].array.max())) + 1
+            classes = (
+                None
+                if metric in REGRESSION_METRICS
+                else int(max(labels.max(), loaded[a].array.max(), loaded[b].array.max())) + 1
+            )
             for score in ("best", "final"):
-                result = multi_bootstrap.pair(scored_a[score][cells["index_a"]], scored_b[score][cells["index_b"]], labels,
-                                              metric, cells["init_seed"], cells["order_seed"], samples, seed, level,
-                                              classes)
+                result = multi_bootstrap.pair(
+                    scored_a[score][cells["index_a"]],
+                    scored_b[score][cells["index_b"]],
+                    labels,
+                    metric,
+                    cells["init_seed"],
+                    cells["order_seed"],
+                    samples,
+                    seed,
+                    level,
+                    classes,
+                )
                 rows.append({"task": task, "score": score, "recipe_a": a, "recipe_b": b, **result})
     return pd.DataFrame(rows, columns=COLUMNS["multi_bootstrap"])
