@@ -1,10 +1,9 @@
 # The job `analyses`: every analysis registered with `run_in_analyses_job` (analysis.smk,
 # per_example.smk, early_stopping_simulation.smk, included before this file) in one job. It
 # imports pandas, matplotlib, seaborn, scipy and statsmodels once and runs the analyses in forked
-# worker processes, `threads` at a time (seedstudy.analysis.runner), instead of a job per
-# analysis that spends most of its seconds starting Python and importing them
-# (docs/performance.md). Changing one analysis's parameter reruns them all (seconds); it never
-# reruns a trial.
+# worker processes, `threads` at a time (seedstudy.analysis.runner): the imports, most of a
+# short analysis's seconds, are paid once (docs/performance.md). Changing one analysis's
+# parameter reruns them all (seconds); it never reruns a trial.
 
 
 rule analyses:

@@ -2,8 +2,7 @@
 # part of the dev set and scored on the other), seed noise against evaluation noise, and the
 # examples that flip with the seed; with several recipes, each recipe on its own, and every pair
 # compared by the multi-bootstrap (seeds and dev examples resampled together). Trials without a
-# predictions file (run before predictions were kept, or store_predictions: none) are left out,
-# and the coverage table says so.
+# predictions file (store_predictions: none) are left out, and the coverage table says so.
 
 
 run_in_analyses_job(
