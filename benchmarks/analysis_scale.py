@@ -13,8 +13,9 @@ noise along a rising learning curve, and a share (--failed) of failed runs, some
 no finetune or prepare_data job. Then `snakemake results/figures/all.pdf` runs with every
 post-trial output removed before each run, and the script prints its wall time and each rule's
 seconds from the rules' `benchmark:` files (and, for the analyses that run together in the job
-`analyses`, each one's seconds in its worker, from that job's log). With several --workflow LABEL=SNAKEFILE (say a
-`git worktree` of an older commit) the runs alternate between them on the same trials.
+`analyses`, each one's seconds in its worker, from that job's log). With several --workflow
+LABEL=SNAKEFILE (say a `git worktree` of an older commit) the runs alternate between them on the
+same trials.
 """
 
 from __future__ import annotations
@@ -42,10 +43,7 @@ sys.path.insert(0, str(REPO / "tests"))  # the tests' reader of Snakemake's job 
 
 from support.snakemake_runs import job_counts  # noqa: E402
 
-from seedstudy import (
-    preflight,
-    study,  # noqa: E402
-)
+from seedstudy import preflight, study  # noqa: E402
 from seedstudy.analysis.per_example import tables as per_example  # noqa: E402
 from seedstudy.store import predictions  # noqa: E402
 from seedstudy.store.atomic import write_json_atomic  # noqa: E402
@@ -139,7 +137,8 @@ def write_trials(
     """Every trial of the study in the trial format; returns {task: (init effects, order effects)}.
 
     With predictions, each evaluation's dev predictions are drawn right with probability the
-    evaluation's score (an accuracy-like stand-in: the per-example analyses are timed, not checked)."""
+    evaluation's score (an accuracy-like stand-in: the per-example analyses are timed, not
+    checked)."""
     rng = np.random.default_rng(seed)
     effects = {}
     for task in config["tasks"]:
@@ -312,7 +311,8 @@ def main() -> None:
             not args.no_predictions,
         )
         print(
-            f"prepared data and wrote {n_trials} synthetic trials in {time.perf_counter() - start:.1f} s"
+            f"prepared data and wrote {n_trials} synthetic trials in "
+            f"{time.perf_counter() - start:.1f} s"
         )
     for label, snakefile in arms.items():
         jobs = planned_jobs(
@@ -345,8 +345,8 @@ def main() -> None:
                 seconds[label][name].append(value)
 
     print(
-        f"\npost-trial DAG of {n_trials} trials ({', '.join(config['tasks'])}; 31 evaluations each), "
-        f"--cores {args.cores}, median of {args.runs} run(s)"
+        f"\npost-trial DAG of {n_trials} trials ({', '.join(config['tasks'])}; 31 evaluations "
+        f"each), --cores {args.cores}, median of {args.runs} run(s)"
     )
     labels = list(arms)
     print(f"{'':42s}" + "".join(f"{label:>14s}" for label in labels))
@@ -385,8 +385,9 @@ def main() -> None:
         )
         if work:
             print(
-                f"{label}: the analyses' work adds up to {work:.1f} s ({work / args.cores:.1f} s on {args.cores} cores "
-                f"at best), {drawn:.1f} s of it ({drawn / work:.0%}) laying out and drawing figures"
+                f"{label}: the analyses' work adds up to {work:.1f} s ({work / args.cores:.1f} s "
+                f"on {args.cores} cores at best), {drawn:.1f} s of it "
+                f"({drawn / work:.0%}) laying out and drawing figures"
             )
     if not args.workdir:
         shutil.rmtree(workdir)

@@ -57,9 +57,9 @@ def main() -> None:
         ignore_index=True,
     )
     print(
-        f"synthetic: {args.tasks} tasks x {args.trials} trials x {args.evals} evaluations after step 0 "
-        f"(final off the every-10-steps grid); budgets 1..{args.budgets}, t <= {args.max_start}, "
-        f"R = {args.resamples}"
+        f"synthetic: {args.tasks} tasks x {args.trials} trials x {args.evals} evaluations after "
+        f"step 0 (final off the every-10-steps grid); budgets 1..{args.budgets}, t <= "
+        f"{args.max_start}, R = {args.resamples}"
     )
     results = {}
     for accounting in ("exact", "paper"):

@@ -6,8 +6,9 @@
 Synthetic curves: per task, trials/tasks trials with K evaluations after step 0; each trial rises
 from a majority-class score towards its own plateau with evaluation noise, scores rounded to a
 dev set of 408 examples; 10% never leave the majority class and 2% diverge part-way (curve ends
-early). Prints the time of the whole simulation (all tasks, every budget, the intervals of the chosen
-settings included; building the curves matrices included) and per task, with the load average.
+early). Prints the time of the whole simulation (all tasks, every budget, the intervals of the
+chosen settings included; building the curves matrices included) and per task, with the load
+average.
 """
 
 from __future__ import annotations
@@ -82,9 +83,10 @@ def main() -> None:
         [synthetic_curves(t, per_task, args.evals, rng) for t in tasks], ignore_index=True
     )
     print(
-        f"synthetic study: {args.tasks} tasks x {per_task} trials, {args.evals} evaluations after step 0; "
-        f"budgets 1..{args.budgets}, t <= {args.max_start}, R = {args.resamples}, {args.threads} thread(s); "
-        f"load average before: {' '.join(f'{x:.2f}' for x in os.getloadavg())}"
+        f"synthetic study: {args.tasks} tasks x {per_task} trials, {args.evals} evaluations after "
+        f"step 0; budgets 1..{args.budgets}, t <= {args.max_start}, R = {args.resamples}, "
+        f"{args.threads} thread(s); load average before: "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
     started, cpu_started = time.perf_counter(), time.process_time()
     task_curves, _ = load_task_curves(curves)
@@ -101,8 +103,8 @@ def main() -> None:
         last = best.iloc[-1]
         print(
             f"  {item.task}: {len(table)} candidates, {time.perf_counter() - task_started:.2f} s; "
-            f"budget {args.budgets}: start {last.started}, stop at {last.stop_fraction:.2f}, continue "
-            f"{last.continued}: relative error reduction {last.error_reduction:.3f}"
+            f"budget {args.budgets}: start {last.started}, stop at {last.stop_fraction:.2f}, "
+            f"continue {last.continued}: relative error reduction {last.error_reduction:.3f}"
         )
     total, cpu = time.perf_counter() - started, time.process_time() - cpu_started
     print(

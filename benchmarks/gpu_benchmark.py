@@ -58,15 +58,18 @@ def plan(args) -> list[str]:
     return [
         "1. CUDA tests: pytest -m cuda tests/test_cuda.py (packed vs padded forward and gradients, "
         "determinism settings recorded, exact resume, bf16)",
-        f"2. {'small BERT' if args.small_model else 'BERT-base-shaped'} model (random weights, seed 0, "
-        f"{shape(args)['num_hidden_layers']} layers x {shape(args)['hidden_size']}) written to a temporary folder; MRPC prepared with its tokenizer "
-        f"({size} train / {args.dev_size or 'all 408'} dev, max_length 128)",
-        f"3. one trial, {args.epochs} epochs, batch 16, 10 evaluations per epoch, {args.runs} run(s) each: "
-        "seedstudy fp32, HF Trainer fp32, seedstudy bf16, HF Trainer bf16 (fresh processes)",
-        f"4. k = {ks} concurrent seedstudy trials ({args.concurrency_epochs} epoch(s), {args.threads} "
-        "thread(s) each, separate processes) on the one GPU: trials per GPU-hour from wall time",
-        f"targets: seedstudy <= {TARGET_RATIO}x the Trainer's wall time at fp32; >= {TARGET_THROUGHPUT}x "
-        "the trials per GPU-hour of k = 1 at the best k",
+        f"2. {'small BERT' if args.small_model else 'BERT-base-shaped'} model (random weights, "
+        f"seed 0, {shape(args)['num_hidden_layers']} layers x {shape(args)['hidden_size']}) "
+        f"written to a temporary folder; MRPC prepared with its tokenizer ({size} train / "
+        f"{args.dev_size or 'all 408'} dev, max_length 128)",
+        f"3. one trial, {args.epochs} epochs, batch 16, 10 evaluations per epoch, {args.runs} "
+        "run(s) each: seedstudy fp32, HF Trainer fp32, "
+        "seedstudy bf16, HF Trainer bf16 (fresh processes)",
+        f"4. k = {ks} concurrent seedstudy trials ({args.concurrency_epochs} epoch(s), "
+        f"{args.threads} thread(s) each, separate processes) "
+        "on the one GPU: trials per GPU-hour from wall time",
+        f"targets: seedstudy <= {TARGET_RATIO}x the Trainer's wall time at fp32; >= "
+        f"{TARGET_THROUGHPUT}x the trials per GPU-hour of k = 1 at the best k",
     ]
 
 
@@ -79,7 +82,10 @@ def cuda_problem() -> str | None:
     import torch
 
     if not torch.cuda.is_available():
-        return f"torch {torch.__version__} sees no CUDA device (CUDA build: {torch.version.cuda or 'none'})"
+        return (
+            f"torch {torch.__version__} sees no CUDA device "
+            f"(CUDA build: {torch.version.cuda or 'none'})"
+        )
     return None
 
 
@@ -104,10 +110,13 @@ def study_yaml(path: Path, model: Path, args, precision: str, epochs: int) -> Pa
     path.write_text(
         f"model: {model}\n"
         "data: {source: local}\n"
-        f"training: {{epochs: {epochs}, batch_size: 16, lr: 2.0e-5, evals_per_epoch: 10, eval_batch_size: 32,\n"
+        f"training: {{epochs: {epochs}, batch_size: 16, "
+        "lr: 2.0e-5, evals_per_epoch: 10, eval_batch_size: 32,\n"
         f"           max_length: 128, precision: {precision}, packing: true}}\n"
-        f"tasks:\n  mrpc: {{init_seeds: [1], order_seeds: [1], train_size: {train}, dev_size: {dev}}}\n"
-        f"runtime: {{threads: {args.threads}, checkpoint_every_minutes: 0, device: {args.device}}}\n"
+        "tasks:\n  mrpc: {init_seeds: [1], order_seeds: [1], "
+        f"train_size: {train}, dev_size: {dev}}}\n"
+        f"runtime: {{threads: {args.threads}, "
+        f"checkpoint_every_minutes: 0, device: {args.device}}}\n"
     )
     return path
 
@@ -145,7 +154,8 @@ def cuda_tests(workdir: Path) -> list[tuple[str, str]]:
     )
     if not report.is_file():
         sys.exit(
-            f"the CUDA tests did not run (pytest exit {run.returncode}):\n{run.stdout[-3000:]}{run.stderr[-3000:]}"
+            "the CUDA tests did not run (pytest exit "
+            f"{run.returncode}):\n{run.stdout[-3000:]}{run.stderr[-3000:]}"
         )
     rows = []
     for case in ElementTree.parse(report).getroot().iter("testcase"):
@@ -184,7 +194,8 @@ def prepare(config: Path, out: Path) -> None:
 
 
 def concurrent(config: Path, data: Path, workdir: Path, k: int, threads: int) -> dict:
-    """k trials (order seeds 1..k) started at once as separate processes; wall time until all end."""
+    """k trials (order seeds 1..k) started at once as separate processes;
+    wall time until all end."""
     start = time.perf_counter()
     with ThreadPoolExecutor(max_workers=k) as pool:
         runs = list(
@@ -203,10 +214,12 @@ def concurrent(config: Path, data: Path, workdir: Path, k: int, threads: int) ->
 
 
 def scores(ours: dict, theirs: dict) -> str:
-    """The final dev scores side by side: `metric ours / Trainer's` (the Trainer prefixes `eval_`)."""
+    """The final dev scores side by side: `metric ours / Trainer's`
+    (the Trainer prefixes `eval_`)."""
     names = [name for name in ours if name not in {"step", "epoch"}]
     return ", ".join(
-        f"{name} {ours[name]:.4f} / {theirs.get('eval_' + name.replace('dev_', ''), float('nan')):.4f}"
+        f"{name} {ours[name]:.4f} / "
+        f"{theirs.get('eval_' + name.replace('dev_', ''), float('nan')):.4f}"
         for name in names
     )
 
@@ -258,7 +271,8 @@ def main() -> None:
     problem = cuda_problem() if args.device == "cuda" else None
     if problem:
         print(
-            f"no CUDA: {problem}; nothing measured (the GPU benchmark needs one GPU; --dry-run shows the plan)"
+            f"no CUDA: {problem}; nothing measured (the GPU "
+            "benchmark needs one GPU; --dry-run shows the plan)"
         )
         return
     if importlib.util.find_spec("accelerate") is None:
@@ -292,7 +306,7 @@ def main() -> None:
         data = work / "mrpc"
         prepare(configs["fp32"], data)
 
-        # 3. one trial, seedstudy against the Trainer ------------------------------------------------
+        # 3. one trial, seedstudy against the Trainer ----------------------------------------------
         walls, first_fp32 = {}, None
         for precision in ("fp32", "bf16"):
             ours, theirs = [], []
@@ -330,9 +344,10 @@ def main() -> None:
             rows.append(
                 (
                     f"trial {precision}: seedstudy / HF Trainer wall s",
-                    f"{walls[precision][0]:.1f} / {walls[precision][1]:.1f} = {walls[precision][0] / walls[precision][1]:.2f}x"
-                    f" (seedstudy train {ours[-1]['train_s']:.1f} s, eval {ours[-1]['eval_s']:.1f} s; "
-                    f"Trainer train {theirs[-1]['train_s']:.1f} s, eval {theirs[-1]['eval_s']:.1f} s)",
+                    f"{walls[precision][0]:.1f} / {walls[precision][1]:.1f} = "
+                    f"{walls[precision][0] / walls[precision][1]:.2f}x (seedstudy train "
+                    f"{ours[-1]['train_s']:.1f} s, eval {ours[-1]['eval_s']:.1f} s; Trainer train "
+                    f"{theirs[-1]['train_s']:.1f} s, eval {theirs[-1]['eval_s']:.1f} s)",
                 )
             )
             rows.append(
@@ -342,7 +357,8 @@ def main() -> None:
                 )
             )
             print(
-                f"trial {precision}: seedstudy {walls[precision][0]:.1f} s, Trainer {walls[precision][1]:.1f} s",
+                f"trial {precision}: seedstudy {walls[precision][0]:.1f} s, "
+                f"Trainer {walls[precision][1]:.1f} s",
                 flush=True,
             )
         environment = first_fp32["environment"]
@@ -370,7 +386,8 @@ def main() -> None:
         for point in series:
             rows.append(
                 (
-                    f"k = {point['k']} concurrent trials (fp32, {args.concurrency_epochs} epoch(s))",
+                    f"k = {point['k']} concurrent trials (fp32, "
+                    f"{args.concurrency_epochs} epoch(s))",
                     f"{point['wall_s']:.1f} s, {point['per_hour']:.0f} trials/GPU-hour = "
                     f"{point['per_hour'] / base:.2f}x k = {series[0]['k']}",
                 )
@@ -380,7 +397,8 @@ def main() -> None:
         rows.append(
             (
                 f"target: >= {TARGET_THROUGHPUT}x trials/GPU-hour at the best k",
-                f"k = {best['k']}: {gain:.2f}x: {'met' if gain >= TARGET_THROUGHPUT else 'NOT met'}",
+                f"k = {best['k']}: {gain:.2f}x: "
+                f"{'met' if gain >= TARGET_THROUGHPUT else 'NOT met'}",
             )
         )
     total = time.perf_counter() - began

@@ -3,8 +3,8 @@
     GLUE_DIR=../shared/data/glue python benchmarks/model_families.py [--families bert roberta]
         [--hidden 64 --layers 2 --heads 2 --intermediate 128] [--task mrpc --train 256 --dev 128]
 
-Builds a random-weight checkpoint of each family (tests/support/tiny_checkpoints.py, with the sizes given;
-the default is the tests' tiny 2-layer, 64-hidden shape, `--hidden 384 --layers 6 --heads 12
+Builds a random-weight checkpoint of each family (tests/support/tiny_checkpoints.py, with the sizes
+given; the default is the tests' tiny 2-layer, 64-hidden shape, `--hidden 384 --layers 6 --heads 12
 --intermediate 1536` is all-MiniLM-L6-v2's), tokenizes the task once per family with the MiniLM
 tokenizer, then runs the same trial (1 epoch, batch 16, two evaluations, 1 thread) with
 `packing: true` and `packing: false`, arms alternating, and prints the median seconds of the
@@ -58,8 +58,8 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="model_families_"))
     folders = build(work / "checkpoints", args.families, shape)
     print(
-        f"shape {shape}; {args.task} {args.train} train / {args.dev} dev, max_length {args.max_length}; "
-        f"torch {torch.__version__}, 1 thread"
+        f"shape {shape}; {args.task} {args.train} train / {args.dev} dev, max_length "
+        f"{args.max_length}; torch {torch.__version__}, 1 thread"
     )
     print(
         f"{'family':<12} {'packing':<8} {'batching':<8} {'train s':>8} {'eval s':>7} {'wall s':>7}"

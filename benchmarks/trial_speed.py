@@ -42,9 +42,11 @@ def study_yaml(
     path.write_text(
         f"model: {MODEL}\n"
         "data: {source: local}\n"
-        "training: {epochs: 3, batch_size: 16, lr: 2.0e-5, evals_per_epoch: 10, eval_batch_size: 32,\n"
+        "training: {epochs: 3, batch_size: 16, lr: 2.0e-5, "
+        "evals_per_epoch: 10, eval_batch_size: 32,\n"
         f"           max_length: 128, precision: fp32, packing: {str(packing).lower()}}}\n"
-        f"tasks:\n  mrpc: {{init_seeds: [1], order_seeds: [1], train_size: {train_size}, dev_size: {dev_size}}}\n"
+        "tasks:\n  mrpc: {init_seeds: [1], order_seeds: [1], "
+        f"train_size: {train_size}, dev_size: {dev_size}}}\n"
         f"runtime: {{threads: {threads}, checkpoint_every_minutes: 0, device: cpu}}\n"
     )
     return path
@@ -170,7 +172,8 @@ def matmul_peak(threads: int) -> dict:
 
 
 def training_flops(data: Path, epochs: int = 3) -> float:
-    """Useful training FLOPs: 6 x non-embedding parameters x real tokens + attention (no padding)."""
+    """Useful training FLOPs: 6 x non-embedding parameters x real tokens + attention
+    (no padding)."""
     from seedstudy.data.prepare import load_prepared
     from seedstudy.training.models import load_classifier
 
@@ -217,20 +220,21 @@ def single_trial(args, workdir: Path) -> None:
         f"{args.threads} threads, {args.runs} alternating runs (medians)"
     )
     print(
-        f"   fp32 matmul peak: {peak['square_4096']:.1f} GFLOP/s (4096^3), {peak['bert_ffn']:.1f} GFLOP/s "
-        f"(1088x384x1536); useful training work {flops / 1e12:.2f} TFLOP"
+        f"   fp32 matmul peak: {peak['square_4096']:.1f} GFLOP/s (4096^3), {peak['bert_ffn']:.1f} "
+        f"GFLOP/s (1088x384x1536); useful training work {flops / 1e12:.2f} TFLOP"
     )
     print(
-        f"   {'runner':28s} {'wall s':>8s} {'start-up':>9s} {'train s':>8s} {'eval s':>8s} {'train ex/s':>11s} "
-        f"{'eval ex/s':>10s} {'train GFLOP/s':>14s} {'of peak':>8s}"
+        f"   {'runner':28s} {'wall s':>8s} {'start-up':>9s} {'train s':>8s} {'eval s':>8s} "
+        f"{'train ex/s':>11s} {'eval ex/s':>10s} {'train GFLOP/s':>14s} {'of peak':>8s}"
     )
     for name, runs in arms.items():
         train_s, eval_s = median(runs, "train_s"), median(runs, "eval_s")
         rate = flops / train_s / 1e9
         print(
-            f"   {name:28s} {median(runs, 'wall_s'):8.1f} {median(runs, 'startup_s'):9.1f} {train_s:8.1f} "
-            f"{eval_s:8.1f} {n_train / train_s:11.1f} {n_dev * runs[0]['n_evals'] / eval_s:10.1f} "
-            f"{rate:14.1f} {rate / peak['square_4096']:8.1%}"
+            f"   {name:28s} {median(runs, 'wall_s'):8.1f} {median(runs, 'startup_s'):9.1f} "
+            f"{train_s:8.1f} {eval_s:8.1f} {n_train / train_s:11.1f} "
+            f"{n_dev * runs[0]['n_evals'] / eval_s:10.1f} {rate:14.1f} "
+            f"{rate / peak['square_4096']:8.1%}"
         )
     ratio = median(arms["seedstudy"], "wall_s") / median(arms["hf_trainer"], "wall_s")
     print(
@@ -261,12 +265,14 @@ def grid(args, workdir: Path) -> None:
     hf_rate, ours_rate = len(cells) / hf_wall * 3600, len(cells) / ours_wall * 3600
     print(f"\n2. Grid of {len(cells)} trials: MRPC 300 train / 200 dev, same schedule")
     print(
-        f"   HF Trainer, {len(cells)} sequential processes, default threads: {hf_wall:7.1f} s  {hf_rate:6.1f} trials/h "
-        f"(per trial: start-up {median(hf, 'startup_s'):.1f}, train {median(hf, 'train_s'):.1f}, eval {median(hf, 'eval_s'):.1f} s)"
+        f"   HF Trainer, {len(cells)} sequential processes, default threads: {hf_wall:7.1f} s  "
+        f"{hf_rate:6.1f} trials/h (per trial: start-up {median(hf, 'startup_s'):.1f}, train "
+        f"{median(hf, 'train_s'):.1f}, eval {median(hf, 'eval_s'):.1f} s)"
     )
     print(
-        f"   seedstudy, {args.jobs} concurrent single-thread processes:  {ours_wall:7.1f} s  {ours_rate:6.1f} trials/h "
-        f"(per trial: start-up {median(ours, 'startup_s'):.1f}, train {median(ours, 'train_s'):.1f}, eval {median(ours, 'eval_s'):.1f} s)"
+        f"   seedstudy, {args.jobs} concurrent single-thread processes:  {ours_wall:7.1f} s  "
+        f"{ours_rate:6.1f} trials/h (per trial: start-up {median(ours, 'startup_s'):.1f}, train "
+        f"{median(ours, 'train_s'):.1f}, eval {median(ours, 'eval_s'):.1f} s)"
     )
     print(f"   throughput ratio seedstudy / HF Trainer: {ours_rate / hf_rate:.2f} (target >= 1.40)")
 

@@ -1,14 +1,14 @@
 """Bias and interval coverage of the variance-component estimators on simulated seed grids.
 
 Each scenario draws `--replications` data sets from the crossed random-effects model with known
-components (normal effects), runs `seedstudy.analysis.variance_components.variance_components` on each,
-and prints per estimator (moments with random-effect bootstrap intervals, REML with Wald
+components (normal effects), runs `seedstudy.analysis.variance_components.variance_components` on
+each, and prints per estimator (moments with random-effect bootstrap intervals, REML with Wald
 intervals) and component: the true value, the mean estimate, the bias (absolute and relative),
 and how often the interval at `--level` covers the truth, for the components and their shares.
 
     python benchmarks/variance_components_simulation.py                 # all scenarios
     python benchmarks/variance_components_simulation.py --scenario paper --replications 200
-    python benchmarks/variance_components_simulation.py --grid 8 8 --truth 0.3 0.05 0.65  # your grid
+    python benchmarks/variance_components_simulation.py --grid 8 8 --truth 0.3 0.05 0.65 # your grid
 """
 
 from __future__ import annotations
@@ -122,8 +122,8 @@ def run(
     table = pd.DataFrame(rows)
     print(
         f"\n== {name}: {n_init} x {n_order} seeds, {replicates} replicate(s) per cell, "
-        f"{100 * drop:.0f}% cells dropped; {replications} replications, {samples} bootstrap samples, "
-        f"level {level}; {seconds:.2f} s per data set"
+        f"{100 * drop:.0f}% cells dropped; {replications} replications, {samples} bootstrap "
+        f"samples, level {level}; {seconds:.2f} s per data set"
     )
     print(table.drop(columns="scenario").to_string(index=False, float_format=lambda v: f"{v:.4f}"))
     return table

@@ -269,7 +269,8 @@ def test_wrong_delimiter(small_glue):
     path.write_text("sentence,label\na fine film,1\n")
     with pytest.raises(
         DataError,
-        match=r"SST-2/train.tsv, line 1: header 'sentence,label' has no tab; GLUE files are tab-separated",
+        match=r"SST-2/train.tsv, line 1: header 'sentence,label' "
+        r"has no tab; GLUE files are tab-separated",
     ):
         read_glue_tsv(path, get_task("sst2"))
 

@@ -1,5 +1,6 @@
 """Tasks of one's own data: files by suffix (csv, tsv, json, jsonl, parquet), labels mapped to ids
-in sorted order, the file fingerprint in the data spec, and every bad input named before training."""
+in sorted order, the file fingerprint in the data spec, and every bad input named before
+training."""
 
 import os
 
@@ -294,7 +295,8 @@ CONFIG_CASES = [
     (
         "file not found",
         {"data": {"train": "nothere.csv", "dev": "dev.csv"}},
-        r"`tasks.reviews.data.train`: file 'nothere.csv' not found \(relative to the working directory",
+        r"`tasks.reviews.data.train`: file 'nothere.csv' "
+        r"not found \(relative to the working directory",
     ),
     (
         "unknown suffix",
@@ -360,7 +362,8 @@ def test_task_names_glue_or_own():
     own = {**entry, "data": {"train": "t.csv", "dev": "d.csv"}, "text": "x", "label": "y"}
     with pytest.raises(
         study.ConfigError,
-        match=r"unknown task 'mrcp' \(did you mean 'mrpc'\?\).*or a task of your own with `data:` or `hub:`",
+        match=r"unknown task 'mrcp' \(did you mean 'mrpc'\?\)"
+        r".*or a task of your own with `data:` or `hub:`",
     ):
         preflight.validate({"tasks": {"mrcp": entry}}, check_files=False)
     with pytest.raises(

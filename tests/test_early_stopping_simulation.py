@@ -41,7 +41,8 @@ def curves_frame(
     curves: list[list[float]], n_points: int, task: str = "mrpc", status=None
 ) -> pd.DataFrame:
     """An aggregate curves table: trial i has init seed i, its recorded scores at evaluations
-    0..len-1 of a grid of n_points + 1; shorter curves are diverged unless `status` says otherwise."""
+    0..len-1 of a grid of n_points + 1; shorter curves are diverged unless `status` says
+    otherwise."""
     rows = []
     for i, scores in enumerate(curves):
         trial_status = (
@@ -541,7 +542,8 @@ def test_paper_candidates_are_every_integer_solution(K, budgets, max_start):
 
 
 def test_paper_cost_by_hand():
-    # K = 2, stop after evaluation 1: charged 2 of 3 intervals, cost (2t + p) / 3; exact: (t + p) / 2
+    # K = 2, stop after evaluation 1: charged 2 of 3 intervals, cost (2t + p) / 3;
+    # exact: (t + p) / 2
     table = candidates(2, 2, 8, accounting="paper")
     assert list(map(tuple, table.to_numpy())) == [(1, 1, 1, 1), (2, 2, 1, 2), (2, 3, 1, 0)]
     # (2, 3, 1, 1) costs 2 under exact accounting but 7/3 under the paper's

@@ -39,7 +39,8 @@ def early_stopping_only(workdir, change=lambda settings: None):
 
 
 def aggregate(workdir):
-    """MRPC: 6 trials (one diverged, one stopped by live early stopping), K = 4; CoLA: one diverged trial."""
+    """MRPC: 6 trials (one diverged, one stopped by live early stopping), K = 4;
+    CoLA: one diverged trial."""
     rng = np.random.default_rng(0)
     rows = []
     plan = {("mrpc", i): ("completed", 5) for i in range(4)}
@@ -140,7 +141,8 @@ def test_paper_accounting_reaches_the_simulation(tmp_path, glue):
     snakemake(tmp_path, "--allowed-rules", "analyses", "-c2", *OUTPUTS, configfile=configfile)
     results = tmp_path / "results"
     candidates = pd.read_csv(results / "tables" / "early_stopping_candidates.csv")
-    # K = 4, final step on the grid (kept): a stop after evaluation k is charged k + 1 of 5 intervals
+    # K = 4, final step on the grid (kept):
+    # a stop after evaluation k is charged k + 1 of 5 intervals
     cost = (
         candidates["started"] * (candidates["stop_index"] + 1)
         + candidates["continued"] * (4 - candidates["stop_index"])

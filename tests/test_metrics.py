@@ -48,7 +48,8 @@ def test_majority_prediction_scores():
 
 
 def test_classification_metrics_are_scikit_learns_bit_for_bit():
-    # the confusion-matrix formulas follow scikit-learn's order of operations: equal, not approximately
+    # the confusion-matrix formulas follow scikit-learn's order of operations:
+    # equal, not approximately
     from sklearn import metrics as skm
 
     rng = np.random.default_rng(7)
@@ -100,7 +101,8 @@ def test_a_trial_imports_neither_scikit_learn_nor_scipy():
 
     code = (
         "import sys; import seedstudy.training.trainer, seedstudy.data.prepare; "
-        "from seedstudy import metrics; metrics.compute(('accuracy', 'f1', 'mcc'), [0, 1, 1], [0, 1, 0]); "
+        "from seedstudy import metrics; "
+        "metrics.compute(('accuracy', 'f1', 'mcc'), [0, 1, 1], [0, 1, 0]); "
         "print(sorted(m for m in ('sklearn', 'scipy') if m in sys.modules))"
     )
     out = subprocess.run(

@@ -1,4 +1,5 @@
-"""The paper's learning-rate schedule, checked against an independent transcription of its formulas."""
+"""The paper's learning-rate schedule, checked against an independent
+transcription of its formulas."""
 
 import csv
 import io
@@ -24,7 +25,8 @@ TRAINING = {
 
 
 def transcription(n, batch=16, epochs=3, lr=2e-5, warmup=0.1):
-    """The paper's code written out again: the runner's epoch-local factor, BertAdam's global one."""
+    """The paper's code written out again: the runner's epoch-local factor,
+    BertAdam's global one."""
 
     def w(x):
         if x < warmup:

@@ -184,7 +184,8 @@ def test_expected_held_out_max_hand_computed():
     assert held_out.expected_held_out_max(selection, report, 1) == pytest.approx(
         (0.9 + 0.5 + 0.7) / 3
     )
-    # n = 2: P(max is the i-th smallest selection) = (i^2 - (i-1)^2)/9 = 1/9, 3/9, 5/9 over report 0.9, 0.7, 0.5
+    # n = 2: P(max is the i-th smallest selection) = (i^2 - (i-1)^2)/9 = 1/9, 3/9, 5/9
+    # over report 0.9, 0.7, 0.5
     assert held_out.expected_held_out_max(selection, report, 2) == pytest.approx(
         (0.9 + 3 * 0.7 + 5 * 0.5) / 9
     )
@@ -293,7 +294,8 @@ def test_simulated_dev_noise_is_recovered_within_its_interval():
 
 
 def test_flipping_hand_computed():
-    # 4 trials x 5 examples: ex0 always right, ex1 always wrong, ex2 right for 2 of 4, ex3 3 of 4, ex4 1 of 4
+    # 4 trials x 5 examples: ex0 always right, ex1 always wrong, ex2 right for 2 of 4,
+    # ex3 3 of 4, ex4 1 of 4
     c = np.array([[1, 0, 1, 1, 0], [1, 0, 1, 1, 0], [1, 0, 0, 1, 1], [1, 0, 0, 0, 0]], dtype=bool)
     table = flipping.example_table(c, texts=list("abcde"))
     assert table["share_right"].tolist() == [1.0, 0.0, 0.5, 0.75, 0.25]

@@ -55,12 +55,13 @@ def test_cell_weights_are_the_cells_of_the_resampled_seeds():
 
 
 def test_two_by_two_by_hand():
-    # A - B per cell (init, order): (0,0) 1, (0,1) 2, (1,0) 0, (1,1) 3; A beats B in 3 cells, one tie
+    # A - B per cell (init, order): (0,0) 1, (0,1) 2, (1,0) 0, (1,1) 3;
+    # A beats B in 3 cells, one tie
     a = np.array([2.0, 3.0, 1.0, 4.0])
     b = np.array([1.0, 1.0, 1.0, 1.0])
     init, order = np.array([0, 0, 1, 1]), np.array([0, 1, 0, 1])
-    # resample 1: init seed 0 twice, order seeds once each: cells (0,0), (0,1) twice each; resample 3:
-    # init seed 1 and order seed 0 twice each: cell (1,0) four times
+    # resample 1: init seed 0 twice, order seeds once each: cells (0,0), (0,1) twice each;
+    # resample 3: init seed 1 and order seed 0 twice each: cell (1,0) four times
     counts = (np.array([[2, 0], [1, 1], [0, 2]]), np.array([[1, 1], [1, 1], [2, 0]]))
     weights = resampling.cell_weights(init, order, counts)
     assert weights.tolist() == [[2, 2, 0, 0], [1, 1, 1, 1], [0, 0, 4, 0]]

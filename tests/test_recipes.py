@@ -151,7 +151,8 @@ def test_a_recipe_is_checked_as_a_study():
 def test_the_file_of_a_config_names_it(tmp_path):
     path = tmp_path / "study.yaml"
     path.write_text(
-        "tasks: {sst2: {init_seeds: [1], order_seeds: [1]}}\nrecipes: {a: {training: {lr: 1.0e-5}}, 'b c': {}}\n"
+        "tasks: {sst2: {init_seeds: [1], order_seeds: [1]}}\n"
+        "recipes: {a: {training: {lr: 1.0e-5}}, 'b c': {}}\n"
     )
     with pytest.raises(study.ConfigError, match=str(path)):
         preflight.load(path, check_files=False)

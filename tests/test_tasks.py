@@ -252,7 +252,8 @@ def test_multiclass_metrics_by_hand():
     y = [0, 1, 2, 2, 1, 0]
     p = [0, 2, 2, 2, 1, 1]
     assert metrics.accuracy(y, p) == pytest.approx(4 / 6)
-    # per-class F1: class 0 (tp 1, fn 1) 2/3; class 1 (tp 1, fp 1, fn 1) 1/2; class 2 (tp 2, fp 1) 4/5
+    # per-class F1: class 0 (tp 1, fn 1) 2/3; class 1 (tp 1, fp 1, fn 1) 1/2;
+    # class 2 (tp 2, fp 1) 4/5
     assert metrics.macro_f1(y, p) == pytest.approx((2 / 3 + 1 / 2 + 4 / 5) / 3)
     # multi-class MCC: (c * s - sum_k p_k t_k) / sqrt((s^2 - sum p_k^2)(s^2 - sum t_k^2)),
     # c = 4, s = 6, t = (2, 2, 2), p = (1, 2, 3)

@@ -13,7 +13,8 @@ from seedstudy.analysis import variance_components as vc
 # A 3 x 3 grid built as 6 + row effect (-2, -1, 3) + column effect (-3, 0, 3) + a double-centred
 # residual [[1, -1, 0], [-1, 1, 0], [0, 0, 0]]:
 #   SS_init = 3 * (4 + 1 + 9) = 42, MS_init = 21;  SS_order = 3 * (9 + 0 + 9) = 54, MS_order = 27;
-#   SS_resid = 4 on 4 df, MS_resid = 1;  s2_init = (21 - 1) / 3, s2_order = (27 - 1) / 3, s2_resid = 1;
+#   SS_resid = 4 on 4 df, MS_resid = 1;
+#   s2_init = (21 - 1) / 3, s2_order = (27 - 1) / 3, s2_resid = 1;
 #   F(2, 4) = 21 and 27 with p = (1 + 2F/4)^-2 = 1 / 132.25 and 1 / 210.25.
 HAND = np.array([[2, 3, 7], [1, 6, 8], [6, 9, 12]], dtype=float)
 

@@ -151,7 +151,8 @@ def test_a_hyperparameter_reruns_exactly_the_affected_trials(study):
     jobs = planned(
         study,
         "--config",
-        "training={'epochs': 1, 'batch_size': 8, 'lr': 5.0e-5, 'evals_per_epoch': 2, 'max_length': 32}",
+        "training={'epochs': 1, 'batch_size': 8, "
+        "'lr': 5.0e-5, 'evals_per_epoch': 2, 'max_length': 32}",
     )
     assert jobs["finetune"] == 4 and jobs["prepare_data"] == 0
 

@@ -25,7 +25,8 @@ from snakemake.settings.types import ConfigSettings, OutputSettings, ResourceSet
 repo, configfile = Path(sys.argv[1]), Path(sys.argv[2])
 with SnakemakeApi(OutputSettings(quiet=True)) as api:
     workflow = api.workflow(resource_settings=ResourceSettings(), snakefile=repo / "Snakefile",
-                            config_settings=ConfigSettings(configfiles=[configfile]), workdir=Path("."))
+                            config_settings=ConfigSettings(configfiles=[configfile]), \
+workdir=Path("."))
     inner = workflow._workflow
     local = {rule.name: rule.name in inner._localrules for rule in inner.rules}
     pages = inner.globals["report_figures"]()

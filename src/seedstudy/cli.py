@@ -46,7 +46,8 @@ def cmd_prepare(args) -> int:
     out = Path(args.out) if args.out else _data_dir(cfg, args.task)
     meta = prepare_task(cfg, args.task, out)
     print(
-        f"prepared {args.task}: {meta['sizes']['train']} train / {meta['sizes']['dev']} dev examples in {out}"
+        f"prepared {args.task}: {meta['sizes']['train']} "
+        f"train / {meta['sizes']['dev']} dev examples in {out}"
     )
     return 0
 
@@ -106,7 +107,8 @@ def cmd_train(args) -> int:
         )
     except trainer.Preempted as stop:
         print(
-            f"stopped at step {stop.step}; checkpoint {checkpoint}; rerun the same command to resume",
+            f"stopped at step {stop.step}; checkpoint {checkpoint}; "
+            "rerun the same command to resume",
             file=sys.stderr,
         )
         return trainer.EXIT_PREEMPTED
@@ -160,7 +162,8 @@ def cmd_check(args) -> int:
 
     recipes = f"; recipes {', '.join(cfg['recipes'])}" if study.has_recipes(cfg) else ""
     print(
-        f"{args.config}: valid; model {cfg['model']}: {describe(cfg['model'])}{recipes}; {len(trials)} trials"
+        f"{args.config}: valid; model {cfg['model']}: "
+        f"{describe(cfg['model'])}{recipes}; {len(trials)} trials"
     )
     for recipe in study.recipe_names(cfg):
         variant = study.recipe_config(cfg, recipe)
@@ -169,8 +172,9 @@ def cmd_check(args) -> int:
         for task in cfg["tasks"]:
             grid = study.task_grid(variant, task)
             print(
-                f"  {study.recipe_dir(cfg, recipe)}{task}: {len(grid)} trials, metric {study.task_metric(variant, task)}, "
-                f"config hash of the first trial {study.config_hash(study.trial_config(variant, task, *grid[0]))}"
+                f"  {study.recipe_dir(cfg, recipe)}{task}: {len(grid)} trials, metric "
+                f"{study.task_metric(variant, task)}, config hash of the first trial "
+                f"{study.config_hash(study.trial_config(variant, task, *grid[0]))}"
             )
     return 0
 

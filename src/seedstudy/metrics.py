@@ -60,7 +60,8 @@ def confusion_matrix(labels, predictions, classes=None) -> np.ndarray:
 
 
 def from_confusion(confusion, metric: str) -> np.ndarray:
-    """A classification metric of confusion matrices [..., true, predicted] (weighted counts allowed).
+    """A classification metric of confusion matrices [..., true, predicted]
+    (weighted counts allowed).
 
     accuracy = trace / total; F1 = 2 tp / (actual + predicted positives), 0 when that is 0; macro
     F1 = the mean per-class F1 over the classes that occur (actual + predicted > 0); MCC =

@@ -1,4 +1,5 @@
-"""`--profile slurm/shared-gpu` for real: several trials of the tiny study at once on one GPU's shards.
+"""`--profile slurm/shared-gpu` for real: several trials of the tiny study at once
+on one GPU's shards.
 
 Needs the test cluster with sharded fake GPUs (`.ci/slurm.sh start`: 4 GPUs x 4 shards, 2 CPUs);
 skipped otherwise (failed with SEEDSTUDY_REQUIRE_SLURM=1). Two trials of the tiny study (k = 2:
@@ -62,7 +63,10 @@ def require_shards() -> None:
         ["sinfo", "-h", "-o", "%G"], capture_output=True, text=True, timeout=30
     ).stdout
     if "shard" not in gres:
-        message = f"the cluster's nodes have no GPU shards (sinfo: {gres.strip()!r}); restart it with `bash .ci/slurm.sh start`"
+        message = (
+            f"the cluster's nodes have no GPU shards (sinfo: {gres.strip()!r}); "
+            "restart it with `bash .ci/slurm.sh start`"
+        )
         if os.environ.get("SEEDSTUDY_REQUIRE_SLURM") == "1":
             pytest.fail(message)
         pytest.skip(message)
@@ -157,7 +161,8 @@ def shared(tmp_path_factory, glue):
     alone = run_trials(tmp_path_factory.mktemp("shared-gpu-alone"), slurm=False)
     print(
         f"together: {together['seconds']:.1f} s, alone: {alone['seconds']:.1f} s; "
-        f"most trials at once: {most_at_once(together['records'])} vs {most_at_once(alone['records'])}"
+        f"most trials at once: {most_at_once(together['records'])} vs "
+        f"{most_at_once(alone['records'])}"
     )
     return dict(together=together, alone=alone)
 

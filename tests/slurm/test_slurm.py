@@ -50,7 +50,10 @@ def require_cluster() -> None:
     """Skip when no usable cluster answers; fail instead with SEEDSTUDY_REQUIRE_SLURM=1 (CI)."""
     problem = cluster_problem()
     if problem:
-        message = f"no SLURM cluster: {problem}; start the test cluster with `bash .ci/slurm.sh start` (root)"
+        message = (
+            f"no SLURM cluster: {problem}; "
+            "start the test cluster with `bash .ci/slurm.sh start` (root)"
+        )
         if os.environ.get("SEEDSTUDY_REQUIRE_SLURM") == "1":
             pytest.fail(message)
         pytest.skip(message)
@@ -81,7 +84,8 @@ def cluster_problem() -> str | None:
 
 
 def our_jobs(workdir: Path) -> list[dict]:
-    """The SLURM jobs whose working directory is `workdir` (squeue keeps finished ones MinJobAge)."""
+    """The SLURM jobs whose working directory is `workdir`
+    (squeue keeps finished ones MinJobAge)."""
     out = subprocess.run(
         ["squeue", "-h", "--states=all", "-o", "%i|%T|%k|%V|%S|%e|%Z"],
         capture_output=True,

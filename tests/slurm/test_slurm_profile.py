@@ -22,7 +22,8 @@ def parsed_args(*argv: str) -> dict:
         "import json, sys\n"
         "from snakemake.cli import parse_args\n"
         "_, args = parse_args(sys.argv[1:])\n"
-        "print(json.dumps({k: v for k, v in vars(args).items() if isinstance(v, (str, int, float, bool, list, dict, type(None)))}, default=str))\n"
+        "print(json.dumps({k: v for k, v in vars(args).items() "
+        "if isinstance(v, (str, int, float, bool, list, dict, type(None)))}, default=str))\n"
     )
     result = subprocess.run(
         [sys.executable, "-c", code, *argv], cwd=REPO, capture_output=True, text=True, check=True

@@ -40,8 +40,10 @@ def study_overrides(seeds: int) -> list[str]:
     kills land mid-training and there is work left for many kill points."""
     return [
         "--config",
-        "training={'epochs': 2, 'batch_size': 2, 'lr': 1.0e-4, 'evals_per_epoch': 2, 'max_length': 32}",
-        f"tasks={{'sst2': {{'init_seeds': '1..{seeds}', 'order_seeds': '1..{seeds}', 'train_size': 32, 'dev_size': 32}}}}",
+        "training={'epochs': 2, 'batch_size': 2, "
+        "'lr': 1.0e-4, 'evals_per_epoch': 2, 'max_length': 32}",
+        f"tasks={{'sst2': {{'init_seeds': '1..{seeds}', "
+        f"'order_seeds': '1..{seeds}', 'train_size': 32, 'dev_size': 32}}}}",
     ]
 
 
@@ -175,7 +177,8 @@ def kill_study(workdir: Path, points: int, seed: int, seeds: int = 2, log=print)
         present = check_trial_files(workdir)
         hits.append((target, what))
         log(
-            f"kill {point}/{points} ({target}): running {what}; {present} complete trial files, none partial"
+            f"kill {point}/{points} ({target}): running {what}; "
+            f"{present} complete trial files, none partial"
         )
     snakemake(
         workdir,
@@ -197,8 +200,9 @@ def kill_study(workdir: Path, points: int, seed: int, seeds: int = 2, log=print)
         ),
     }
     log(
-        f"{n_trials} trials; {summary['started']} trial starts = {n_trials} trials + {interrupted} interrupted; "
-        f"completed twice: {summary['completed_twice'] or 'none'}; restored from completion records: {summary['restored']}"
+        f"{n_trials} trials; {summary['started']} trial starts = {n_trials} trials + {interrupted} "
+        f"interrupted; completed twice: {summary['completed_twice'] or 'none'}; restored from "
+        f"completion records: {summary['restored']}"
     )
     assert (workdir / "results" / "figures" / "all.pdf").exists()
     assert set(dones) == set(starts) and len(dones) == n_trials

@@ -1,4 +1,5 @@
-"""divergence: failed/diverged runs (Table 2), learning curves (Fig. 4), densities, early recognition."""
+"""divergence: failed/diverged runs (Table 2), learning curves (Fig. 4), densities,
+early recognition."""
 
 import json
 from pathlib import Path

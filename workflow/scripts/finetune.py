@@ -1,4 +1,5 @@
-"""finetune / finetune_partial: run (or resume) one trial (see seedstudy.training.trainer.run_trial)."""
+"""finetune / finetune_partial: run (or resume) one trial
+(see seedstudy.training.trainer.run_trial)."""
 
 import sys
 from pathlib import Path

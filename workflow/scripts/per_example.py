@@ -1,4 +1,5 @@
-"""per_example: held-out selection, evaluation noise and flipping examples from the trials' predictions."""
+"""per_example: held-out selection, evaluation noise and flipping examples
+from the trials' predictions."""
 
 import json
 from pathlib import Path

@@ -28,7 +28,8 @@ tables = compare(
     resamples=snakemake.params.resamples,
     seed=snakemake.params.seed,
 )
-# with predictions, the multi-bootstrap (the analysis per_example) covers the dev set's noise as well
+# with predictions, the multi-bootstrap (the analysis per_example)
+# covers the dev set's noise as well
 tables["differences"] = merge_multi_bootstrap(
     tables["differences"], pd.read_csv(snakemake.input.multi_bootstrap)
 )

@@ -1,4 +1,5 @@
-"""seed_effects: WI x DO grid (Fig. 2), within-seed sds (Table 3), best vs worst seeds (Table 4, Fig. 3)."""
+"""seed_effects: WI x DO grid (Fig. 2), within-seed sds (Table 3),
+best vs worst seeds (Table 4, Fig. 3)."""
 
 import json
 from pathlib import Path

@@ -171,8 +171,9 @@ def check_consistent(trials: list[dict]) -> None:
     for task, signatures in by_task.items():
         if len(signatures) > 1:
             raise TrialFileError(
-                f"the trials of task {task!r} were run with {len(signatures)} different settings or "
-                f"data versions; rerun the workflow so that every trial is recomputed with the current config"
+                f"the trials of task {task!r} were run with {len(signatures)} different settings "
+                "or data versions; rerun the workflow so that "
+                "every trial is recomputed with the current config"
             )
 
 

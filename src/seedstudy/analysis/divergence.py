@@ -3,8 +3,9 @@
 A trial *diverged* when its training loss became non-finite; it *failed* when it diverged or its
 final dev score is at or below the score of the trivial baseline plus a tolerance (both flags are
 set by aggregation, `aggregate`; the baseline, the `majority` column, is the most
-frequent dev label of a classification and the train mean of a regression, `seedstudy.data.prepare`).
-Every metric is higher-is-better, so "at or below" means no better than the baseline. Here:
+frequent dev label of a classification and the train mean of a regression,
+`seedstudy.data.prepare`). Every metric is higher-is-better, so "at or below" means no better than
+the baseline. Here:
 
 - `failure_table`: per task, counts and fractions of diverged and failed trials (Table 2).
 - `sample_curves`: the learning curves of a fixed-seed random sample of trials per task (Fig. 4).

@@ -10,8 +10,9 @@ With N observed scores sorted v_(1) <= ... <= v_(N):
 - median tuning curve (the median of the best of n trials, Lourie et al. 2023) and simultaneous
   confidence bands for the median and the expected tuning curves, from opda's confidence bands
   of the score distribution's CDF.
-- trials needed to beat a score theta with probability alpha: n* = ceil(ln(1 - alpha) / ln F(theta)),
-  F the empirical CDF (infinite when no trial beat theta), with the range that the CDF band gives.
+- trials needed to beat a score theta with probability alpha:
+  n* = ceil(ln(1 - alpha) / ln F(theta)), F the empirical CDF (infinite when no trial beat theta),
+  with the range that the CDF band gives.
 
 Trials stopped by live early stopping are excluded (their scores are partial).
 """

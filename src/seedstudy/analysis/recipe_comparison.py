@@ -69,8 +69,9 @@ REQUIRED = ["task", "recipe", "init_seed", "order_seed", "best", "final", "faile
 ASO_DT = 0.005
 DECISION_RULE = (
     "decision: 'A > B' (or 'B > A') when the p-value of a zero mean paired difference (the mean "
-    "difference over its two-way seed bootstrap standard error, two-sided, normal), Holm-corrected over "
-    "every pair of recipes and task (one family per score), is below 1 - level; otherwise 'no difference shown'"
+    "difference over its two-way seed bootstrap standard error, two-sided, normal), Holm-corrected "
+    "over every pair of recipes and task (one family per score), "
+    "is below 1 - level; otherwise 'no difference shown'"
 )
 
 COLUMNS = {
@@ -539,7 +540,8 @@ def compare(
         duplicated = group.duplicated(keys)
         if duplicated.any():
             raise ValueError(
-                f"recipe comparison: task {task} has {int(duplicated.sum())} trial(s) with the same {keys} as another"
+                f"recipe comparison: task {task} has {int(duplicated.sum())} "
+                f"trial(s) with the same {keys} as another"
             )
         if len(recipes) < 2:
             continue

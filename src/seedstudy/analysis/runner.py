@@ -46,7 +46,8 @@ class AnalysisFailed(RuntimeError):
 
 
 def script_imports(path: str | os.PathLike) -> list[str]:
-    """The modules a script imports at its top level (`import a.b`, `from a.b import c`), in order."""
+    """The modules a script imports at its top level (`import a.b`, `from a.b import c`),
+    in order."""
     tree = ast.parse(Path(path).read_text(encoding="utf-8"), filename=str(path))
     modules: list[str] = []
     for node in tree.body:

@@ -75,7 +75,8 @@ def best_worst_seeds(group: pd.DataFrame, column: str, score: str) -> tuple[int,
 
 
 def best_worst_anova(trials: pd.DataFrame, score: str = "best") -> pd.DataFrame:
-    """Table 4 for every task and factor: best and worst seed, their means, one-way ANOVA F and p."""
+    """Table 4 for every task and factor: best and worst seed, their means,
+    one-way ANOVA F and p."""
     trials = _finished(trials)
     rows = []
     for task, group in trials.groupby("task", sort=True):

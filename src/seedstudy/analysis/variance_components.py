@@ -56,7 +56,8 @@ MAX_TRIALS_FOR_REML_INTERVALS = 6000
 
 
 class NotEnoughData(ValueError):
-    """The trials cannot identify the components (too few seeds or no residual degrees of freedom)."""
+    """The trials cannot identify the components
+    (too few seeds or no residual degrees of freedom)."""
 
 
 # ---------------------------------------------------------------------------------------------
@@ -122,8 +123,9 @@ def design(init_seeds, order_seeds) -> Design:
     additive_df = n_init + n_order - 1
     if n_init < 2 or n_order < 2 or n_cells - additive_df + (n - n_cells) < 1:
         raise NotEnoughData(
-            f"not enough data: {n} trial(s) with {n_init} init seed(s) and {n_order} order seed(s); "
-            f"the components need >= 2 seeds of each kind and at least one residual degree of freedom"
+            f"not enough data: {n} trial(s) with {n_init} init seed(s) and {n_order} order "
+            "seed(s); the components need >= 2 seeds of each "
+            "kind and at least one residual degree of freedom"
         )
     separate = n > n_cells and n_cells > additive_df
     result = Design(init, order, cell, n_init, n_order, n_cells, bool(separate))
@@ -344,7 +346,8 @@ def wald_intervals(
     components: np.ndarray, covariance: np.ndarray, level: float
 ) -> dict[str, np.ndarray]:
     """Wald intervals: components and total on the log scale (on the raw scale, clipped at 0,
-    when a component's standard error exceeds it), shares on the logit scale (raw scale at 0 or 1)."""
+    when a component's standard error exceeds it), shares on the logit scale
+    (raw scale at 0 or 1)."""
     z = stats.norm.ppf(0.5 + level / 2)
     se = np.sqrt(np.clip(np.diag(covariance), 0, None))
     # the log scale needs a component well away from 0 (standard error below the estimate)
@@ -444,7 +447,8 @@ def two_way_anova(
 
 
 def view_trials(group: pd.DataFrame, view: str) -> pd.DataFrame:
-    """Trials of a view: finished trials (stopped ones are partial), without failed ones on request."""
+    """Trials of a view: finished trials (stopped ones are partial),
+    without failed ones on request."""
     kept = finished_trials(group)
     if view == "without failed":
         kept = kept[~kept["failed"].astype(bool)]

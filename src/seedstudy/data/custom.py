@@ -2,12 +2,12 @@
 them, and map the labels to ids.
 
 A task of one's own is defined in the study config (`tasks.<name>.data` or `.hub`, `text`,
-`label`, `type`; `study.trial.custom_definition` normalizes it). Files are read by their suffix: `.csv`,
-`.tsv`, `.json` (an array of records), `.jsonl` (one record per line) and `.parquet`; a relative
-path is relative to the working directory. Every check runs before any training, on the whole
-file, and its message names the file, the row (1-based, the header not counted) and the column:
-a missing or empty file, a missing column, a missing (NaN) label, a regression label that is not
-a number, a dev label that never occurs in train, and a text column empty (or missing) in more
+`label`, `type`; `study.trial.custom_definition` normalizes it). Files are read by their suffix:
+`.csv`, `.tsv`, `.json` (an array of records), `.jsonl` (one record per line) and `.parquet`; a
+relative path is relative to the working directory. Every check runs before any training, on the
+whole file, and its message names the file, the row (1-based, the header not counted) and the
+column: a missing or empty file, a missing column, a missing (NaN) label, a regression label that is
+not a number, a dev label that never occurs in train, and a text column empty (or missing) in more
 than `max_empty_text` of its rows.
 
 Classification labels (strings or integers) are mapped to ids in sorted order (integers
@@ -55,7 +55,8 @@ class CustomData:
 
 
 def read_table(path: str | os.PathLike) -> pd.DataFrame:
-    """A data file as a table, by its suffix; a clear error for a missing, empty or unreadable file."""
+    """A data file as a table, by its suffix;
+    a clear error for a missing, empty or unreadable file."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix not in DATA_SUFFIXES:
@@ -64,7 +65,8 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
         )
     if not path.is_file():
         raise DataError(
-            f"{path}: file not found (a relative path is relative to the working directory {Path.cwd()})"
+            f"{path}: file not found (a relative path is "
+            f"relative to the working directory {Path.cwd()})"
         )
     if path.stat().st_size == 0:
         raise DataError(f"{path}: file is empty")
@@ -89,7 +91,8 @@ def read_table(path: str | os.PathLike) -> pd.DataFrame:
         raise DataError(f"{path}: cannot read it as {suffix[1:]} ({error})") from None
     if len(frame) == 0:
         raise DataError(
-            f"{path}: file is empty (no rows{' after the header' if suffix in ('.csv', '.tsv') else ''})"
+            f"{path}: file is empty "
+            f"(no rows{' after the header' if suffix in ('.csv', '.tsv') else ''})"
         )
     return frame.reset_index(drop=True)
 
@@ -134,9 +137,9 @@ def texts(frame: pd.DataFrame, where: str, column: str, max_empty: float) -> lis
     empty = [i for i, v in enumerate(values) if _is_missing(v) or not str(v).strip()]
     if len(empty) > max_empty * len(values):
         raise DataError(
-            f"{where}, row {empty[0] + 1}, column {column!r}: text is empty; {len(empty)} of {len(values)} "
-            f"rows ({100 * len(empty) / len(values):.1f}%) have an empty {column!r}, more than the "
-            f"{100 * max_empty:g}% allowed (max_empty_text)"
+            f"{where}, row {empty[0] + 1}, column {column!r}: text is empty; {len(empty)} of "
+            f"{len(values)} rows ({100 * len(empty) / len(values):.1f}%) have an empty {column!r}, "
+            f"more than the {100 * max_empty:g}% allowed (max_empty_text)"
         )
     blank = set(empty)
     return ["" if i in blank else str(v) for i, v in enumerate(values)]
@@ -155,11 +158,13 @@ def regression_labels(frame: pd.DataFrame, where: str, column: str) -> list[floa
             number = float(value)
         except (TypeError, ValueError):
             raise DataError(
-                f"{where}, row {row + 1}, column {column!r}: {value!r} is not a number (type: regression)"
+                f"{where}, row {row + 1}, column {column!r}: "
+                f"{value!r} is not a number (type: regression)"
             ) from None
         if isinstance(value, bool) or not np.isfinite(number):
             raise DataError(
-                f"{where}, row {row + 1}, column {column!r}: {value!r} is not a finite number (type: regression)"
+                f"{where}, row {row + 1}, column {column!r}: "
+                f"{value!r} is not a finite number (type: regression)"
             )
         out.append(number)
     return out
@@ -238,14 +243,15 @@ def read_custom(task_name: str, definition: dict) -> CustomData:
     names = label_order(raw["train"])
     if len(names) < 2:
         raise DataError(
-            f"{where['train']}, column {label!r}: only one label ({names[0]!r}) in train; a classification needs two or more"
+            f"{where['train']}, column {label!r}: only one label ({names[0]!r}) in train; a "
+            "classification needs two or more"
         )
     ids = {name: i for i, name in enumerate(names)}
     for row, value in enumerate(raw["dev"]):
         if value not in ids:
             raise DataError(
-                f"{where['dev']}, row {row + 1}, column {label!r}: label {value!r} never occurs in train "
-                f"({where['train']}: {', '.join(map(repr, names))})"
+                f"{where['dev']}, row {row + 1}, column {label!r}: label {value!r} never occurs in "
+                f"train ({where['train']}: {', '.join(map(repr, names))})"
             )
     for split in SPLITS:
         columns[split]["label"] = [ids[v] for v in raw[split]]

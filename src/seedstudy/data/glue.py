@@ -32,7 +32,7 @@ def check_glue_files(glue_dir: Path, task: Task) -> None:
     if not glue_dir.is_dir():
         raise DataError(
             f"GLUE folder {glue_dir} does not exist (set `data: glue_dir:` in the config or the "
-            f"GLUE_DIR environment variable to a folder holding <TASK>/train.tsv and <TASK>/dev.tsv)"
+            "GLUE_DIR environment variable to a folder holding <TASK>/train.tsv and <TASK>/dev.tsv)"
         )
     for split in task.splits:
         path = glue_file(glue_dir, task, split)
@@ -101,7 +101,8 @@ def _score(text: str, path: Path, lineno: int, task: Task) -> float:
         value = None
     if value is None or not np.isfinite(value):
         raise DataError(
-            f"{path}, line {lineno}: score {text!r} is not a finite number (task {task.name!r} is a regression)"
+            f"{path}, line {lineno}: score {text!r} is not a "
+            f"finite number (task {task.name!r} is a regression)"
         )
     return value
 
@@ -145,7 +146,8 @@ def read_hub_split(task: Task, split: str) -> dict[str, list]:
 
 
 def read_glue_split(task: Task, split: str, local_dir: Path | None) -> tuple[dict[str, list], dict]:
-    """One split of a GLUE task (the folder's TSV, or the Hub without one) and where it came from."""
+    """One split of a GLUE task (the folder's TSV, or the Hub without one)
+    and where it came from."""
     if local_dir is None:
         return read_hub_split(task, split), {
             "hub": f"{HUB_DATASET}/{task.hub_config}:{task.hub_split(split)}"

@@ -25,8 +25,8 @@ def study_caption(study: dict) -> str:
     parts = []
     for task, info in study["trials"].items():
         parts.append(
-            f"{task_label(task)} {info['init_seeds']}x{info['order_seeds']} seeds, {info['n']} trials, "
-            f"{info['train_size']} train / {info['dev_size']} dev"
+            f"{task_label(task)} {info['init_seeds']}x{info['order_seeds']} seeds, {info['n']} "
+            f"trials, {info['train_size']} train / {info['dev_size']} dev"
         )
     recipes = study.get("recipes") or []
     if len(recipes) > 1:  # several recipes: each runs the same grid (n counts all of them)
@@ -145,9 +145,9 @@ def save(fig, path: str | os.PathLike, title: str, caption: str) -> None:
     )
     _wrap_once(fig.text(0.5, 0.01, caption, ha="center", va="bottom", fontsize=7, wrap=True))
     fig.tight_layout(rect=(0, 0.06, 1, 0.95))
-    fig.set_layout_engine(
-        None
-    )  # laid out: no layout pass again when saving (tight_layout leaves a placeholder engine that makes savefig draw the page once more first)
+    # laid out: no layout pass again when saving (tight_layout leaves a placeholder engine that
+    # makes savefig draw the page once more first)
+    fig.set_layout_engine(None)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, format="pdf")

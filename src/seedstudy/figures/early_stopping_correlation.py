@@ -1,4 +1,5 @@
-"""Fig. 5: the correlation between evaluation points (`seedstudy.analysis.early_stopping.correlation`)."""
+"""Fig. 5: the correlation between evaluation points
+(`seedstudy.analysis.early_stopping.correlation`)."""
 
 from __future__ import annotations
 

@@ -9,9 +9,9 @@ from . import drawn_tasks, empty_panel, panels, task_label
 
 
 def best_settings(budgets: pd.DataFrame, skipped: dict | None = None):
-    """Per task and budget: trials started (t) and continued (p) on the left axis (log scale beyond 20), the
-    fraction of training after which all are evaluated (f) on the right; t = p = budget and f = 1
-    where training every trial fully wins."""
+    """Per task and budget: trials started (t) and continued (p) on the left axis (log scale beyond
+    20), the fraction of training after which all are evaluated (f) on the right; t = p = budget and
+    f = 1 where training every trial fully wins."""
     skipped = skipped or {}
     tasks = drawn_tasks(budgets, skipped)
     fig, axes = panels(max(len(tasks), 1), width=4.4, height=3.4)

@@ -1,4 +1,5 @@
-"""Recipe comparison (`seedstudy.analysis.recipe_comparison`): a page per task and the decisions table."""
+"""Recipe comparison (`seedstudy.analysis.recipe_comparison`):
+a page per task and the decisions table."""
 
 from __future__ import annotations
 

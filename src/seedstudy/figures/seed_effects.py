@@ -46,7 +46,8 @@ def seed_densities(trials: pd.DataFrame, score: str = "best"):
 
 
 def seed_tables(within_sd: pd.DataFrame, best_worst: pd.DataFrame):
-    """Table 3 (expected sd within a seed) and Table 4 (best vs worst seed, one-way ANOVA) on one page."""
+    """Table 3 (expected sd within a seed) and Table 4 (best vs worst seed, one-way ANOVA)
+    on one page."""
     from .tables import fmt
 
     table3 = pd.DataFrame(

@@ -64,7 +64,10 @@ def transfer_matrices(pairs: pd.DataFrame, concordance: pd.DataFrame, tasks):
         found = concordance[concordance["factor"] == factor]
         if "kendalls_w" in found and found["kendalls_w"].notna().any():
             row = found.iloc[0]
-            title += f": Kendall's W={row['kendalls_w']:.2f} (perm. p={fmt(row['p_permutation'], 2)}, {int(row['n_seeds'])} seeds)"
+            title += (
+                f": Kendall's W={row['kendalls_w']:.2f} "
+                f"(perm. p={fmt(row['p_permutation'], 2)}, {int(row['n_seeds'])} seeds)"
+            )
         ax.set_title(title, fontsize=9)
     return fig
 

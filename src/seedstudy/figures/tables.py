@@ -8,7 +8,8 @@ import pandas as pd
 
 
 def fmt(value, digits: int = 3) -> str:
-    """A number for a table cell: '' for missing, 'inf' for infinite, `digits` significant digits."""
+    """A number for a table cell: '' for missing, 'inf' for infinite,
+    `digits` significant digits."""
     if value is None or (isinstance(value, float) and np.isnan(value)):
         return ""
     if isinstance(value, (bool, np.bool_)):

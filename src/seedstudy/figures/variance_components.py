@@ -42,7 +42,8 @@ def variance_shares(table: pd.DataFrame, estimator: str = "moments"):
                 ]
                 rows = rows[rows["component"] != "total"].set_index("component")
                 labels.append(
-                    f"{task_label(task)}\n{view}\n(n={int(rows['n_trials'].iloc[0]) if len(rows) else 0})"
+                    f"{task_label(task)}\n{view}\n"
+                    f"(n={int(rows['n_trials'].iloc[0]) if len(rows) else 0})"
                 )
                 share = rows.get(f"{estimator}_share")
                 if share is None or share.isna().all():

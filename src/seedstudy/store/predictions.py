@@ -93,7 +93,7 @@ def as_labels(array: np.ndarray) -> np.ndarray:
 def check_shape(array: np.ndarray, n_evals: int, n_examples: int, path) -> None:
     if array.shape[0] != n_evals or array.shape[1] != n_examples:
         raise ValueError(
-            f"{path}: predictions have shape {tuple(array.shape)}, expected {n_evals} evaluations x "
-            f"{n_examples} dev examples; the trial and its predictions do not belong together "
+            f"{path}: predictions have shape {tuple(array.shape)}, expected {n_evals} evaluations "
+            f"x {n_examples} dev examples; the trial and its predictions do not belong together "
             f"(recompute: rm {path} and the trial result beside it)"
         )

@@ -51,8 +51,8 @@ def check(config: dict, where: str = "", check_files: bool = True) -> None:
         if spec.get("metric") and spec["metric"] not in metrics:
             kind = f" (a {spec.get('type', CLASSIFICATION)} task)" if is_custom(spec) else ""
             raise ConfigError(
-                f"{where}invalid config at `tasks.{task}.metric`: {spec['metric']!r} is not a metric "
-                f"of {task}{kind} ({', '.join(metrics)})"
+                f"{where}invalid config at `tasks.{task}.metric`: {spec['metric']!r} is not a "
+                f"metric of {task}{kind} ({', '.join(metrics)})"
             )
 
 
@@ -85,9 +85,11 @@ def check_custom(config: dict, task: str, where: str, check_files: bool) -> None
             path = Path(str(entry["data"][split]))
             if path.suffix.lower() not in DATA_SUFFIXES:
                 raise ConfigError(
-                    f"{key}.data.{split}`: {str(path)!r} is not one of {', '.join(DATA_SUFFIXES)} (by suffix)"
+                    f"{key}.data.{split}`: {str(path)!r} is not "
+                    f"one of {', '.join(DATA_SUFFIXES)} (by suffix)"
                 )
             if check_files and not path.is_file():
                 raise ConfigError(
-                    f"{key}.data.{split}`: file {str(path)!r} not found (relative to the working directory {Path.cwd()})"
+                    f"{key}.data.{split}`: file {str(path)!r} not found "
+                    f"(relative to the working directory {Path.cwd()})"
                 )

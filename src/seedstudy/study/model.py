@@ -25,7 +25,8 @@ def looks_like_path(name: str) -> bool:
 
 
 def resolve_model(name: str) -> str:
-    """A local folder for `name`: a packaged model, an existing path; otherwise the Hub id itself."""
+    """A local folder for `name`: a packaged model, an existing path;
+    otherwise the Hub id itself."""
     if name in PACKAGED_MODELS:
         import importlib
 

@@ -12,7 +12,8 @@ from .model import slug
 from .schema import ConfigError
 from .trial import config_hash, data_spec, trial_config
 
-# The name of a study's one implicit recipe when it has no `recipes` (the `recipe` column of its tables)
+# The name of a study's one implicit recipe when it has no `recipes`
+# (the `recipe` column of its tables)
 DEFAULT_RECIPE = "default"
 
 
@@ -73,8 +74,8 @@ def check_recipes(config: dict, where: str = "", check_files: bool = True) -> No
         for task in overrides.get("tasks", {}):
             if task not in config["tasks"]:
                 raise ConfigError(
-                    f"{where}invalid config at `recipes.{name}.tasks.{task}`: {task!r} is not a task of the "
-                    f"study ({', '.join(config['tasks'])})"
+                    f"{where}invalid config at `recipes.{name}.tasks.{task}`: {task!r} is not a "
+                    f"task of the study ({', '.join(config['tasks'])})"
                 )
     configs = {name: recipe_config(config, name) for name in recipes}
     for name, variant in configs.items():
@@ -87,24 +88,27 @@ def check_recipes(config: dict, where: str = "", check_files: bool = True) -> No
         for name, variant in configs.items():
             if task_grid(variant, task) != grid:
                 raise ConfigError(
-                    f"{where}invalid config at `recipes.{name}`: its training.dropout_seed changes the seed "
-                    f"grid of task {task}; every recipe runs on the same grid (init x order x dropout seeds)"
+                    f"{where}invalid config at `recipes.{name}`: its training.dropout_seed changes "
+                    f"the seed grid of task {task}; every recipe runs "
+                    "on the same grid (init x order x dropout seeds)"
                 )
             digest = config_hash(
                 trial_config(variant, task, *grid[0])
             )  # the same cell for every recipe
             if digest in seen:
                 raise ConfigError(
-                    f"{where}invalid config at `recipes`: recipes {seen[digest]!r} and {name!r} have identical "
-                    f"trial configs on task {task} (the same trials twice); make them differ or drop one"
+                    f"{where}invalid config at `recipes`: recipes {seen[digest]!r} and {name!r} "
+                    f"have identical trial configs on task {task} (the "
+                    "same trials twice); make them differ or drop one"
                 )
             seen[digest] = name
             spec, folder = data_spec(variant, task), slug(variant["model"])
             if folder in data and data[folder][1] != spec:
                 raise ConfigError(
-                    f"{where}invalid config at `recipes.{name}`: recipes {data[folder][0]!r} and {name!r} prepare "
-                    f"task {task} with model {variant['model']} differently (training.max_length); recipes of "
-                    f"one model share its prepared data results/data/{folder}/{task}"
+                    f"{where}invalid config at `recipes.{name}`: recipes {data[folder][0]!r} and "
+                    f"{name!r} prepare task {task} with model {variant['model']} differently "
+                    "(training.max_length); recipes of one model share "
+                    f"its prepared data results/data/{folder}/{task}"
                 )
             data.setdefault(folder, (name, spec))
 

@@ -16,7 +16,8 @@ import yaml
 
 from ..tasks import TASKS, is_custom
 
-# the schema of a study config: package data (workflow/schemas/ links to it for the workflow's readers)
+# the schema of a study config: package data
+# (workflow/schemas/ links to it for the workflow's readers)
 SCHEMA = resources.files("seedstudy.study") / "config.schema.yaml"
 
 
@@ -32,7 +33,8 @@ class ConfigError(ValueError):
     """An invalid configuration; the message names the key (and the file, when known)."""
 
 
-# libyaml's loader where PyYAML has it (the same YAML, several times faster than the pure-Python one)
+# libyaml's loader where PyYAML has it
+# (the same YAML, several times faster than the pure-Python one)
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
@@ -179,15 +181,16 @@ def _check_task_names(config: dict, where: str) -> None:
         custom = isinstance(entry, dict) and is_custom(entry)
         if name in TASKS and custom:
             raise ConfigError(
-                f"{where}invalid config at `tasks.{name}`: {name!r} is the GLUE task; give a task of "
-                f"your own data another name"
+                f"{where}invalid config at `tasks.{name}`: {name!r} is "
+                "the GLUE task; give a task of your own data another name"
             )
         if name not in TASKS and not custom:
             close = difflib.get_close_matches(str(name), TASKS, n=1)
             suggestion = f" (did you mean {close[0]!r}?)" if close else ""
             raise ConfigError(
                 f"{where}invalid config at `tasks`: unknown task {name!r}{suggestion}; "
-                f"known tasks: {', '.join(sorted(TASKS))}, or a task of your own with `data:` or `hub:`"
+                f"known tasks: {', '.join(sorted(TASKS))}, "
+                "or a task of your own with `data:` or `hub:`"
             )
         if custom and not TASK_NAME.match(str(name)):
             raise ConfigError(

@@ -53,7 +53,8 @@ def load_checkpoint(path, trial_config_hash) -> dict | None:
     if not path.exists():
         return None
     try:
-        # weights_only: a checkpoint holds tensors, numbers and lists only, and loading it runs no code
+        # weights_only: a checkpoint holds tensors, numbers and lists only,
+        # and loading it runs no code
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as error:  # truncated, corrupt, wrong format: never trust it
         log.warning("ignoring unreadable checkpoint %s (%s); training from the start", path, error)
@@ -63,7 +64,8 @@ def load_checkpoint(path, trial_config_hash) -> dict | None:
         return None
     if state.get("config_hash") != trial_config_hash:
         log.warning(
-            "ignoring checkpoint %s: it belongs to config %s, this trial is %s; training from the start",
+            "ignoring checkpoint %s: it belongs to config %s, "
+            "this trial is %s; training from the start",
             path,
             state.get("config_hash"),
             trial_config_hash,

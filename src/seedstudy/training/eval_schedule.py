@@ -1,4 +1,5 @@
-"""The evaluation schedule of a trial: step 0, `evals_per_epoch` evenly spaced steps per epoch, final.
+"""The evaluation schedule of a trial: step 0, `evals_per_epoch` evenly spaced steps
+per epoch, final.
 
 The exact global steps are recorded in every trial so that analyses can select "every
 evaluation", "once per epoch" (the epoch ends) and "end of training" without guessing.

@@ -100,7 +100,8 @@ def check_model(name: str) -> None:
     classifier here; cheap (the config and the tokenizer files, no weights, no network)."""
     path = resolve_model(name)
     if name in PACKAGED_MODELS:
-        return  # a BERT with its tokenizer: runs (and the check would cost a torch import per parse)
+        # a BERT with its tokenizer: runs (and the check would cost a torch import per parse)
+        return
     config = model_config(name)
     if config is None:
         return
@@ -122,14 +123,15 @@ def check_model(name: str) -> None:
     )
     if decoder and getattr(config, "pad_token_id", None) is None:
         raise ModelError(
-            f"model {name!r} ({model_type}) is a decoder without a pad token (config pad_token_id is "
-            f"null): its classifier cannot find the last token of a padded batch"
+            f"model {name!r} ({model_type}) is a decoder without a pad token (config pad_token_id "
+            "is null): its classifier cannot find the last token of a padded batch"
         )
     if looks_like_path(name):
         folder = Path(path)
         if not any((folder / file).is_file() for file in TOKENIZER_FILES):
             raise ModelError(
-                f"model {name!r}: the folder {folder} has no tokenizer (none of {', '.join(TOKENIZER_FILES)})"
+                f"model {name!r}: the folder {folder} has no "
+                f"tokenizer (none of {', '.join(TOKENIZER_FILES)})"
             )
 
 

@@ -7,8 +7,8 @@ and the LayerNorms (nearly all of a BERT's work) then compute on padding. Here t
 batch are concatenated into one [tokens, hidden] matrix; only self-attention, which mixes tokens
 within an example, sees a per-example layout (padded, masked), and its result is gathered back.
 
-The pretrained modules of a `BertForSequenceClassification` (RoBERTa's, ELECTRA's) are used as they are (same
-parameters, same dropout probabilities, same activation); only the order in which they are
+The pretrained modules of a `BertForSequenceClassification` (RoBERTa's, ELECTRA's) are used as they
+are (same parameters, same dropout probabilities, same activation); only the order in which they are
 applied to the tokens changes. In eval mode the logits equal those of the padded model up to
 float rounding (tests/test_packed.py).
 """

@@ -136,7 +136,8 @@ def evaluate(
     model, batches, order, labels, metric_names, precision, device_type, regression: bool = False
 ) -> tuple[dict[str, float], np.ndarray]:
     """Every metric on one dev split and its mean loss, and the outputs (logits; a regression's
-    value) of every dev example in the prepared data's order; a regression's prediction is its output."""
+    value) of every dev example in the prepared data's order; a regression's prediction is its
+    output."""
     model.eval()
     outputs = None
     loss_sum = 0.0
@@ -167,7 +168,8 @@ def tensorboard_writer(folder):
         from torch.utils.tensorboard import SummaryWriter
     except ImportError as error:
         raise RuntimeError(
-            "runtime.tensorboard needs the tensorboard package: pip install 'seedstudy[tensorboard]'"
+            "runtime.tensorboard needs the tensorboard "
+            "package: pip install 'seedstudy[tensorboard]'"
         ) from error
     return SummaryWriter(log_dir=str(folder))
 
@@ -207,7 +209,8 @@ def configure_numerics(device: torch.device, precision: str, deterministic: bool
 
 
 def software_versions() -> dict:
-    """The versions of what computes a trial; a completion record of other versions is not reused."""
+    """The versions of what computes a trial;
+    a completion record of other versions is not reused."""
     import transformers
 
     return {
@@ -676,7 +679,8 @@ def run_record(
         "started_unix": wall_started,
         "wall_s": finished - started,
         "process_s": finished - runtime.process_start if runtime.process_start else None,
-        # process start to the first optimizer step (None when resumed at the end or not started here)
+        # process start to the first optimizer step
+        # (None when resumed at the end or not started here)
         "startup_s": (
             first_step_at - runtime.process_start
             if runtime.process_start and first_step_at

@@ -39,9 +39,10 @@ def correlation_matrix(scores: np.ndarray) -> np.ndarray:
 def correlation_table(task_curves: list[TaskCurves], sigma: float | None = None) -> pd.DataFrame:
     """Fig. 5's data, one row per task and pair of evaluation points (completed trials only).
 
-    Columns: task, eval_a, epoch_a, eval_b, epoch_b, spearman, pearson, with_final (True where eval_b
-    is the final evaluation), n_trials. With `sigma`, also spearman_smoothed and pearson_smoothed:
-    the matrices smoothed as in the authors' notebook (scipy.ndimage.gaussian_filter, sigma 2 there).
+    Columns: task, eval_a, epoch_a, eval_b, epoch_b, spearman, pearson, with_final (True where
+    eval_b is the final evaluation), n_trials. With `sigma`, also spearman_smoothed and
+    pearson_smoothed: the matrices smoothed as in the authors' notebook
+    (scipy.ndimage.gaussian_filter, sigma 2 there).
     """
     from scipy.ndimage import gaussian_filter
 

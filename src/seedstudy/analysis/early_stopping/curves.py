@@ -54,7 +54,8 @@ class TaskCurves:
 
     def downsample(self, points: int | None) -> TaskCurves:
         """The curves on `points` evaluations after step 0 (step 0 and the last kept, the others
-        evenly spaced over the grid, nearest index); unchanged when K <= points or points is None."""
+        evenly spaced over the grid, nearest index);
+        unchanged when K <= points or points is None."""
         if points is None or self.n_points <= points:
             return self
         if points < 1:
@@ -142,7 +143,8 @@ class TaskCurves:
             status = group["status"].iloc[0]
             if status == "completed" and len(values) != n_points:
                 raise ValueError(
-                    f"task {task!r}, trial {label}: completed with {len(values)} of {n_points} evaluations"
+                    f"task {task!r}, trial {label}: completed "
+                    f"with {len(values)} of {n_points} evaluations"
                 )
             padded = np.full(n_points, values[-1])
             padded[: len(values)] = values

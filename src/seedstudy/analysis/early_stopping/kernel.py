@@ -2,8 +2,8 @@
 (t, k, p) finds, over every resample, without a loop over resamples.
 
 The fast path never loops over resamples. For a stop index k the trials are pre-ranked once (small
-integers), and for each resample the smallest L ranks of the prefix of t draws are kept sorted while t
-grows (L = the largest p any later candidate needs; an insertion is two vectorised min/max
+integers), and for each resample the smallest L ranks of the prefix of t draws are kept sorted while
+t grows (L = the largest p any later candidate needs; an insertion is two vectorised min/max
 passes). With the prefix's sorted ranks a_1 <= a_2 <= ..., the result for p is
 
     max( max_{i <= p} full(a_i), best of any drawn trial diverged before k ),
@@ -28,7 +28,8 @@ from .curves import TaskCurves
 
 @dataclass
 class _Coded:
-    """Scores as integer codes: code c >= 1 is levels[c]; code 0 is 'nothing' (below every score)."""
+    """Scores as integer codes: code c >= 1 is levels[c];
+    code 0 is 'nothing' (below every score)."""
 
     levels: np.ndarray  # levels[0] = nan (unused), levels[1:] sorted distinct scores
     partial: np.ndarray  # (N, K+1) codes of the best over evaluations 0..k

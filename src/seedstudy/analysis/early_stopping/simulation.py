@@ -344,8 +344,8 @@ def simulation_note(
     stopped = sum(c.n_stopped for c in task_curves)
     caveat = "; live early stopping ran: the simulated trials are its survivors" if stopped else ""
     return (
-        f"Algorithm 1 at budgets 1..{budgets}, t <= {max_start}, f = k/K, {accounting} accounting; {resamples} resamples with replacement "
-        f"(seed {seed}); bands: central {confidence_level:.0%} of the best found; best incl. step 0; "
-        f"trials completed+diverged (a diverged trial keeps its last score, never continued once diverged): "
-        f"{counts}{caveat}"
+        f"Algorithm 1 at budgets 1..{budgets}, t <= {max_start}, f = k/K, {accounting} accounting; "
+        f"{resamples} resamples with replacement (seed {seed}); bands: central "
+        f"{confidence_level:.0%} of the best found; best incl. step 0; trials completed+diverged "
+        f"(a diverged trial keeps its last score, never continued once diverged): {counts}{caveat}"
     )

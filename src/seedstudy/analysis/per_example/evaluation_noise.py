@@ -52,7 +52,8 @@ def example_bootstrap_sd(
     n_classes: int | None = None,
     stratified: bool = True,
 ) -> np.ndarray:
-    """Each trial's evaluation noise: the sd of its score over bootstrap resamples of the dev set."""
+    """Each trial's evaluation noise: the sd of its score over bootstrap
+    resamples of the dev set."""
     return example_bootstrap(predictions, labels, metric, samples, seed, n_classes, stratified).std(
         axis=1, ddof=1
     )
@@ -170,6 +171,7 @@ def sentence(
     label = "final" if score == "final" else "best-found"
     return (
         f"{task}: the seeds move the {label} score by sd {scale * seed_sd:.2f} {unit} ({parts}); "
-        f"resampling its {int(rows.loc['total', 'dev_size'])} dev examples moves a trial's score by sd "
-        f"{scale * eval_sd:.2f} {unit}: seed noise is {seed_sd / eval_sd:.2f}x the evaluation noise."
+        f"resampling its {int(rows.loc['total', 'dev_size'])} dev examples moves a trial's score "
+        f"by sd {scale * eval_sd:.2f} {unit}: seed noise "
+        f"is {seed_sd / eval_sd:.2f}x the evaluation noise."
     )

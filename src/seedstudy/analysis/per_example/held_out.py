@@ -71,8 +71,8 @@ def evaluation_scores(
 
 
 def trial_best(scores: dict[str, np.ndarray]) -> pd.DataFrame:
-    """Per trial (rows of the [trials, evaluations] arrays): the best evaluation chosen and scored on
-    the whole dev set (the paper's), chosen and scored on the report part, and chosen on the
+    """Per trial (rows of the [trials, evaluations] arrays): the best evaluation chosen and scored
+    on the whole dev set (the paper's), chosen and scored on the report part, and chosen on the
     selection part and scored on the report part (held out)."""
     trial = np.arange(scores["full"].shape[0])
     chosen = np.argmax(scores["selection"], axis=1)
@@ -122,7 +122,8 @@ def expected_max_curves(best: pd.DataFrame, n_max: int | None = None) -> pd.Data
 
 
 def table_1_row(best: pd.DataFrame) -> dict:
-    """Table 1 for one task: the best trial found, chosen and scored on the same data vs held out."""
+    """Table 1 for one task: the best trial found, chosen and scored on the same data
+    vs held out."""
     chosen = int(np.argmax(best["selection"].to_numpy()))
     return {
         "best_paper": float(best["paper"].max()),

@@ -14,7 +14,8 @@ import numpy as np
 from ...metrics import CONFUSION_METRICS, from_confusion
 from ...metrics import spearman as spearmanr
 
-# the classification metrics come from a confusion matrix (metrics.from_confusion); these are the rest
+# the classification metrics come from a confusion matrix (metrics.from_confusion);
+# these are the rest
 REGRESSION_METRICS = ("pearson", "spearman", "pearson_and_spearman", "r2")
 
 

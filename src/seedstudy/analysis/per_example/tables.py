@@ -98,7 +98,8 @@ TABLES = tuple(name for name in COLUMNS if name != "multi_bootstrap") + (
 
 @dataclass
 class TaskPredictions:
-    """The predictions of one task's finished trials: [trials, evaluations, examples] (+ classes)."""
+    """The predictions of one task's finished trials:
+    [trials, evaluations, examples] (+ classes)."""
 
     trials: pd.DataFrame  # the trials' rows of the trials table, in the order of `array`
     array: np.ndarray
