@@ -12,6 +12,7 @@ import yaml
 from pypdf import PdfReader
 from support.snakemake_runs import REPO, planned, planned_outputs, snakemake
 
+from seedstudy import preflight
 from seedstudy import study as studies
 
 pytestmark = pytest.mark.workflow
@@ -190,7 +191,7 @@ def test_recipes_config_is_the_classic_comparison():
             == studies.parse_seeds(task["order_seeds"])
             == list(range(1, 26))
         )
-    validated = studies.validate(copy.deepcopy(config), check_files=False)
+    validated = preflight.validate(copy.deepcopy(config), check_files=False)
     assert len(studies.recipe_trials(validated)) == 3750
 
 
