@@ -64,9 +64,7 @@ def test_linear_schedule_is_unchanged():
     n, per_epoch = 3668, 230
     total = per_epoch * 3
     warm = int(round(0.1 * total))
-    factors = lr_schedule.lr_factors(
-        {**TRAINING}, n
-    )  # no "schedule" key: linear, as in old trial configs
+    factors = lr_schedule.lr_factors({**TRAINING}, n)  # no "schedule" key: linear, the default
     expected = [
         s / warm if s < warm else max(0.0, (total - s) / (total - warm)) for s in range(total)
     ]

@@ -19,6 +19,7 @@ from .study import (
     ConfigError,
     check,
     check_recipes,
+    has_recipes,
     precheck,
     recipe_config,
     recipe_names,
@@ -60,7 +61,7 @@ def validate(config: dict, source: str | None = None, check_files: bool = True) 
     check(config, where=where, check_files=check_files)
     if check_files:
         check_glue(config, where)
-        for name in recipe_names(config) if config.get("recipes") else ():
+        for name in recipe_names(config) if has_recipes(config) else ():
             check_model_of(recipe_config(config, name), where=f"{where}recipe {name!r}: ")
     check_recipes(config, where=where, check_files=check_files)
     return config

@@ -15,7 +15,7 @@ from seedstudy.logs import log_to
 
 log_to(snakemake.log.main)
 SCRIPTS = Path(__file__).resolve().parent
-Namedlist = type(snakemake.params)  # Snakemake's named list (its module moved between versions)
+Namedlist = type(snakemake.params)  # Snakemake's named list, whatever module defines it
 
 
 def own(entries, name):

@@ -1,12 +1,12 @@
 """Run several analyses in one job: the libraries imported once, the analyses side by side.
 
 Every analysis of the aggregate tables (best found, expected max, seed effects, ...) is a short
-script of `workflow/scripts/`. Run as a job of its own, each one spent two of its three to ten
-seconds starting Python and importing pandas, matplotlib, seaborn, scipy and statsmodels (README,
-Speed). `run` imports what the scripts import once, then forks a pool of worker processes that
-inherit those modules, and runs each analysis in a worker of its own, the longest first, so
-`workers` analyses run at a time. Each analysis is a fresh fork: nothing one of them sets (a
-matplotlib setting, a redirected stdout) reaches another.
+script of `workflow/scripts/`. Run as a job of its own, each one would spend most of its seconds
+starting Python and importing pandas, matplotlib, seaborn, scipy and statsmodels
+(docs/performance.md). `run` imports what the scripts import once, then forks a pool of worker
+processes that inherit those modules, and runs each analysis in a worker of its own, the longest
+first, so `workers` analyses run at a time. Each analysis is a fresh fork: nothing one of them
+sets (a matplotlib setting, a redirected stdout) reaches another.
 
 An analysis that fails does not stop the others; `run` raises at the end, naming every failed
 analysis and its log, so that one bad figure does not cost the tables of the rest.

@@ -130,8 +130,8 @@ TRIAL_TRAINING_KEYS = (
 )
 
 
-# Keys added after trials were run: in the trial config (and its hash) only when they differ from
-# these defaults, so that the trials of a study that does not use them keep their hashes.
+# Optional keys: in the trial config (and its hash) only when they differ from these defaults, so
+# that the trials of a study that does not use them keep their hashes.
 TRIAL_TRAINING_OPTIONAL = {
     "schedule": "linear",
     "eval_every_steps": None,

@@ -57,7 +57,8 @@ def linear_schedule(optimizer, total_steps: int, warmup_fraction: float) -> Lamb
 
 
 def build_schedule(optimizer, training: dict, n_train: int) -> LambdaLR:
-    """The scheduler of `training["schedule"]` (linear when absent, as in old trial configs)."""
+    """The scheduler of `training["schedule"]` (linear when absent: `schedule` is an optional
+    key of the trial config)."""
     per_epoch = steps_per_epoch(n_train, training["batch_size"])
     name = training.get("schedule", "linear")
     if name == "linear":

@@ -5,7 +5,7 @@ training order.
 Every draw comes from its own `torch.Generator`, so that one seed's draws never depend on how
 many random numbers anything else consumed. Dropout masks come from the global torch RNG, which
 is reseeded right before training with the seed that owns dropout
-(`config.dropout_seed_for`).
+(`study.grid.dropout_seed_for`).
 """
 
 from __future__ import annotations
