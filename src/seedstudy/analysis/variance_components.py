@@ -19,8 +19,9 @@ Without replicate cells the interaction cannot be told apart from the noise; the
   factor, solved for the components), which reduces to the former when the grid is balanced.
   Each is truncated at 0.
 - `reml_estimates`: REML from a crossed random-effects model (statsmodels MixedLM with one group
-  and a variance component per factor), with Wald intervals from the REML information matrix
-  (log scale for components, logit scale for shares).
+  and a variance component per factor), started from the moments, Nelder-Mead then BFGS, never
+  reported below the restricted likelihood of the truncated moment point; with Wald intervals
+  from the REML information matrix (log scale for components, logit scale for shares).
 - `effect_bootstrap`: intervals for the moment estimates and their shares from a random-effect
   bootstrap: the estimated init effects, order effects (interaction effects) and residuals are
   rescaled to the estimated components and resampled independently, then the moments are
@@ -41,6 +42,7 @@ import numpy as np
 import pandas as pd
 import statsmodels.formula.api as smf
 from scipy import sparse, stats
+from statsmodels.regression.mixed_linear_model import MixedLMParams
 from statsmodels.stats.anova import anova_lm
 
 from .aggregate import finished_trials
@@ -278,9 +280,26 @@ def _mixedlm_frame(y, d: Design) -> pd.DataFrame:
     return pd.DataFrame({"y": y, "init": d.init, "order": d.order, "cell": d.cell, "group": 0})
 
 
+def _reml_params(components: np.ndarray, mean: float) -> MixedLMParams:
+    """MixedLM parameters of these components (the random components as ratios to the
+    residual, which REML profiles out)."""
+    # a component at exactly 0 has no log-likelihood in statsmodels: 1e-10 of the residual
+    ratios = np.maximum(components[:-1] / components[-1], 1e-10)
+    return MixedLMParams.from_components(
+        fe_params=np.array([mean]), cov_re=np.zeros((0, 0)), vcomp=ratios
+    )
+
+
 def reml_estimates(y, d: Design) -> tuple[np.ndarray, str]:
     """REML components (in the order of `d.components`) from statsmodels MixedLM with crossed
-    variance components, and a note ('' or what went wrong: no convergence, components at 0).
+    variance components, and a note ('' or what happened: the fit replaced by the moment point,
+    no convergence, components at 0).
+
+    The fit starts from the truncated moment estimates (REML's optimum on a balanced grid where
+    none is truncated) and runs Nelder-Mead, then BFGS: the gradient methods alone stop short
+    where a component is near 0. The restricted log-likelihood at the result is compared with
+    the one at the truncated moment point; a result below it is never published: the moment
+    point, the better REML point, is reported instead, and the note says so.
 
     The model is fitted to the standardised scores (scores in [0, 1] have variances near 1e-4,
     where the optimiser's tolerances and statsmodels' boundary test are too coarse) and the
@@ -294,17 +313,44 @@ def reml_estimates(y, d: Design) -> tuple[np.ndarray, str]:
         formulas["interaction"] = "0 + C(cell)"
     frame = _mixedlm_frame((y - y.mean()) / scale, d)
     model = smf.mixedlm("y ~ 1", frame, groups="group", re_formula="0", vc_formula=formulas)
+    moments = moment_estimates(frame["y"].to_numpy(), d)
+    start = None
+    if moments[-1] > 0:
+        start = _reml_params(np.maximum(moments, 1e-3 * moments[-1]), 0.0)
     with warnings.catch_warnings():
         # convergence and the boundary are reported in the note instead
         warnings.simplefilter("ignore")
         try:
-            result = model.fit(reml=True)
+            result = model.fit(reml=True, start_params=start, method=["nm", "bfgs"])
         except (np.linalg.LinAlgError, ValueError) as error:
-            return np.full(len(d.components), np.nan), f"REML failed: {error}"
-    found = dict(zip(result.model.exog_vc.names, np.asarray(result.vcomp, dtype=float)))
-    found["residual"] = found["noise"] = float(result.scale)
-    components = np.array([found[c] for c in d.components]) * scale**2
-    notes = [] if result.converged else ["REML did not converge"]
+            if moments[-1] <= 0:
+                return np.full(len(d.components), np.nan), f"REML failed: {error}"
+            return _moment_point(moments, scale, d, f"REML fit failed ({error})")
+        found = dict(zip(result.model.exog_vc.names, np.asarray(result.vcomp, dtype=float)))
+        found["residual"] = found["noise"] = float(result.scale)
+        components = np.array([found[c] for c in d.components])
+        notes = []
+        if moments[-1] > 0:
+            at_moments = model.loglike(_reml_params(moments, 0.0), profile_fe=True)
+            at_result = model.loglike(_reml_params(components, 0.0), profile_fe=True)
+            if np.isfinite(at_moments) and not at_result >= at_moments - 1e-8 * abs(at_moments):
+                return _moment_point(
+                    moments,
+                    scale,
+                    d,
+                    "REML optimiser stopped below the restricted likelihood of the moment point "
+                    f"(by {at_moments - at_result:.3g})",
+                )
+        if not result.converged:
+            notes.append("REML did not converge")
+    return _with_zero_note(components * scale**2, d, notes)
+
+
+def _moment_point(moments: np.ndarray, scale: float, d: Design, why: str) -> tuple:
+    return _with_zero_note(moments * scale**2, d, [f"{why}: the moment point is reported"])
+
+
+def _with_zero_note(components: np.ndarray, d: Design, notes: list[str]) -> tuple:
     at_zero = [c for c, v in zip(d.components, components) if v <= 1e-6 * components.sum()]
     if at_zero:
         notes.append("REML at 0: " + ", ".join(at_zero))
