@@ -195,6 +195,23 @@ def test_reml_agrees_with_moments_on_a_balanced_grid():
     reml, note = vc.reml_estimates(frame["best"].to_numpy(), d)
     assert note == ""
     np.testing.assert_allclose(reml, moments, rtol=1e-3)
+    # the closed form is statsmodels' REML maximum: every nearby point is lower
+    y = frame["best"].to_numpy()
+    model = vc.smf.mixedlm(
+        "y ~ 1",
+        vc._mixedlm_frame(y, d),
+        groups="group",
+        re_formula="0",
+        vc_formula={"init": "0 + C(init)", "order": "0 + C(order)"},
+    )
+    fitted = model.fit(reml=True, method=["nm", "bfgs"])
+    np.testing.assert_allclose([*fitted.vcomp, fitted.scale], reml, rtol=2e-3)
+    at = model.loglike(vc._reml_params(reml, 0.0))
+    for k in range(3):
+        for step in (0.97, 1.03):
+            moved = reml.copy()
+            moved[k] *= step
+            assert model.loglike(vc._reml_params(moved, 0.0)) < at
 
 
 def test_reml_is_scale_invariant():

@@ -295,11 +295,13 @@ def reml_estimates(y, d: Design) -> tuple[np.ndarray, str]:
     variance components, and a note ('' or what happened: the fit replaced by the moment point,
     no convergence, components at 0).
 
-    The fit starts from the truncated moment estimates (REML's optimum on a balanced grid where
-    none is truncated) and runs Nelder-Mead, then BFGS: the gradient methods alone stop short
-    where a component is near 0. The restricted log-likelihood at the result is compared with
-    the one at the truncated moment point; a result below it is never published: the moment
-    point, the better REML point, is reported instead, and the note says so.
+    On a balanced grid where no moment estimate is negative, REML's optimum is the moment point
+    (Searle, Casella and McCulloch 1992, sec. 6.7), returned without a fit. Elsewhere the fit
+    starts from the truncated moment estimates and runs Nelder-Mead, then BFGS: the gradient
+    methods alone stop short where a component is near 0. The restricted log-likelihood at the
+    result is compared with the one at the truncated moment point; a result below it is never
+    published: the moment point, the better REML point, is reported instead, and the note says
+    so.
 
     The model is fitted to the standardised scores (scores in [0, 1] have variances near 1e-4,
     where the optimiser's tolerances and statsmodels' boundary test are too coarse) and the
@@ -313,7 +315,10 @@ def reml_estimates(y, d: Design) -> tuple[np.ndarray, str]:
         formulas["interaction"] = "0 + C(cell)"
     frame = _mixedlm_frame((y - y.mean()) / scale, d)
     model = smf.mixedlm("y ~ 1", frame, groups="group", re_formula="0", vc_formula=formulas)
-    moments = moment_estimates(frame["y"].to_numpy(), d)
+    raw = moment_estimates(frame["y"].to_numpy(), d, truncate=False)
+    if d.balanced and np.all(raw > 0):
+        return raw * scale**2, ""  # the REML optimum in closed form
+    moments = np.maximum(raw, 0.0)
     start = None
     if moments[-1] > 0:
         start = _reml_params(np.maximum(moments, 1e-3 * moments[-1]), 0.0)
