@@ -66,6 +66,28 @@ def _reductions(curves: TaskCurves, chosen: pd.DataFrame, draws: np.ndarray, bud
     return out
 
 
+def fold_choices(
+    curves: TaskCurves,
+    budgets: int,
+    max_start: int,
+    resamples: int,
+    rng: np.random.Generator,
+    accounting: str = "exact",
+) -> list[tuple[pd.DataFrame, np.ndarray]]:
+    """For each fold: the best setting per budget chosen on it (`best_per_budget`'s table) and
+    the rows of the other fold, which measure it. Empty when a fold has fewer than two trials."""
+    parts = folds(curves, rng)
+    if min(len(rows) for rows in parts) < 2:
+        return []
+    table = candidates(curves.n_points, budgets, max_start, accounting)
+    width = max(max_start, budgets)
+    out = []
+    for choose_rows, measure_rows in (parts, parts[::-1]):
+        draws = draw_resamples(len(choose_rows), resamples, width, rng)
+        out.append((_choose(subset(curves, choose_rows), table, draws, budgets), measure_rows))
+    return out
+
+
 def cross_fitted(
     curves: TaskCurves,
     budgets: int,
@@ -75,23 +97,23 @@ def cross_fitted(
     level: float = 0.95,
     bootstrap: int = 200,
     accounting: str = "exact",
+    choices: list | None = None,
 ) -> pd.DataFrame:
     """Per budget the cross-fitted error reduction and its bootstrap interval at `level`
     (`COLUMNS`; NaN with fewer than two trials in a fold). `resamples` draws per fold;
-    `bootstrap` resamples of the measurement folds' init seeds."""
+    `bootstrap` resamples of the measurement folds' init seeds. `choices` (`fold_choices`)
+    replaces the choices made here."""
     rng = np.random.default_rng(seed)
-    parts = folds(curves, rng)
-    empty = pd.DataFrame({"budget": np.arange(1, budgets + 1), **dict.fromkeys(COLUMNS, np.nan)})
-    if min(len(rows) for rows in parts) < 2:
-        return empty
-    table = candidates(curves.n_points, budgets, max_start, accounting)
+    if choices is None:
+        choices = fold_choices(curves, budgets, max_start, resamples, rng, accounting)
+    out = pd.DataFrame({"budget": np.arange(1, budgets + 1), **dict.fromkeys(COLUMNS, np.nan)})
+    if not choices:
+        return out
     width = max(max_start, budgets)
     boot_resamples = min(resamples, BOOTSTRAP_RESAMPLES)
     estimates, boots = [], []
-    for choose_rows, measure_rows in (parts, parts[::-1]):
-        choose, measure = subset(curves, choose_rows), subset(curves, measure_rows)
-        choice_draws = draw_resamples(len(choose_rows), resamples, width, rng)
-        chosen = _choose(choose, table, choice_draws, budgets)
+    for chosen, measure_rows in choices:
+        measure = subset(curves, measure_rows)
         draws = draw_resamples(len(measure_rows), resamples, width, rng)
         estimates.append(_reductions(measure, chosen, draws, budgets))
         seeds = pd.factorize(measure.trials["init_seed"].to_numpy())[0]
@@ -104,10 +126,10 @@ def cross_fitted(
         boots.append(np.array(fold_boots))
     alpha = (1 - level) / 2
     boot = (boots[0] + boots[1]) / 2
-    empty[COLUMNS[0]] = (estimates[0] + estimates[1]) / 2
-    empty[COLUMNS[1]] = np.quantile(boot, alpha, axis=0)
-    empty[COLUMNS[2]] = np.quantile(boot, 1 - alpha, axis=0)
-    return empty
+    out[COLUMNS[0]] = (estimates[0] + estimates[1]) / 2
+    out[COLUMNS[1]] = np.quantile(boot, alpha, axis=0)
+    out[COLUMNS[2]] = np.quantile(boot, 1 - alpha, axis=0)
+    return out
 
 
 def cross_fitted_table(
