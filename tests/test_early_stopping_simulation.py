@@ -13,6 +13,7 @@ import pytest
 from scipy import stats
 from support.early_stopping_reference import outcomes
 
+from seedstudy.analysis.early_stopping import cross_fit, simulation
 from seedstudy.analysis.early_stopping.correlation import correlation_table, rank_correlation_matrix
 from seedstudy.analysis.early_stopping.curves import TaskCurves
 from seedstudy.analysis.early_stopping.kernel import (
@@ -615,3 +616,52 @@ def test_fast_simulation_equals_reference_under_both_accountings(
         assert_candidates_match_reference(
             task_curves, curves, table, draws, budgets, threads, chunk
         )
+
+
+# ------------------------------------------------------------------------------------------------
+# cross-fitted error reduction
+# ------------------------------------------------------------------------------------------------
+
+
+def test_cross_fit_folds_split_by_init_seed():
+    rng = np.random.default_rng(0)
+    frame = curves_frame(random_curves(rng, 12, 3), 3)
+    frame["init_seed"] = frame["init_seed"] // 3  # 4 init seeds of 3 trials each
+    frame["order_seed"] = frame.groupby("init_seed")["eval_index"].transform(
+        lambda s: (s.index - s.index[0]) // 4
+    )
+    curves = TaskCurves.from_curves(frame, "mrpc")
+    first, second = cross_fit.folds(curves, np.random.default_rng(1))
+    assert sorted(np.concatenate([first, second])) == list(range(12))
+    seeds = curves.trials["init_seed"].to_numpy()
+    assert len(first) == len(second) == 6 and not set(seeds[first]) & set(seeds[second])
+
+
+def test_cross_fitting_removes_the_winners_curse():
+    """Every evaluation an iid draw: no setting of Algorithm 1 beats full training at an equal
+    number of evaluations, yet the best of many candidates looks better on the trials that chose
+    it. The cross-fitted error reduction, measured on trials that did not choose, is not."""
+    K, budgets, in_sample, crossed = 4, 6, [], []
+    for seed in range(4):
+        rng = np.random.default_rng(seed)
+        curves = [list(rng.normal(0.7, 0.05, K + 1)) for _ in range(60)]
+        task = TaskCurves.from_curves(curves_frame(curves, K), "mrpc")
+        _, best = simulation.simulate(task, budgets, max_start=24, resamples=3000, seed=seed)
+        fitted = cross_fit.cross_fitted(task, budgets, 24, 3000, seed, bootstrap=60)
+        stopped = best["early_stopping"].to_numpy()
+        in_sample += list(best["error_reduction"][stopped])
+        crossed += list(fitted["error_reduction_cross_fitted"][stopped])
+        assert (fitted["cross_fitted_lower"] <= fitted["cross_fitted_upper"]).all()
+    assert min(in_sample) > 0 and np.mean(in_sample) > 0.01
+    assert abs(np.mean(crossed)) < 0.01 < np.mean(in_sample) - np.mean(crossed)
+
+
+def test_cross_fitted_table_adds_its_columns_per_task():
+    rng = np.random.default_rng(3)
+    curves = [list(rng.normal(0.7, 0.05, 4)) for _ in range(10)]
+    task = TaskCurves.from_curves(curves_frame(curves, 3), "mrpc")
+    _, budgets = simulation.simulation_tables([task], budgets=3, max_start=6, resamples=200)
+    table = cross_fit.cross_fitted_table([task], budgets, 3, 6, 200, bootstrap=20)
+    assert list(table.columns) == list(budgets.columns) + cross_fit.COLUMNS
+    assert table["error_reduction_cross_fitted"].iloc[0] == 0  # budget 1: full training only
+    assert (table["cross_fitted_lower"] <= table["cross_fitted_upper"]).all()

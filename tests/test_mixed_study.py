@@ -4,6 +4,7 @@ correlation (baseline 0, the train mean's), beside a GLUE classification."""
 
 import matplotlib.pyplot as plt
 import numpy as np
+import pandas as pd
 import pytest
 from support.synthetic_trials import make_curves, make_trials
 
@@ -88,6 +89,18 @@ def test_best_found_in_percent_of_each_metric(mixed):
     )
     assert table.loc["similarity", "majority_baseline"] == pytest.approx(-2.0)
     assert np.isnan(table.loc["reviews"].filter(like="reported").astype(float)).all()
+
+
+def test_best_found_leaves_out_stopped_trials(mixed):
+    """A trial stopped by live early stopping has a partial score: it is in neither the best,
+    the mean nor n."""
+    trials, _ = mixed
+    rte = trials[trials["task"] == "rte"]
+    stopped = rte.iloc[[0]].assign(status="stopped", best=rte["best"].max() + 0.1)
+    table = best_found_table(pd.concat([rte, stopped]), "synthetic").iloc[0]
+    assert table["best_found"] == pytest.approx(100 * rte["best"].max())
+    assert table["mean_best_found"] == pytest.approx(100 * rte["best"].mean())
+    assert table["n_trials"] == len(rte)
 
 
 def test_every_figure_draws_the_mixed_study(mixed):

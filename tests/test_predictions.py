@@ -258,6 +258,32 @@ def _simulated_task(accuracy_by_trial, n_dev, seed):
     return labels, np.array(rows)
 
 
+def _noise_trials(labels, preds, cells, samples=300):
+    boot = evaluation_noise.example_bootstrap(preds, labels, "accuracy", samples=samples, seed=0)
+    sd, cov = evaluation_noise.bootstrap_moments(boot)
+    return pd.DataFrame(
+        {
+            "task": "sim",
+            "init_seed": [i + 1 for i, _ in cells],
+            "order_seed": [o + 1 for _, o in cells],
+            "final": (preds == labels).mean(1),
+            "final_eval_sd": sd,
+            "final_eval_cov": cov,
+            "dev_size": len(labels),
+        }
+    )
+
+
+def test_bootstrap_moments_by_hand():
+    """Two trials, three resamples: sds and covariances with the mean score, by hand."""
+    boot = np.array([[0.5, 0.7, 0.6], [0.4, 0.4, 0.7]])
+    sd, cov = evaluation_noise.bootstrap_moments(boot)
+    mean = boot.mean(axis=0)  # 0.45, 0.55, 0.65
+    np.testing.assert_allclose(sd, [0.1, np.sqrt(0.03)])
+    np.testing.assert_allclose(cov, [np.cov(boot[0], mean)[0, 1], np.cov(boot[1], mean)[0, 1]])
+    assert cov.mean() == pytest.approx(np.var(mean, ddof=1))
+
+
 def test_simulated_dev_noise_is_recovered_within_its_interval():
     """Synthetic predictions with known accuracies: a trial's dev-set sampling variance is
     p(1-p)/n; the decomposition recovers it, and the seed components of the known accuracies."""
@@ -268,26 +294,48 @@ def test_simulated_dev_noise_is_recovered_within_its_interval():
     cells = [(i, o) for i in range(n_init) for o in range(n_order)]
     p = np.array([0.75 + init_effect[i] + order_effect[o] + rng.normal(0, 0.01) for i, o in cells])
     labels, preds = _simulated_task(p, 500, seed=3)
-    sd = evaluation_noise.example_bootstrap_sd(preds, labels, "accuracy", samples=500, seed=0)
-    trials = pd.DataFrame(
-        {
-            "task": "sim",
-            "init_seed": [i + 1 for i, _ in cells],
-            "order_seed": [o + 1 for _, o in cells],
-            "final": (preds == labels).mean(1),
-            "final_eval_sd": sd,
-            "dev_size": 500,
-        }
+    table = evaluation_noise.decomposition_table(
+        _noise_trials(labels, preds, cells), scores=("final",), samples=300, seed=0
     )
-    table = evaluation_noise.decomposition_table(trials, scores=("final",), samples=300, seed=0)
-    sampling = table[table["component"] == "dev-set sampling"].iloc[0]
+    rows = table.set_index("component")
+    one_trial = rows.loc["dev-set sampling, one trial"]
     truth = float(np.mean(p * (1 - p) / 500))
-    assert sampling["lower"] <= truth <= sampling["upper"]
-    assert sampling["variance"] == pytest.approx(truth, rel=0.15)
-    shares = table.set_index("component")["share"]
-    assert shares[["init", "order", "residual", "dev-set sampling"]].sum() == pytest.approx(1.0)
+    assert one_trial["lower"] <= truth <= one_trial["upper"]
+    assert one_trial["variance"] == pytest.approx(truth, rel=0.15)
+    # independent errors: the seed-averaged score's sampling variance is a trial's / 36
+    assert rows.loc["dev-set sampling", "variance"] == pytest.approx(truth / 36, rel=0.3)
+    assert rows.loc["trial-specific dev noise", "variance"] == pytest.approx(
+        one_trial["variance"] - rows.loc["dev-set sampling", "variance"]
+    )
+    shares = rows["share"][["init", "order", "residual", "dev-set sampling"]]
+    assert shares.sum() == pytest.approx(1.0)
     text = evaluation_noise.sentence(table, "sim")
     assert "seed noise is" in text and "500 dev examples" in text
+
+
+def test_identical_population_accuracies_have_no_population_seed_variance():
+    """100 models of identical population accuracy (each gets example k right with probability
+    q_k, the same q for every model): their spread on one dev set is dev-set noise only. The
+    population seed component is about 0, and the total is the law-of-total-variance value
+    Var(score) = p (1 - p) / n, not twice it."""
+    rng = np.random.default_rng(5)
+    n_dev, side = 1000, 10
+    q = rng.beta(3, 1, n_dev)  # example difficulties, mean 0.75
+    labels = rng.integers(0, 2, n_dev)
+    correct = rng.random((side * side, n_dev)) < q
+    preds = np.where(correct, labels, 1 - labels)
+    cells = [(i, o) for i in range(side) for o in range(side)]
+    table = evaluation_noise.decomposition_table(
+        _noise_trials(labels, preds, cells, samples=400), scores=("final",), samples=200, seed=0
+    )
+    rows = table.set_index("component")["variance"]
+    p_bar = q.mean()
+    truth_total = p_bar * (1 - p_bar) / n_dev
+    assert rows["seed total"] == pytest.approx(np.mean(q * (1 - q)) / n_dev, rel=0.3)
+    assert rows["seed total, population"] < 0.1 * rows["seed total"]
+    assert rows["total"] == pytest.approx(truth_total, rel=0.2)
+    # the per-trial dev noise added to the seed variance would double count
+    assert rows["seed total"] + rows["dev-set sampling, one trial"] > 1.6 * truth_total
 
 
 # ------------------------------------------------------------------------------ flipping examples

@@ -195,6 +195,23 @@ def test_reml_agrees_with_moments_on_a_balanced_grid():
     reml, note = vc.reml_estimates(frame["best"].to_numpy(), d)
     assert note == ""
     np.testing.assert_allclose(reml, moments, rtol=1e-3)
+    # the closed form is statsmodels' REML maximum: every nearby point is lower
+    y = frame["best"].to_numpy()
+    model = vc.smf.mixedlm(
+        "y ~ 1",
+        vc._mixedlm_frame(y, d),
+        groups="group",
+        re_formula="0",
+        vc_formula={"init": "0 + C(init)", "order": "0 + C(order)"},
+    )
+    fitted = model.fit(reml=True, method=["nm", "bfgs"])
+    np.testing.assert_allclose([*fitted.vcomp, fitted.scale], reml, rtol=2e-3)
+    at = model.loglike(vc._reml_params(reml, 0.0))
+    for k in range(3):
+        for step in (0.97, 1.03):
+            moved = reml.copy()
+            moved[k] *= step
+            assert model.loglike(vc._reml_params(moved, 0.0)) < at
 
 
 def test_reml_is_scale_invariant():
@@ -223,6 +240,52 @@ def test_reml_agrees_with_moments_with_replicate_cells():
     assert np.all(moments > 0)
     reml, _ = vc.reml_estimates(y.ravel(), d)
     np.testing.assert_allclose(reml, moments, rtol=2e-3)
+
+
+def _small_order_grids(count: int, seed: int):
+    """10 x 10 grids with components init 0.3, order 0.05, residual 0.65."""
+    rng = np.random.default_rng(seed)
+    i, j = np.indices((10, 10))
+    d = vc.design(i.ravel(), j.ravel())
+    for _ in range(count):
+        y = (
+            rng.normal(0, np.sqrt(0.3), (10, 1))
+            + rng.normal(0, np.sqrt(0.05), (1, 10))
+            + rng.normal(0, np.sqrt(0.65), (10, 10))
+        )
+        yield y.ravel(), d
+
+
+def test_reml_with_a_small_component_reaches_the_balanced_optimum():
+    """On a balanced grid REML's optimum is the ANOVA moment point wherever no moment is
+    truncated, and it is never below the truncated moment point's restricted likelihood: with a
+    small order component (5 % of the variance) the fit must find it on every grid."""
+    reached = 0
+    for y, d in _small_order_grids(12, seed=11):
+        moments = vc.moment_estimates(y, d, truncate=False)
+        reml, note = vc.reml_estimates(y, d)
+        assert "moment point" not in note
+        if np.all(moments > 0):
+            np.testing.assert_allclose(reml, moments, rtol=1e-3, atol=1e-4 * moments.sum())
+            reached += 1
+        else:
+            assert reml[1] < 1e-4 * reml.sum() and "REML at 0: order" in note
+    assert reached >= 6
+
+
+def test_reml_below_the_moment_point_is_replaced(monkeypatch):
+    """An optimiser that stops early (one BFGS step from statsmodels' default start) is caught:
+    the moment point is reported and the note says so."""
+    fit = vc.smf.mixedlm("y ~ 1", pd.DataFrame({"y": [0.0, 1.0], "g": 0}), groups="g").fit
+
+    def stopped_early(self, **kwargs):
+        return fit.__func__(self, reml=True, method="bfgs", maxiter=1)
+
+    monkeypatch.setattr(type(fit.__self__), "fit", stopped_early)
+    y, d = next(_small_order_grids(1, seed=3))
+    reml, note = vc.reml_estimates(y, d)
+    assert "the moment point is reported" in note
+    np.testing.assert_allclose(reml, vc.moment_estimates(y, d))
 
 
 def test_reml_covariance_equals_the_balanced_closed_form():

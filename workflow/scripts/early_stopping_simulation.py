@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from seedstudy import figures
+from seedstudy.analysis.early_stopping.cross_fit import cross_fitted_table
 from seedstudy.analysis.early_stopping.simulation import (
     load_task_curves,
     simulation_note,
@@ -31,6 +32,7 @@ def simulation(curves):
         logging.warning("early stopping simulation: %s skipped: %s", task, reason)
     started = time.perf_counter()
     candidates, budgets = simulation_tables(task_curves, threads=snakemake.threads, **settings)
+    budgets = cross_fitted_table(task_curves, budgets, **settings)
     logging.info(
         "simulated %d candidates of %d tasks in %.1f s",
         len(candidates),

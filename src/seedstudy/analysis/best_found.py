@@ -5,12 +5,16 @@ from __future__ import annotations
 import pandas as pd
 
 from ..tasks import reported_scores
+from .aggregate import finished_trials
 
 
 def best_found_table(trials: pd.DataFrame, model: str) -> pd.DataFrame:
     """Per task: the best score of any trial at any evaluation (in percent) beside the
-    previously reported BERT dev scores, and which model produced ours."""
+    previously reported BERT dev scores, and which model produced ours. Trials stopped by live
+    early stopping are left out (their scores are partial), from the best, the mean and n."""
     rows = []
+    if "status" in trials:
+        trials = finished_trials(trials)
     for task, group in trials.groupby("task", sort=True):
         best = group.loc[group["best"].idxmax()]
         row = {

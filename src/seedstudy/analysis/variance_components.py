@@ -19,14 +19,18 @@ Without replicate cells the interaction cannot be told apart from the noise; the
   factor, solved for the components), which reduces to the former when the grid is balanced.
   Each is truncated at 0.
 - `reml_estimates`: REML from a crossed random-effects model (statsmodels MixedLM with one group
-  and a variance component per factor), with Wald intervals from the REML information matrix
-  (log scale for components, logit scale for shares).
+  and a variance component per factor), started from the moments, Nelder-Mead then BFGS, never
+  reported below the restricted likelihood of the truncated moment point; with Wald intervals
+  from the REML information matrix (log scale for components, logit scale for shares).
 - `effect_bootstrap`: intervals for the moment estimates and their shares from a random-effect
   bootstrap: the estimated init effects, order effects (interaction effects) and residuals are
   rescaled to the estimated components and resampled independently, then the moments are
   recomputed (the distribution of the effects is kept, failures' bimodality included). The
   intervals are pivotal (basic) bootstrap intervals on the log scale for components and the
   logit scale for shares (`pivotal_interval`).
+- `modified_large_sample`: on a balanced grid, the intervals of the moment components are
+  modified large-sample intervals (near nominal on 5 x 5 grids, where the bootstrap's are not);
+  the bootstrap gives the others, and those of the total and the shares.
 - `variance_components_table` / `anova_table`: every task, score (best, final) and view (all
   trials, failed trials excluded). Trials stopped by live early stopping are always excluded
   (their scores are partial).
@@ -41,8 +45,10 @@ import numpy as np
 import pandas as pd
 import statsmodels.formula.api as smf
 from scipy import sparse, stats
+from statsmodels.regression.mixed_linear_model import MixedLMParams
 from statsmodels.stats.anova import anova_lm
 
+from . import modified_large_sample
 from .aggregate import finished_trials
 
 SCORES = ("best", "final")
@@ -278,9 +284,28 @@ def _mixedlm_frame(y, d: Design) -> pd.DataFrame:
     return pd.DataFrame({"y": y, "init": d.init, "order": d.order, "cell": d.cell, "group": 0})
 
 
+def _reml_params(components: np.ndarray, mean: float) -> MixedLMParams:
+    """MixedLM parameters of these components (the random components as ratios to the
+    residual, which REML profiles out)."""
+    # a component at exactly 0 has no log-likelihood in statsmodels: 1e-10 of the residual
+    ratios = np.maximum(components[:-1] / components[-1], 1e-10)
+    return MixedLMParams.from_components(
+        fe_params=np.array([mean]), cov_re=np.zeros((0, 0)), vcomp=ratios
+    )
+
+
 def reml_estimates(y, d: Design) -> tuple[np.ndarray, str]:
     """REML components (in the order of `d.components`) from statsmodels MixedLM with crossed
-    variance components, and a note ('' or what went wrong: no convergence, components at 0).
+    variance components, and a note ('' or what happened: the fit replaced by the moment point,
+    no convergence, components at 0).
+
+    On a balanced grid where no moment estimate is negative, REML's optimum is the moment point
+    (Searle, Casella and McCulloch 1992, sec. 6.7), returned without a fit. Elsewhere the fit
+    starts from the truncated moment estimates and runs Nelder-Mead, then BFGS: the gradient
+    methods alone stop short where a component is near 0. The restricted log-likelihood at the
+    result is compared with the one at the truncated moment point; a result below it is never
+    published: the moment point, the better REML point, is reported instead, and the note says
+    so.
 
     The model is fitted to the standardised scores (scores in [0, 1] have variances near 1e-4,
     where the optimiser's tolerances and statsmodels' boundary test are too coarse) and the
@@ -294,17 +319,47 @@ def reml_estimates(y, d: Design) -> tuple[np.ndarray, str]:
         formulas["interaction"] = "0 + C(cell)"
     frame = _mixedlm_frame((y - y.mean()) / scale, d)
     model = smf.mixedlm("y ~ 1", frame, groups="group", re_formula="0", vc_formula=formulas)
+    raw = moment_estimates(frame["y"].to_numpy(), d, truncate=False)
+    if d.balanced and np.all(raw > 0):
+        return raw * scale**2, ""  # the REML optimum in closed form
+    moments = np.maximum(raw, 0.0)
+    start = None
+    if moments[-1] > 0:
+        start = _reml_params(np.maximum(moments, 1e-3 * moments[-1]), 0.0)
     with warnings.catch_warnings():
         # convergence and the boundary are reported in the note instead
         warnings.simplefilter("ignore")
         try:
-            result = model.fit(reml=True)
+            result = model.fit(reml=True, start_params=start, method=["nm", "bfgs"])
         except (np.linalg.LinAlgError, ValueError) as error:
-            return np.full(len(d.components), np.nan), f"REML failed: {error}"
-    found = dict(zip(result.model.exog_vc.names, np.asarray(result.vcomp, dtype=float)))
-    found["residual"] = found["noise"] = float(result.scale)
-    components = np.array([found[c] for c in d.components]) * scale**2
-    notes = [] if result.converged else ["REML did not converge"]
+            if moments[-1] <= 0:
+                return np.full(len(d.components), np.nan), f"REML failed: {error}"
+            return _moment_point(moments, scale, d, f"REML fit failed ({error})")
+        found = dict(zip(result.model.exog_vc.names, np.asarray(result.vcomp, dtype=float)))
+        found["residual"] = found["noise"] = float(result.scale)
+        components = np.array([found[c] for c in d.components])
+        notes = []
+        if moments[-1] > 0:
+            at_moments = model.loglike(_reml_params(moments, 0.0), profile_fe=True)
+            at_result = model.loglike(_reml_params(components, 0.0), profile_fe=True)
+            if np.isfinite(at_moments) and not at_result >= at_moments - 1e-8 * abs(at_moments):
+                return _moment_point(
+                    moments,
+                    scale,
+                    d,
+                    "REML optimiser stopped below the restricted likelihood of the moment point "
+                    f"(by {at_moments - at_result:.3g})",
+                )
+        if not result.converged:
+            notes.append("REML did not converge")
+    return _with_zero_note(components * scale**2, d, notes)
+
+
+def _moment_point(moments: np.ndarray, scale: float, d: Design, why: str) -> tuple:
+    return _with_zero_note(moments * scale**2, d, [f"{why}: the moment point is reported"])
+
+
+def _with_zero_note(components: np.ndarray, d: Design, notes: list[str]) -> tuple:
     at_zero = [c for c, v in zip(d.components, components) if v <= 1e-6 * components.sum()]
     if at_zero:
         notes.append("REML at 0: " + ", ".join(at_zero))
@@ -464,12 +519,21 @@ ESTIMATE_COLUMNS = [
 ]
 
 
+def _cube(y: np.ndarray, d: Design) -> np.ndarray:
+    """The scores of a balanced design as an init x order x replicate array."""
+    order = np.lexsort((d.order, d.init))
+    return np.asarray(y, dtype=float)[order].reshape(d.n_init, d.n_order, -1)
+
+
 def moment_components(
     y: np.ndarray, d: Design, level: float, samples: int, seed: int
 ) -> tuple[dict, list[str]]:
-    """Method-of-moments components (truncated at 0), their shares of the total, and intervals
-    from the random-effect bootstrap (pivotal: log scale for components and the total, logit
-    scale for shares). Arrays per component of `d`; `lower`/`upper` have the total last."""
+    """Method-of-moments components (truncated at 0), their shares of the total, and intervals:
+    on a balanced grid the components' are modified large-sample intervals
+    (`modified_large_sample`); elsewhere, and for the total and the shares, they come from the
+    random-effect bootstrap (pivotal: log scale for components and the total, logit scale for
+    shares). Arrays per component of `d`; `lower`/`upper` have the total last; `method` names
+    the components' interval."""
     k = len(d.components)
     raw = moment_estimates(y, d, truncate=False)
     estimate = np.maximum(raw, 0)
@@ -486,12 +550,20 @@ def moment_components(
         share_lower, share_upper = pivotal_interval(share, boot_shares, level, "logit")
     else:
         share_lower = share_upper = np.full(k, np.nan)
+    method = "random-effect bootstrap"
+    if d.balanced:
+        cube = _cube(y, d)
+        intervals = modified_large_sample.component_intervals(cube, level)
+        lower[:k] = [intervals[c][0] for c in d.components]
+        upper[:k] = [intervals[c][1] for c in d.components]
+        method = "modified large-sample"
     notes = []
     if (raw < 0).any():
         notes.append(
             "moments truncated at 0: " + ", ".join(c for c, r in zip(d.components, raw) if r < 0)
         )
     return {
+        "method": method,
         "estimate": estimate,
         "share": share,
         "lower": lower,
@@ -579,6 +651,7 @@ def variance_components(
                 **info,
                 "max_replicates": d.max_replicates,
                 "balanced": d.balanced,
+                "moments_interval": moments["method"],
                 "note": "; ".join(notes),
             }
         )

@@ -64,9 +64,24 @@ def error_reduction(budgets: pd.DataFrame, skipped: dict | None = None):
     for task in tasks:
         group = budgets[budgets["task"] == task].sort_values("budget")
         if not group.empty:
-            summary.plot(
+            line = summary.plot(
                 group["budget"], group["error_reduction"], marker=".", label=task_label(task)
-            )
+            )[0]
+            if "error_reduction_cross_fitted" in group:
+                summary.plot(
+                    group["budget"],
+                    group["error_reduction_cross_fitted"],
+                    ls="--",
+                    color=line.get_color(),
+                    label=f"{task_label(task)}, cross-fitted",
+                )
+                summary.fill_between(
+                    group["budget"],
+                    group["cross_fitted_lower"],
+                    group["cross_fitted_upper"],
+                    color=line.get_color(),
+                    alpha=0.12,
+                )
     summary.axhline(0, color="grey", lw=0.6)
     summary.xaxis.set_major_locator(MaxNLocator(integer=True))
     summary.set_xlabel("budget (full trainings)")

@@ -50,6 +50,8 @@ COLUMNS = {
         "best",
         "final_eval_sd",
         "best_eval_sd",
+        "final_eval_cov",
+        "best_eval_cov",
     ],
     "evaluation_noise": [
         "task",
@@ -204,23 +206,22 @@ def analyse(
         noise_samples = (
             samples if metric not in ("spearman", "pearson_and_spearman") else min(samples, 200)
         )
-        final_sd = evaluation_noise.example_bootstrap_sd(
-            loaded.array[:, -1], labels, metric, noise_samples, seed, classes, stratified=False
+        final_sd, final_cov = evaluation_noise.bootstrap_moments(
+            evaluation_noise.example_bootstrap(
+                loaded.array[:, -1], labels, metric, noise_samples, seed, classes, False
+            )
         )
-        best_sd = evaluation_noise.example_bootstrap_sd(
-            loaded.array[t, best_index],
-            labels,
-            metric,
-            noise_samples,
-            seed,
-            classes,
-            stratified=False,
+        best_sd, best_cov = evaluation_noise.bootstrap_moments(
+            evaluation_noise.example_bootstrap(
+                loaded.array[t, best_index], labels, metric, noise_samples, seed, classes, False
+            )
         )
         noise = loaded.trials[
             ["task", "init_seed", "order_seed", "dropout_seed", "dev_size"]
         ].copy()
         noise["final"], noise["best"] = scores[:, -1], scores[t, best_index]
         noise["final_eval_sd"], noise["best_eval_sd"] = final_sd, best_sd
+        noise["final_eval_cov"], noise["best_eval_cov"] = final_cov, best_cov
         tables["trial_noise"].append(noise)
 
         if selection_split is not None:
