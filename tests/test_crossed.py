@@ -7,7 +7,7 @@ import statsmodels.formula.api as smf
 from scipy import stats
 from statsmodels.stats.anova import anova_lm
 
-from seedstudy.analysis.crossed import design_df, design_variance, mean_se
+from seedstudy.analysis.crossed import design_df, design_variance, effective_size, mean_se
 from seedstudy.analysis.variance_components import NotEnoughData
 
 
@@ -96,3 +96,15 @@ def test_design_variance_and_df():
     assert (design_df("grid", 5), design_df("pairs", 5), design_df("independent", 5)) == (4, 4, 8)
     with pytest.raises(ValueError, match="design must be one of"):
         design_df("lattice", 5)
+
+
+def test_effective_size_by_hand():
+    # the 2 x 2 grid [[1, 2], [0, 3]]: MS_init 0, MS_order 4, MS_residual 1, components
+    # (0, 1.5, 1) after truncation, Var(mean) = 0 / 2 + 1.5 / 2 + 1 / 4 = 1: 2.5 / 1
+    frame = grid(np.array([[1.0, 2.0], [0.0, 3.0]]))
+    assert effective_size(frame["y"], frame["init"], frame["order"]) == pytest.approx(2.5)
+    # seed pairs (one factor): independent trials, the effective size is their number
+    values = np.random.default_rng(7).normal(size=12)
+    assert effective_size(values, np.arange(12), np.arange(12)) == pytest.approx(12)
+    # no variance at all: every trial counts
+    assert effective_size(np.ones(4), frame["init"], frame["order"]) == 4

@@ -60,7 +60,9 @@ def test_wider_than_the_seed_only_interval_and_covers_the_effect():
             pd.factorize(order, sort=True)[0],
             resampling.seed_counts(5, 5, 300, np.random.default_rng(run)),
         )
-        seeds_only = recipe_comparison.pair_statistics(scores["a"], scores["b"], weights, 0.95)
+        seeds_only = recipe_comparison.pair_statistics(
+            scores["a"], scores["b"], init, order, weights, 0.95
+        )
         wider += (multi["multi_high"] - multi["multi_low"]) > (
             seeds_only["boot_high"] - seeds_only["boot_low"]
         )

@@ -24,6 +24,10 @@ Designs with no crossing: a *pairs* study (init seed i trained with order seed i
 and order are confounded) and a grid with a single seed of one kind are one-factor designs: the
 mean of the n seed-pair (or seed) means, with the t test on n - 1 degrees of freedom.
 
+`effective_size` is the number of independent trials whose mean is as precise as the mean of
+these: the total variance (the sum of the components) over Var(mean). Intervals that need an
+iid sample size (the CDF bands of `expected_max`) take it in place of the number of trials.
+
 `design_variance` / `design_df` state the same model for a planned study of n seeds per axis,
 which the planner and the recipe comparison's decision share.
 """
@@ -105,6 +109,22 @@ def mean_se(values, init_seeds, order_seeds) -> MeanSE:
         variance += s2 * float(np.sum((counts / d.n) ** 2))
     df = int(min(d.n_init, d.n_order) - 1)
     return MeanSE(float(values.mean()), float(np.sqrt(variance)), df, "crossed")
+
+
+def effective_size(values, init_seeds, order_seeds) -> float:
+    """The trials' effective sample size, total variance / Var(mean) (module docstring), between
+    1 and the number of trials. The total variance is the sum of the moment components on a
+    crossed grid and the sample variance of a one-factor design; with no variance at all the
+    trials count as independent."""
+    values = np.asarray(values, dtype=float)
+    mean = mean_se(values, init_seeds, order_seeds)
+    if mean.method == "crossed":
+        total = float(np.sum(moment_estimates(values, design(init_seeds, order_seeds))))
+    else:
+        total = float(np.var(values, ddof=1))
+    if mean.se <= 0 or total <= 0:
+        return float(values.size)
+    return float(np.clip(total / mean.se**2, 1.0, values.size))
 
 
 def design_variance(

@@ -14,6 +14,15 @@ With N observed scores sorted v_(1) <= ... <= v_(N):
   n* = ceil(ln(1 - alpha) / ln F(theta)), F the empirical CDF (infinite when no trial beat theta),
   with the range that the CDF band gives.
 
+The CDF bands treat the scores as an iid sample of `effective_size` trials. The trials of a seed
+grid are not iid: those that share an init or an order seed are correlated, so the tables give
+the bands the grid's effective sample size (`crossed.effective_size`, total variance over the
+variance of the mean under the crossed seed model) in place of the number of trials: the band of
+a sample of that size, at the same empirical CDF levels. The effective size comes from the
+variance components of the scores; the indicator 1{score <= t} that a CDF band is about has
+smaller seed correlations than the scores (for normal effects), so the bands err on the wide
+side (`benchmarks/calibration_recipes.py` measures their coverage).
+
 Trials stopped by live early stopping are excluded (their scores are partial).
 """
 
@@ -30,6 +39,8 @@ from scipy.special import gammaln
 from .. import metrics
 from ..tasks import reported_scores
 from .aggregate import finished_trials
+from .crossed import effective_size as crossed_effective_size
+from .variance_components import NotEnoughData
 
 # the three evaluation frequencies of the paper: column of the trials table that holds the score
 FREQUENCIES = {
@@ -46,6 +57,8 @@ THRESHOLD_QUANTILES = (0.5, 0.75, 0.9)
 # opda's CDF band methods; ks is exact for continuous scores and takes milliseconds, the
 # Learned-Miller-DeStefano bands are tighter in the tails but take about a minute for 625 scores
 BAND_METHODS = ("ks", "dkw", "ld_equal_tailed", "ld_highest_density")
+# the bands that shift the empirical CDF by a constant
+SHIFT_BANDS = ("ks", "dkw")
 
 
 def _finite_sorted(scores) -> np.ndarray:
@@ -116,15 +129,46 @@ def unbiased_expected_max(scores, ns) -> np.ndarray:
     )
 
 
-def cdf_bands(values: np.ndarray, level: float, bounds: tuple[float, float], method: str):
+def cdf_bands(
+    values: np.ndarray,
+    level: float,
+    bounds: tuple[float, float],
+    method: str,
+    effective_size: float | None = None,
+):
     """opda's simultaneous confidence band of the score CDF: (lower, point, upper) distributions.
-    Scores on a finite dev set have ties; the bands then stay valid but are conservative (opda
-    warns about exact coverage, which needs continuity; the warning is silenced here)."""
+    With `effective_size` m below the number of scores N, the band of an iid sample of round(m)
+    scores at the empirical CDF levels i / N of these scores: F -/+ opda's eps for m scores for
+    the `ks` and `dkw` bands, opda's band weights at the levels k / m interpolated for the
+    others. Scores on a finite dev set have ties; the bands then stay valid but are conservative
+    (opda warns about exact coverage, which needs continuity; the warning is silenced here)."""
+    values = np.sort(np.asarray(values, dtype=float))
+    size = values.size if effective_size is None else min(effective_size, values.size)
+    size = max(1, round(size))
+    steps = np.arange(size + 1, dtype=float)
+    levels = np.arange(values.size + 1) / values.size
+    extended = np.concatenate([[bounds[0]], values, [bounds[1]]])
+
+    def band(distribution, shift: float):
+        if method in SHIFT_BANDS:  # F -/+ eps, clipped: exact at every level
+            cumulative = np.clip(levels + shift, 0.0, 1.0)
+        else:  # interpolated between the levels k / m
+            cumulative = np.interp(levels, steps / size, distribution.cdf(steps))
+        weights = np.diff(cumulative, prepend=0.0, append=1.0)
+        return EmpiricalDistribution(extended, ws=weights, a=bounds[0], b=bounds[1])
+
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Duplicates detected", category=RuntimeWarning)
-        return EmpiricalDistribution.confidence_bands(
-            values, level, a=bounds[0], b=bounds[1], method=method, n_jobs=1
+        if size == values.size:
+            return EmpiricalDistribution.confidence_bands(
+                values, level, a=bounds[0], b=bounds[1], method=method, n_jobs=1
+            )
+        lower, _, upper = EmpiricalDistribution.confidence_bands(
+            steps[1:], level, a=0.0, b=size + 1.0, method=method, n_jobs=1
         )
+        point = EmpiricalDistribution(values, a=bounds[0], b=bounds[1])
+        eps = float(upper.cdf(0.0))  # the upper band at level 0
+        return band(lower, -eps), point, band(upper, eps)
 
 
 def tuning_curves(
@@ -133,15 +177,17 @@ def tuning_curves(
     bounds: tuple[float, float] = (-np.inf, np.inf),
     method: str = "ks",
     n_max: int | None = None,
+    effective_size: float | None = None,
 ) -> pd.DataFrame:
     """Every tuning curve for n = 1..n_max (default N): the with-replacement expected max with
     its sd band (`expected_max`), the unbiased expected max, the median tuning curve, and the
-    simultaneous confidence bands (at `level`) of the median and of the expected tuning curve."""
+    simultaneous confidence bands (at `level`) of the median and of the expected tuning curve,
+    from the CDF band of `effective_size` scores (`cdf_bands`; default: the number of scores)."""
     values = _finite_sorted(scores)
     table = expected_max(values, n_max)
     ns = table["n"].to_numpy()
     table["unbiased"] = unbiased_expected_max(values, ns)
-    lower_cdf, point_cdf, upper_cdf = cdf_bands(values, level, bounds, method)
+    lower_cdf, point_cdf, upper_cdf = cdf_bands(values, level, bounds, method, effective_size)
     table["median"] = point_cdf.quantile_tuning_curve(ns)
     # the upper CDF band bounds the tuning curve from below, and vice versa
     table["median_lower"] = upper_cdf.quantile_tuning_curve(ns)
@@ -157,6 +203,19 @@ def tuning_curves(
 def metric_bounds(metric: str) -> tuple[float, float]:
     """The range of a metric's scores (`metrics.bounds`; R^2 has no lower bound)."""
     return metrics.bounds(metric)
+
+
+def grid_effective_size(trials: pd.DataFrame, column: str) -> float:
+    """The effective sample size of the scores in `column` of one task's trials on their seed
+    grid (`crossed.effective_size`); the number of trials where the seeds cannot be told apart
+    (a single trial, or no seed columns)."""
+    scores = trials[column].to_numpy(dtype=float)
+    if scores.size < 2 or not {"init_seed", "order_seed"} <= set(trials.columns):
+        return float(scores.size)
+    try:
+        return crossed_effective_size(scores, trials["init_seed"], trials["order_seed"])
+    except NotEnoughData:
+        return float(scores.size)
 
 
 def expected_max_table(
@@ -175,10 +234,12 @@ def expected_max_table(
             scores = group[column].dropna()
             if scores.empty:
                 continue
-            table = tuning_curves(scores, level, bounds, method, n_max)
+            size = grid_effective_size(group.loc[scores.index], column)
+            table = tuning_curves(scores, level, bounds, method, n_max, size)
             table.insert(0, "frequency", frequency)
             table.insert(0, "task", task)
             table.insert(2, "n_trials", len(scores))
+            table.insert(3, "effective_size", size)
             frames.append(table)
     return pd.concat(frames, ignore_index=True)
 
@@ -190,12 +251,14 @@ def trials_needed(
     level: float = 0.95,
     bounds: tuple[float, float] = (-np.inf, np.inf),
     method: str = "ks",
+    effective_size: float | None = None,
 ) -> dict:
     """Trials needed to beat `threshold` (score > threshold) with `probability`:
     n* = ceil(ln(1 - probability) / ln F(threshold)), F the empirical CDF; and the range of n*
-    over the simultaneous CDF band at `level`. Infinite when the CDF is 1 at the threshold."""
+    over the simultaneous CDF band at `level` of `effective_size` scores (`cdf_bands`). Infinite
+    when the CDF is 1 at the threshold."""
     values = _finite_sorted(scores)
-    lower_cdf, point_cdf, upper_cdf = cdf_bands(values, level, bounds, method)
+    lower_cdf, point_cdf, upper_cdf = cdf_bands(values, level, bounds, method, effective_size)
 
     def needed(cdf: float) -> float:
         if cdf >= 1:
@@ -235,6 +298,7 @@ def trials_needed_table(
         if scores.empty:
             continue
         bounds = metric_bounds(group["metric"].iloc[0])
+        size = grid_effective_size(group.loc[scores.index], score)
         thresholds = {
             f"reported: {source}": value / 100 for source, value in reported_scores(task).items()
         }
@@ -249,7 +313,8 @@ def trials_needed_table(
                     "metric": group["metric"].iloc[0],
                     "threshold_name": name,
                     "probability": probability,
-                    **trials_needed(scores, threshold, probability, level, bounds, method),
+                    **trials_needed(scores, threshold, probability, level, bounds, method, size),
+                    "effective_size": size,
                 }
             )
     return pd.DataFrame(rows)

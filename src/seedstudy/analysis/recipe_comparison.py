@@ -2,24 +2,27 @@
 best-found and on the final score.
 
 Two recipes trained with the same (init, order, dropout) seeds form a *paired cell*. Cells that
-share an init seed or an order seed are correlated (the seed effects are shared), so every
-interval here comes from the **two-way bootstrap over seeds**: resample the init seeds and,
+share an init seed or an order seed are correlated (the seed effects are shared), so no interval
+here takes the cells as independent. Two ways account for the seeds: the moment standard error
+of a mean under the crossed init x order model (`crossed.mean_se`, t on min(I, J) - 1 degrees
+of freedom), and the **two-way bootstrap over seeds**: resample the init seeds and,
 independently, the order seeds with replacement and keep all cells they index, with
 multiplicity (Owen 2007's pigeonhole bootstrap). A resample is a weight per cell,
 count(init seed) x count(order seed), so each statistic is a weighted mean over the cells
 and no cell is materialised. The same resamples serve every recipe and pair of a task (and
 both scores), so the differences stay paired.
 
-- `pair_statistics`: the mean paired difference A - B with its percentile interval and a
-  bootstrap p-value (the difference over its bootstrap standard error), the paired t interval for
-  reference (it treats cells as independent), and P(A > B) over the paired cells (ties count
-  half; Bouthillier et al. 2021) with its interval.
+- `pair_statistics`: the mean paired difference A - B with its crossed moment SE, t interval and
+  p-value (the decision's test), its two-way bootstrap percentile interval (conservative: the
+  pigeonhole bootstrap's variance of a mean is too large where the seed effects of the
+  difference are small), and P(A > B) over the paired cells (ties count half; Bouthillier et
+  al. 2021) with its bootstrap interval.
 - `aso_eps_min`: Almost Stochastic Order (Dror et al. 2019), eps_min at the confidence level:
-  the number `deepsig.aso` gives with the same seed (deepsig's violation ratio, its resampling
-  scheme and quantile function, vectorised over the resamples: milliseconds instead of seconds).
+  deepsig's violation ratio of the scores, its spread from the two-way seed resamples.
 - `weighted_expected_max`: the study's expected maximum of n trials (`expected_max`, with
   replacement) of a weighted sample, for the bootstrap of the per-recipe curves at the trial
-  budgets and of their differences.
+  budgets and of their differences (percentile intervals); `expected_max_intervals`: a
+  recipe's own curve, bias-corrected, only at budgets well below the grid's effective size.
 - `paired_mixed_model`: score ~ recipe + (1 | init) + (1 | order) + (1 | recipe:init) +
   (1 | recipe:order), fitted (statsmodels MixedLM, REML) on what it implies for a pair's
   differences, d ~ 1 + (1 | init) + (1 | order): the recipe effect with its Wald interval and the
@@ -48,9 +51,9 @@ from scipy import stats
 from statsmodels.regression.mixed_linear_model import MixedLMParams
 
 from .aggregate import finished_trials
+from .crossed import effective_size, mean_se
 from .expected_max import expected_max
 from .resampling import (
-    bootstrap_p_value,
     cell_weights,
     holm,
     mcnemar_exact,
@@ -67,11 +70,13 @@ PAIR_KEYS = ["init_seed", "order_seed", "dropout_seed"]  # a paired cell of two 
 REQUIRED = ["task", "recipe", "init_seed", "order_seed", "best", "final", "failed"]
 # deepsig's ASO: the integration step of its violation ratio (deepsig's default for aso)
 ASO_DT = 0.005
+# a recipe's expected best of n trials gets an interval where n <= effective sample size / this
+EXPECTED_MAX_INTERVAL_SHARE = 4
 DECISION_RULE = (
     "decision: 'A > B' (or 'B > A') when the p-value of a zero mean paired difference (the mean "
-    "difference over its two-way seed bootstrap standard error, two-sided, normal), Holm-corrected "
-    "over every pair of recipes and task (one family per score), "
-    "is below 1 - level; otherwise 'no difference shown'"
+    "difference over its moment standard error under the crossed init x order seed model, "
+    "two-sided t on min(init seeds, order seeds) - 1 df), Holm-corrected over every pair of "
+    "recipes and task (one family per score), is below 1 - level; otherwise 'no difference shown'"
 )
 
 COLUMNS = {
@@ -82,6 +87,8 @@ COLUMNS = {
         "recipe_b",
         "n_cells",
         "mean_diff",
+        "se",
+        "df",
         "boot_low",
         "boot_high",
         "t_low",
@@ -115,38 +122,35 @@ COLUMNS = {
 # the paired difference (resamples: `resampling`'s two-way bootstrap over seeds)
 
 
-def t_interval(a, b, level: float) -> tuple[float, float]:
-    """The paired t interval of the mean difference (cells as independent pairs)."""
-    if len(a) < 2:
-        return np.nan, np.nan
-    with warnings.catch_warnings(), np.errstate(invalid="ignore", divide="ignore"):
-        warnings.simplefilter("ignore", RuntimeWarning)
-        interval = stats.ttest_rel(a, b).confidence_interval(confidence_level=level)
-    return float(interval.low), float(interval.high)
-
-
-def pair_statistics(a, b, weights: np.ndarray, level: float) -> dict:
-    """The paired comparison of scores `a` and `b` of the same cells, with the bootstrap
-    `weights` (resamples x cells) of those cells."""
+def pair_statistics(a, b, init_seeds, order_seeds, weights: np.ndarray, level: float) -> dict:
+    """The paired comparison of scores `a` and `b` of the same cells (seeds `init_seeds`,
+    `order_seeds`), with the bootstrap `weights` (resamples x cells) of those cells: the mean
+    difference with its crossed moment SE, t interval and p-value (`crossed.mean_se`, the
+    decision's test), its two-way seed bootstrap interval, and P(A > B) with its interval."""
     a, b = np.asarray(a, dtype=float), np.asarray(b, dtype=float)
     diff = a - b
     boot_diff = weighted_means(diff, weights)
     indicator = outperform_indicator(a, b)
     boot_p = weighted_means(indicator, weights)
     boot_low, boot_high = percentile_interval(boot_diff, level)
-    t_low, t_high = t_interval(a, b, level)
     p_low, p_high = percentile_interval(boot_p, level)
+    try:
+        test = mean_se(diff, init_seeds, order_seeds).test(level)
+    except NotEnoughData:
+        test = {"se": np.nan, "df": np.nan, "low": np.nan, "high": np.nan, "p_value": np.nan}
     return {
         "n_cells": len(diff),
         "mean_diff": float(diff.mean()),
+        "se": test["se"],
+        "df": test["df"],
         "boot_low": boot_low,
         "boot_high": boot_high,
-        "t_low": t_low,
-        "t_high": t_high,
+        "t_low": test["low"],
+        "t_high": test["high"],
         "p_outperform": float(indicator.mean()),
         "p_low": p_low,
         "p_high": p_high,
-        "p_value": bootstrap_p_value(float(diff.mean()), boot_diff),
+        "p_value": test["p_value"],
     }
 
 
@@ -170,6 +174,36 @@ def weighted_expected_max(values, weights: np.ndarray, ns) -> np.ndarray:
     return np.stack([((upper**n - lower**n) @ sorted_values) for n in ns], axis=1)
 
 
+def expected_max_intervals(
+    own: pd.DataFrame, score: str, ns, boot: np.ndarray, level: float
+) -> list[tuple[float, float]]:
+    """The interval of one recipe's expected best of n trials at every n of `ns` (`boot`: its
+    two-way seed bootstrap, resamples x ns): the bias-corrected estimate 2 E[max] - mean(boot)
+    -/+ the t quantile on min(init seeds, order seeds) - 1 df times the bootstrap sd, where
+    n <= effective sample size / EXPECTED_MAX_INTERVAL_SHARE; NaN beyond. The estimator is
+    biased low as n nears the number of independent draws the grid holds, which no resampling
+    of the grid recovers: at n = N no interval holds its level (`crossed.effective_size`;
+    coverage in `benchmarks/calibration_recipes.py`)."""
+    values = own[score].to_numpy(dtype=float)
+    try:
+        df = mean_se(values, own["init_seed"], own["order_seed"]).df
+        size = effective_size(values, own["init_seed"], own["order_seed"])
+    except NotEnoughData:
+        return [(np.nan, np.nan)] * len(ns)
+    point = weighted_expected_max(values, np.ones((1, values.size)), ns)[0]
+    q = stats.t.ppf((1 + level) / 2, df)
+    intervals = []
+    for index, n in enumerate(ns):
+        column = boot[:, index][np.isfinite(boot[:, index])]
+        if n > size / EXPECTED_MAX_INTERVAL_SHARE or column.size < 2:
+            intervals.append((np.nan, np.nan))
+            continue
+        centre = 2 * point[index] - column.mean()
+        half = q * float(np.std(column, ddof=1))
+        intervals.append((float(centre - half), float(centre + half)))
+    return intervals
+
+
 def budget_ns(budgets, n_trials: int) -> list[int]:
     """The trial budgets up to N, and N."""
     return sorted({int(n) for n in budgets if 1 <= n <= n_trials} | {n_trials})
@@ -179,10 +213,16 @@ def budget_ns(budgets, n_trials: int) -> list[int]:
 # Almost Stochastic Order
 
 
-def _quantile_indices(n: int, p) -> np.ndarray:
-    """deepsig's empirical quantile function (`deepsig.aso.get_quantile_function`) picks the
-    ceil(n p)-th smallest of n scores: its 0-based positions."""
-    return np.clip(np.ceil(n * np.asarray(p, dtype=float)).astype(int) - 1, 0, n - 1)
+def _weighted_quantiles(values: np.ndarray, weights: np.ndarray, t: np.ndarray) -> np.ndarray:
+    """The quantiles at `t` of the weighted empirical distribution of `values`, per row of
+    `weights` (resamples x values): the smallest value whose cumulative weight share reaches t
+    (deepsig's empirical quantile function, `deepsig.aso.get_quantile_function`, when every
+    weight is 1)."""
+    order = np.argsort(values, kind="stable")
+    sorted_values, weights = values[order], weights[:, order].astype(float)
+    cumulative = np.cumsum(weights, axis=1)  # compared with t x total weight, as deepsig does
+    positions = np.stack([np.searchsorted(row, row[-1] * t, side="left") for row in cumulative])
+    return sorted_values[np.minimum(positions, values.size - 1)]
 
 
 def _violation_ratios(f: np.ndarray, g: np.ndarray) -> np.ndarray:
@@ -197,38 +237,30 @@ def _violation_ratios(f: np.ndarray, g: np.ndarray) -> np.ndarray:
         return np.where(distance == 0, 0.5, violation / distance)
 
 
-def aso_eps_min(
-    scores_a, scores_b, level: float = 0.95, iterations: int = 1000, seed: int = 0
-) -> float:
-    """deepsig's ASO eps_min of A over B at confidence `level` (eps_min < 0.5: A almost
-    stochastically dominates B); equal to `deepsig.aso(scores_a, scores_b, confidence_level=level,
-    num_bootstrap_iterations=iterations, seed=seed)`: deepsig's violation ratio of the scores
-    (`deepsig.aso.compute_violation_ratio`) and of `iterations` resamples drawn as deepsig draws
-    them (iteration k: numpy's legacy generator seeded seed + k, uniforms through the quantile
-    functions of A then of B), vectorised over the resamples (deepsig evaluates its quantile
-    function point by point, about 7 ms per resample for 625 scores)."""
+def aso_eps_min(scores_a, scores_b, weights: np.ndarray, level: float = 0.95) -> float:
+    """Almost Stochastic Order's eps_min of A over B at confidence `level` (eps_min < 0.5: A
+    almost stochastically dominates B) on paired cells, with the two-way seed bootstrap: deepsig's
+    violation ratio of the scores (`deepsig.aso.compute_violation_ratio`) plus the normal
+    quantile at `level` times its standard deviation over the seed resamples `weights`
+    (resamples x cells, the same for A and B). deepsig's `aso` draws its resamples from each
+    recipe's scores as independent trials; cells that share a seed are not, and those resamples
+    understate the spread of the ratio (`benchmarks/calibration_recipes.py`)."""
     from deepsig.aso import compute_violation_ratio
 
-    a, b = np.sort(np.asarray(scores_a, dtype=float)), np.sort(np.asarray(scores_b, dtype=float))
-    t = np.arange(ASO_DT, 1, ASO_DT)  # deepsig's integration grid
+    a, b = np.asarray(scores_a, dtype=float), np.asarray(scores_b, dtype=float)
+    weights = weights[weights.sum(axis=1) > 0]
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", message="Division by zero encountered in violation ratio")
-        ratio = compute_violation_ratio(scores_a=a, scores_b=b, dt=ASO_DT)
-    uniforms_a, uniforms_b = np.empty((iterations, a.size)), np.empty((iterations, b.size))
-    for k in range(iterations):
-        generator = np.random.RandomState(seed + k + 1)
-        uniforms_a[k] = generator.uniform(0, 1, a.size)
-        uniforms_b[k] = generator.uniform(0, 1, b.size)
-    # a resample drawn through the quantile function is a multiset of the sorted scores: sorting
-    # its positions sorts it
-    sampled_a = a[np.sort(_quantile_indices(a.size, uniforms_a), axis=1)]
-    sampled_b = b[np.sort(_quantile_indices(b.size, uniforms_b), axis=1)]
+        ratio = compute_violation_ratio(scores_a=np.sort(a), scores_b=np.sort(b), dt=ASO_DT)
+    t = np.arange(ASO_DT, 1, ASO_DT)  # deepsig's integration grid
     samples = _violation_ratios(
-        sampled_a[:, _quantile_indices(a.size, t)], sampled_b[:, _quantile_indices(b.size, t)]
+        _weighted_quantiles(a, weights, t), _weighted_quantiles(b, weights, t)
     )
-    const = np.sqrt(a.size * b.size / (a.size + b.size))
-    sigma = np.std(const * (samples - ratio))
-    return float(np.clip(ratio - sigma / const * stats.norm.ppf(1 - level), 0, 1))
+    samples = samples[np.isfinite(samples)]
+    if samples.size < 2:
+        return np.nan
+    sigma = float(np.std(samples, ddof=1))
+    return float(np.clip(ratio + sigma * stats.norm.ppf(level), 0, 1))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -241,11 +273,11 @@ def paired_mixed_model(paired: pd.DataFrame, level: float) -> list[dict]:
     about the differences d = A - B of the cells: d ~ 1 + (1 | init) + (1 | order) (statsmodels
     MixedLM, REML; the shared seed effects cancel, the recipe-by-seed effects stay). Rows: the
     recipe effect A - B with its Wald interval (it allows for the cells' correlation through
-    their seeds), and the variances of the recipe-by-init and recipe-by-order terms of the
+    their seeds; t on min(init seeds, order seeds) - 1 df: on 5 x 5 seeds the normal quantile
+    covers 90 %), and the variances of the recipe-by-init and recipe-by-order terms of the
     difference and of its residual (no interval: statsmodels gives none). The recipe-by-seed
     terms are fitted where the cells have two or more seeds of the kind."""
     diff = (paired["y_a"] - paired["y_b"]).to_numpy(dtype=float)
-    z = stats.norm.ppf((1 + level) / 2)
     if diff.size < 2:
         return []
     scale = float(np.std(diff))
@@ -258,6 +290,9 @@ def paired_mixed_model(paired: pd.DataFrame, level: float) -> list[dict]:
         }
     )
     formulas = {name: f"0 + C({name})" for name in ("init", "order") if frame[name].nunique() >= 2}
+    # t on (seeds of the smaller fitted seed factor) - 1 df, as `crossed.mean_se`
+    df = min(frame[name].nunique() for name in formulas) - 1 if formulas else diff.size - 1
+    z = stats.t.ppf((1 + level) / 2, df)
     if scale == 0 or not formulas or diff.size <= sum(frame[name].nunique() for name in formulas):
         # all differences equal, or nothing left to estimate a residual from: the t interval's case
         mean = float(diff.mean())
@@ -436,8 +471,9 @@ def _task_tables(
                 own[score], cell_weights(own["_init"], own["_order"], counts), ns
             )
             boot_max[recipe, tuple(own["index"])] = (ns, boot)
+            intervals = expected_max_intervals(own, score, ns, boot, level)
             for index, n in enumerate(ns):
-                low, high = percentile_interval(boot[:, index], level)
+                low, high = intervals[index]
                 rows["expected_max"].append(
                     {
                         "task": task,
@@ -462,8 +498,10 @@ def _task_tables(
                 continue
             a, b = cells["y_a"].to_numpy(float), cells["y_b"].to_numpy(float)
             weights = cell_weights(cells["_init_a"], cells["_order_a"], counts)
-            statistics = pair_statistics(a, b, weights, level)
-            statistics["aso_eps_min"] = aso_eps_min(a, b, level, resamples, seed)
+            statistics = pair_statistics(
+                a, b, cells["init_seed"], cells["order_seed"], weights, level
+            )
+            statistics["aso_eps_min"] = aso_eps_min(a, b, weights, level)
             rows["differences"].append(
                 {
                     "task": task,
