@@ -30,7 +30,12 @@ import pandas as pd
 
 COLUMNS = ["check", "scenario", "nominal", "observed", "n_datasets"]
 # the sections, in the order of the table
-SECTIONS = ["calibration_components", "calibration_seed_effects", "calibration_early_stopping"]
+SECTIONS = [
+    "calibration_components",
+    "calibration_seed_effects",
+    "calibration_recipes",
+    "calibration_early_stopping",
+]
 
 
 def section_rows(name: str, quick: bool, seed: int) -> pd.DataFrame:
