@@ -64,9 +64,17 @@ def error_reduction(budgets: pd.DataFrame, skipped: dict | None = None):
     for task in tasks:
         group = budgets[budgets["task"] == task].sort_values("budget")
         if not group.empty:
-            summary.plot(
+            line = summary.plot(
                 group["budget"], group["error_reduction"], marker=".", label=task_label(task)
             )
+            if "paper_error_reduction" in group:  # paper mode: the paper's points, same colour
+                summary.plot(
+                    group["budget"],
+                    group["paper_error_reduction"],
+                    "x",
+                    color=line[0].get_color(),
+                    label=f"{task_label(task)}: paper",
+                )
     summary.axhline(0, color="grey", lw=0.6)
     summary.xaxis.set_major_locator(MaxNLocator(integer=True))
     summary.set_xlabel("budget (full trainings)")
