@@ -37,6 +37,18 @@ def test_best_final_and_epoch_end_scores():
     assert math.isnan(row["wall_s"])  # no run record
 
 
+def test_grid_points_of_the_authors_cadence():
+    # evaluation: paper records its grid (without the dense and epoch-end evaluations): "end of
+    # training" is the last grid point, "once per epoch" the notebook's points of the grid
+    record = trial([0.5, 0.9, 0.6, 0.7])
+    record["grid_steps"] = [0, 10]
+    row = trials_table([record]).iloc[0]
+    assert row["grid_end"] == 0.6 and row["best_epoch_grid"] == 0.6
+    assert row["best"] == 0.9 and row["final"] == 0.7
+    plain = trials_table([trial([0.5, 0.9, 0.6, 0.7])]).iloc[0]
+    assert plain["grid_end"] == 0.7 and plain["best_epoch_grid"] == 0.7  # d[0], d[-1]
+
+
 def test_a_final_score_at_the_majority_is_a_failure_and_the_tolerance_widens_it():
     at_majority = trials_table([trial([0.5, 0.6, 0.55, 0.5])]).iloc[0]
     assert at_majority["failed"] and not at_majority["diverged"]
