@@ -110,3 +110,30 @@ def test_pages_show_the_papers_values_beside_the_studys(tmp_path):
     paper = [line for line in fig.axes[0].lines if line.get_label() == "MRPC: paper"]
     assert len(paper) == 1
     assert paper[0].get_ydata()[:2].tolist() == [0.068, 0.131]
+
+
+def test_failures_under_the_authors_thresholds_by_hand():
+    from support.synthetic_trials import make_trials
+
+    trials = make_trials(tasks=("mrpc", "sst2"), n_init=2, n_order=2)
+    trials["best"] = [0.74, 0.75, 0.76, 0.9, 0.1, 0.2, 0.3, 0.4]
+    trials.loc[3, "diverged"] = True
+    failures = pd.DataFrame({"task": ["mrpc", "sst2"], "failed": [0, 0]})
+    out = ref.beside_failures(failures, trials)
+    assert out["paper_threshold"].iloc[0] == 0.75
+    assert out["failed_paper_threshold"].iloc[0] == 3  # 0.74, 0.75 (at), and the diverged one
+    assert math.isnan(out["failed_paper_threshold"].iloc[1])  # SST-2: no threshold
+    assert out["paper_source"].iloc[1] == ref.NOT_REPORTED
+
+
+def test_table_2_page_shows_the_authors_rule_beside_the_majority_rule():
+    from support.synthetic_trials import make_trials
+
+    from seedstudy.analysis import divergence
+    from seedstudy.figures import divergence as plots
+
+    trials = make_trials(tasks=("mrpc", "sst2"), n_init=2, n_order=2)
+    table = ref.beside_failures(divergence.failure_table(trials), trials)
+    texts = _texts(plots.failure_table_page(table))
+    assert "failed (paper: best <= threshold)" in texts and "none" in texts
+    assert "failed" in texts  # the majority-class rule stays

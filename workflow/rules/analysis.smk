@@ -196,6 +196,7 @@ run_in_analyses_job(
         tolerance=config["analysis"]["failure_tolerance"],
         samples=config["analysis"]["curve_samples"],
         seed=config["analysis"]["seed"],
+        paper_reference=config["analysis"]["paper_grids"],
     ),
     priority=6,
 )

@@ -2,7 +2,8 @@
 
 The values and their sources live in `paper_reference.yaml` (package data), one entry per table:
 Table 1's best found, the notebook's mean best found, Table 3's within-seed sds, Table 4's best vs
-worst seed ANOVA and Algorithm 1's error reduction per budget. Each `beside_*` function takes a
+worst seed ANOVA, Algorithm 1's error reduction per budget, and the failure thresholds of the
+authors' analysis. Each `beside_*` function takes a
 study's table and returns it with the paper's values in `paper_*` columns on the matching rows
 (task, and factor or budget) and their source in `paper_source`; a row the paper has no number for
 gets NaN there, which the figures show as "not reported".
@@ -102,3 +103,20 @@ def beside_error_reduction(budgets: pd.DataFrame) -> pd.DataFrame:
         "paper_continued": [_lookup(entry["settings"], task, b, "continued") for task, b in rows],
     }
     return _with(budgets, columns, entry["source"])
+
+
+def beside_failures(failures: pd.DataFrame, trials: pd.DataFrame) -> pd.DataFrame:
+    """Table 2 (`divergence.failure_table`) with the authors' failure rule beside the
+    majority-class one: `paper_threshold` and `failed_paper_threshold`, the finished trials whose
+    best-found score is at or below it (or that diverged); NaN for a task without a threshold."""
+    from .aggregate import finished_trials
+
+    entry = reference()["failure_thresholds"]
+    thresholds = [_lookup(entry["values"], task) for task in failures["task"]]
+    counts = []
+    for task, threshold in zip(failures["task"], thresholds):
+        done = finished_trials(trials[trials["task"] == task])
+        failed = done["diverged"] | (done["best"] <= threshold)
+        counts.append(float(failed.sum()) if not np.isnan(threshold) else np.nan)
+    columns = {"paper_threshold": thresholds, "failed_paper_threshold": counts}
+    return _with(failures, columns, entry["source"])
