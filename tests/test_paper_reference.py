@@ -97,7 +97,7 @@ def test_pages_show_the_papers_values_beside_the_studys(tmp_path):
     )
     anova = ref.beside_best_worst_anova(seed_effects.best_worst_anova(trials))
     texts = _texts(seed_figures.seed_tables(within, anova))
-    assert {"paper: total sd", "paper: F", "0.0608", "29.26", ref.NOT_REPORTED} <= set(texts)
+    assert {"paper: total", "paper: F", "0.0608", "29.26", ref.NOT_REPORTED} <= set(texts)
 
     budgets = ref.beside_error_reduction(
         pd.DataFrame({"task": "mrpc", "budget": [1, 2, 3], "error_reduction": [0.0, 0.1, 0.1]})

@@ -20,13 +20,13 @@ def best_found(table: pd.DataFrame):
     reported = [c for c in table.columns if c.startswith("reported")]
     fig, ax = plt.subplots(figsize=(9, 4))
     x = np.arange(len(table))
-    width = 0.8 / (2 + len(reported))
     bars = [
         ("best_found", f"ours: best found ({table['model'].iloc[0]})"),
         ("mean_best_found", "ours: mean best found"),
     ]
     bars += [(c, c) for c in reported]
     bars += [(c, label) for c, label in PAPER_BARS.items() if c in table]
+    width = 0.8 / len(bars)
     for k, (column, label) in enumerate(bars):
         ax.bar(x + (k - (len(bars) - 1) / 2) * width, table[column], width, label=label)
     ax.scatter(

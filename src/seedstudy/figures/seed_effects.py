@@ -47,9 +47,9 @@ def seed_densities(trials: pd.DataFrame, score: str = "best"):
 
 
 PAPER_TABLE_3 = {
-    "paper_within_init_sd": "paper: sd within init",
-    "paper_within_order_sd": "paper: sd within order",
-    "paper_total_sd": "paper: total sd",
+    "paper_within_init_sd": "paper: init",
+    "paper_within_order_sd": "paper: order",
+    "paper_total_sd": "paper: total",
 }
 PAPER_TABLE_4 = {"paper_F": "paper: F", "paper_p": "paper: p"}
 
