@@ -64,6 +64,7 @@ def curves_table(trials: list[dict]) -> pd.DataFrame:
     for trial in trials:
         losses = np.asarray(trial["train_loss"], dtype=float)
         epoch_ends = set(trial.get("epoch_end_steps", []))
+        grid = set(trial.get("grid_steps") or [e["step"] for e in trial["evaluations"]])
         previous = 0
         for index, evaluation in enumerate(trial["evaluations"]):
             step = evaluation["step"]
@@ -77,6 +78,7 @@ def curves_table(trials: list[dict]) -> pd.DataFrame:
                 "epoch": evaluation["epoch"],
                 "is_epoch_end": step in epoch_ends,
                 "is_final": step == trial["total_steps"],
+                "on_grid": step in grid,  # `grid_mask`: the evaluation grid of the trial
                 **{k: v for k, v in evaluation.items() if k not in ("step", "epoch")},
                 "score": evaluation[trial["metric"]],
                 "train_loss": float(np.mean(interval)) if len(interval) else np.nan,
