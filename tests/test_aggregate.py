@@ -4,7 +4,7 @@ import math
 
 import pytest
 
-from seedstudy.analysis.aggregate import finished_trials, trials_table
+from seedstudy.analysis.aggregate import curves_table, finished_trials, trials_table
 
 
 def trial(scores, status="completed", init=1, order=1, majority=0.5, losses=None, total_steps=None):
@@ -35,6 +35,31 @@ def test_best_final_and_epoch_end_scores():
     assert row["n_evals"] == 4 and row["steps_run"] == 15
     assert not row["failed"] and not row["diverged"] and row["complete"]
     assert math.isnan(row["wall_s"])  # no run record
+
+
+def test_grid_points_of_the_authors_cadence():
+    # evaluation: paper records its grid (without the dense and epoch-end evaluations): "end of
+    # training" is the last grid point, "once per epoch" the notebook's points of the grid
+    record = trial([0.5, 0.9, 0.6, 0.7])
+    record["grid_steps"] = [0, 10]
+    row = trials_table([record]).iloc[0]
+    assert row["grid_end"] == 0.6 and row["best_epoch_grid"] == 0.6
+    assert row["best"] == 0.9 and row["final"] == 0.7
+    plain = trials_table([trial([0.5, 0.9, 0.6, 0.7])]).iloc[0]
+    assert plain["grid_end"] == 0.7 and plain["best_epoch_grid"] == 0.7  # d[0], d[-1]
+
+
+def test_early_stopping_reads_the_grid_of_the_authors_cadence():
+    from seedstudy.analysis.early_stopping.simulation import load_task_curves
+
+    records = [trial([0.5, 0.9, 0.6, 0.7], init=i) for i in (1, 2)]
+    for record in records:
+        record["grid_steps"] = [5, 15]
+    curves = curves_table(records)
+    assert curves["on_grid"].tolist() == [False, True, False, True] * 2
+    (task_curves,), _ = load_task_curves(curves)
+    assert task_curves.steps.tolist() == [5, 15]
+    assert curves_table([trial([0.5, 0.9])])["on_grid"].all()  # no grid recorded: every point
 
 
 def test_a_final_score_at_the_majority_is_a_failure_and_the_tolerance_widens_it():

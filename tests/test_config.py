@@ -146,3 +146,15 @@ def test_paper_config_uses_the_paper_options():
     assert study.task_training(cfg, "mrpc")["schedule"] == "paper"
     assert study.task_training(cfg, "sst2")["eval_every_steps"] == 100
     assert study.task_training(cfg, "mrpc")["eval_every_steps"] is None
+
+
+def test_evaluation_cadence_is_validated_and_hashed_only_when_paper():
+    import pytest
+
+    with pytest.raises(study.ConfigError, match="evaluation"):
+        valid({"training": {"evaluation": "dense"}})
+    explicit = valid({"training": {"evaluation": "regular"}})
+    assert study.config_hash(study.trial_config(explicit, "sst2", 2, 5)) == "294066082339e498"
+    trial = study.trial_config(valid({"training": {"evaluation": "paper"}}), "sst2", 2, 5)
+    assert trial["training"]["evaluation"] == "paper"
+    assert study.config_hash(trial) != "294066082339e498"

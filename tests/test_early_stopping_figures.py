@@ -109,3 +109,14 @@ def test_figures_of_an_empty_study(tmp_path):
     ):
         figures.save(fig, tmp_path / f"{number}.pdf", "empty", "caption")
         assert len(PdfReader(tmp_path / f"{number}.pdf").pages) == 1
+
+
+def test_smoothed_correlation_with_the_final_score_is_drawn_beside_it():
+    frame = curves_frame("mrpc", 7, 4, 0)
+    task_curves, _ = load_task_curves(frame)
+    correlation = correlation_table(task_curves, sigma=2)
+    final = correlation[correlation["with_final"]].sort_values("eval_a")
+    fig = early_stopping_correlation.rank_correlation(correlation, {})
+    smoothed = [line for ax in fig.axes for line in ax.lines if "smoothed" in line.get_label()]
+    assert len(smoothed) == 2
+    assert np.allclose(smoothed[0].get_ydata(), final["spearman_smoothed"])

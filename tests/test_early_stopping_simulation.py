@@ -499,7 +499,7 @@ def test_downsampling_keeps_start_end_and_evenly_spaced_points():
 
 
 def test_correlation_table_has_pearson_and_optional_smoothing():
-    from scipy.ndimage import gaussian_filter
+    from scipy.ndimage import gaussian_filter1d
 
     rng = np.random.default_rng(3)
     curves = [list(rng.random(6)) for _ in range(8)]
@@ -512,9 +512,15 @@ def test_correlation_table_has_pearson_and_optional_smoothing():
         assert row["spearman"] == pytest.approx(stats.spearmanr(scores[:, a], scores[:, b])[0])
     assert "pearson_smoothed" not in table
     smooth = correlation_table(task_curves, sigma=2)
-    expected = gaussian_filter(table["pearson"].to_numpy().reshape(6, 6), 2).ravel()
-    np.testing.assert_allclose(smooth["pearson_smoothed"], expected)
-    assert not np.allclose(smooth["pearson_smoothed"], smooth["pearson"])
+    # as the notebook: the 1-D curve of each point's correlation with the final one, smoothed
+    final = smooth[smooth["with_final"]].sort_values("eval_a")
+    expected = gaussian_filter1d(final["pearson"].to_numpy(), 2)
+    np.testing.assert_allclose(final["pearson_smoothed"], expected)
+    assert not np.allclose(final["pearson_smoothed"], final["pearson"])
+    assert smooth.loc[~smooth["with_final"], "spearman_smoothed"].isna().all()
+    # a hand case of gaussian_filter1d's weights: a constant curve stays constant
+    assert np.allclose(gaussian_filter1d(np.full(6, 0.4), 2), 0.4)
+    np.testing.assert_array_equal(smooth["pearson"], table["pearson"])  # matrices untouched
 
 
 # ------------------------------------------------------------------------------------------------

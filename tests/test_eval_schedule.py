@@ -58,3 +58,38 @@ def test_eval_every_steps_gives_multiples_plus_start_and_end():
     ]
     with pytest.raises(ValueError):
         eval_schedule.evaluation_steps(100, 3, 10, eval_every_steps=0)
+
+
+@pytest.mark.parametrize(
+    "n_train, per_epoch_grid, last, final",
+    [(3668, 10, 668, 690), (2490, 11, 463, 468), (8551, 11, 1601, 1605), (67349, 43, 12621, 12630)],
+)
+def test_paper_grid_is_the_authors_runner(n_train, per_epoch_grid, last, final):
+    # glue/runners.py: after the optimizer step of batch s (0-based, restarting every epoch),
+    # evaluate when s % min(int(S / 10), 100) == 0: the grid ends before the final step
+    per_epoch = eval_schedule.steps_per_epoch(n_train, 16)
+    grid = eval_schedule.paper_grid_steps(per_epoch, 3)
+    assert len(grid) == 3 * per_epoch_grid and grid[-1] == last and per_epoch * 3 == final
+    assert grid[per_epoch_grid] == per_epoch + 1  # the counter restarts: epoch 1's batch 0
+
+
+def test_paper_cadence_by_hand():
+    # RTE: S = 156, tenth = 15, tenth / 10 = 1.5: in epoch 0 every step of batches 0..49, then
+    # every third batch up to 299 (here to the epoch's end), then the grid; step 0; epoch ends
+    steps = eval_schedule.trial_evaluation_steps(
+        {"evaluation": "paper", "epochs": 3, "evals_per_epoch": 10}, 156
+    )
+    epoch0 = [s for s in steps if s <= 156]
+    assert epoch0 == [0, *range(1, 51), *range(52, 156, 3), 156]
+    later = [s for s in steps if s > 156]
+    assert later == [157 + 15 * j for j in range(11)] + [312] + [
+        313 + 15 * j for j in range(11)
+    ] + [468]
+    # SST-2: tenth = 100, so batches 50..290 by 10 in epoch 0
+    sst2 = eval_schedule.paper_evaluation_steps(4210, 3)
+    assert [s for s in sst2 if 50 < s < 300] == [*range(51, 300, 10)]
+    # the regular cadence is untouched by the key's default
+    regular = {"evaluation": "regular", "epochs": 3, "evals_per_epoch": 10}
+    assert eval_schedule.trial_evaluation_steps(regular, 156) == eval_schedule.evaluation_steps(
+        156, 3, 10
+    )

@@ -180,16 +180,19 @@ def test_no_finite_scores():
 def test_paper_grids_use_the_notebook_points():
     from seedstudy.analysis.aggregate import paper_epoch_grid_best
 
-    steps = [0, 50, 100, 150, 200, 250, 300]
-    scores = [0.9, 0.1, 0.2, 0.3, 0.4, 0.95, 0.5]
-    # epoch ends 100, 200, 300: notebook points are step 0, 100, 200 and the last grid point
-    assert paper_epoch_grid_best(steps, scores, [100, 200, 300]) == 0.9
-    assert paper_epoch_grid_best(steps[1:], scores[1:], [100, 200, 300]) == 0.5
-    # a grid that misses the epoch ends (SST-2 every 100 steps): the last point before each end
-    assert (
-        paper_epoch_grid_best([0, 100, 200, 300, 320], [0.0, 0.7, 0.1, 0.2, 0.3], [160, 320, 480])
-        == 0.7
-    )
+    # max(max(d[::10]), d[-1]): step 0 and 10 evaluations per epoch -> step 0 and the epoch ends
+    scores = [0.5] * 31
+    scores[10], scores[5] = 0.8, 0.99
+    assert paper_epoch_grid_best(scores) == 0.8
+    scores[30] = 0.9
+    assert paper_epoch_grid_best(scores) == 0.9
+    # SST-2 every 100 steps (0, 100, ..., 12600, 12630): 14 points, every 1,000th step and the end
+    steps = [*range(0, 12601, 100), 12630]
+    chosen = [s for s in steps if s % 1000 == 0] + [12630]
+    assert len(chosen) == 14
+    for step in steps:
+        grid = [1.0 if s == step else 0.0 for s in steps]
+        assert paper_epoch_grid_best(grid) == (1.0 if step in chosen else 0.0)
     trials = make_trials(("rte",), 3, 3, seed=1)
     plain = em.expected_max_table(trials)
     paper = em.expected_max_table(trials, paper_grids=True)

@@ -33,7 +33,7 @@ def mixed():
     for k, (task, (metric, baseline, shift)) in enumerate(OWN.items()):
         frame = make_trials(tasks=("rte",), n_init=4, n_order=4, failed_fraction=0.2, seed=2 + k)
         failed = frame["failed"]
-        for column in ("best", "best_epoch_end", "best_epoch_grid", "final"):
+        for column in ("best", "best_epoch_end", "best_epoch_grid", "grid_end", "final"):
             # failed runs sit at the baseline, the others around 0.7 + shift
             frame[column] = np.where(
                 failed, baseline + (frame[column] - 0.53), frame[column] + shift

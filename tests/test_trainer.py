@@ -453,3 +453,13 @@ def test_paper_schedule_trial_resumes_exactly_and_evaluates_every_n_steps(tiny_s
     )
     assert resumed_out.read_bytes() == out.read_bytes()
     assert same_weights(resumed_weights, weights)
+
+
+def test_paper_cadence_trial_evaluates_at_the_authors_steps(tiny_sst2, tmp_path):
+    trial = trial_of(tiny_config(evaluation="paper"))
+    assert trial["training"]["evaluation"] == "paper"
+    result, _, _ = run(trial, tiny_sst2, tmp_path, name="paper")
+    # 6 steps per epoch, 2 epochs: tenth = 1, so every step, step 0 and the epoch ends
+    assert [e["step"] for e in result["evaluations"]] == list(range(13))
+    assert result["grid_steps"] == list(range(1, 13))
+    assert "grid_steps" not in run(trial_of(tiny_config()), tiny_sst2, tmp_path, name="plain")[0]

@@ -53,6 +53,7 @@ def make_trials(
                             "best_step": 10,
                             "best_epoch_end": best - 0.002,
                             "best_epoch_grid": best - 0.003,
+                            "grid_end": final,
                             "final": final,
                             "majority": majority,
                             "diverged": diverged,

@@ -22,6 +22,7 @@ run_in_analyses_job(
             subcategory="Table 1",
         ),
     ),
+    params=dict(paper_reference=config["analysis"]["paper_grids"]),
     priority=1,
 )
 
@@ -91,6 +92,7 @@ run_in_analyses_job(
             subcategory="Tables 3-4",
         ),
     ),
+    params=dict(paper_reference=config["analysis"]["paper_grids"]),
     priority=8,
 )
 
@@ -194,6 +196,7 @@ run_in_analyses_job(
         tolerance=config["analysis"]["failure_tolerance"],
         samples=config["analysis"]["curve_samples"],
         seed=config["analysis"]["seed"],
+        paper_reference=config["analysis"]["paper_grids"],
     ),
     priority=6,
 )

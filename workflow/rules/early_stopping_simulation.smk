@@ -52,6 +52,7 @@ run_in_analyses_job(
             "seed": config["analysis"]["seed"],
             "confidence_level": config["analysis"]["confidence_level"],
         },
+        paper_reference=config["analysis"]["paper_grids"],
     ),
     priority=10,
 )

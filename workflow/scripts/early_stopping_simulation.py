@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from seedstudy import figures
+from seedstudy.analysis import paper_reference
 from seedstudy.analysis.early_stopping.cross_fit import cross_fitted_table
 from seedstudy.analysis.early_stopping.simulation import (
     load_task_curves,
@@ -45,6 +46,8 @@ def simulation(curves):
 # per recipe (each with the same draws)
 candidates, budgets, skipped, note = per_recipe(simulation, pd.read_parquet(snakemake.input.curves))
 candidates.to_csv(snakemake.output.candidates, index=False)
+if snakemake.params.paper_reference:  # paper mode: the paper's error reductions beside them
+    budgets = paper_reference.beside_error_reduction(budgets)
 budgets.to_csv(snakemake.output.budgets, index=False)
 figures.save(
     plots.best_settings(facets(budgets), skipped),

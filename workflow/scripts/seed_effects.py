@@ -7,7 +7,7 @@ from pathlib import Path
 import pandas as pd
 
 from seedstudy import figures
-from seedstudy.analysis import seed_effects
+from seedstudy.analysis import paper_reference, seed_effects
 from seedstudy.analysis.aggregate import finished_trials
 from seedstudy.analysis.recipes import facets, per_recipe
 from seedstudy.figures import seed_effects as plots
@@ -35,6 +35,8 @@ within_sd = per_recipe(
     ),
     trials,
 )
+if snakemake.params.paper_reference:  # paper mode: the paper's Tables 3 and 4 beside them
+    within_sd = paper_reference.beside_within_seed_sd(within_sd)
 within_sd.to_csv(snakemake.output.within_sd, index=False)
 best_worst = per_recipe(
     lambda part: pd.concat(
@@ -42,6 +44,8 @@ best_worst = per_recipe(
     ),
     trials,
 )
+if snakemake.params.paper_reference:
+    best_worst = paper_reference.beside_best_worst_anova(best_worst)
 best_worst.to_csv(snakemake.output.best_worst, index=False)
 figures.save(
     plots.seed_grid(matrices),

@@ -64,6 +64,7 @@ def curves_table(trials: list[dict]) -> pd.DataFrame:
     for trial in trials:
         losses = np.asarray(trial["train_loss"], dtype=float)
         epoch_ends = set(trial.get("epoch_end_steps", []))
+        grid = set(trial.get("grid_steps") or [e["step"] for e in trial["evaluations"]])
         previous = 0
         for index, evaluation in enumerate(trial["evaluations"]):
             step = evaluation["step"]
@@ -77,6 +78,7 @@ def curves_table(trials: list[dict]) -> pd.DataFrame:
                 "epoch": evaluation["epoch"],
                 "is_epoch_end": step in epoch_ends,
                 "is_final": step == trial["total_steps"],
+                "on_grid": step in grid,  # `grid_mask`: the evaluation grid of the trial
                 **{k: v for k, v in evaluation.items() if k not in ("step", "epoch")},
                 "score": evaluation[trial["metric"]],
                 "train_loss": float(np.mean(interval)) if len(interval) else np.nan,
@@ -86,17 +88,20 @@ def curves_table(trials: list[dict]) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def paper_epoch_grid_best(steps, scores, epoch_end_steps) -> float:
-    """ "Once per epoch" as in the authors' notebook: the max over the grid points at step 0, at
-    the end of every epoch but the last (the last evaluation at or before it, for evaluation grids
-    that miss the epoch ends) and the last grid point."""
-    steps, scores = np.asarray(steps), np.asarray(scores, dtype=float)
-    chosen = {0, len(scores) - 1}
-    for end in list(epoch_end_steps)[:-1]:
-        before = np.flatnonzero(steps <= end)
-        if before.size:
-            chosen.add(int(before[-1]))
-    return float(scores[sorted(chosen)].max())
+def paper_epoch_grid_best(grid_scores) -> float:
+    """ "Once per epoch" as in the authors' notebook: `max(max(d[::10]), d[-1])` over the scores
+    `d` of the evaluation grid. On a grid of step 0 and 10 evaluations per epoch that is step 0
+    and the epoch ends; on SST-2's every-100-steps grid every 1,000th step and the last point."""
+    scores = np.asarray(grid_scores, dtype=float)
+    return float(max(scores[::10].max(), scores[-1]))
+
+
+def grid_mask(trial: dict, steps: np.ndarray) -> np.ndarray:
+    """The evaluations on the trial's evaluation grid: those at its `grid_steps` (recorded under
+    `evaluation: paper`: the authors' grid, without the dense epoch-0 and epoch-end ones), else
+    every evaluation."""
+    grid = trial.get("grid_steps")
+    return np.isin(steps, grid) if grid else np.ones(len(steps), dtype=bool)
 
 
 def trials_table(trials: list[dict], failure_tolerance: float = 0.0) -> pd.DataFrame:
@@ -107,6 +112,7 @@ def trials_table(trials: list[dict], failure_tolerance: float = 0.0) -> pd.DataF
         scores = np.array([e[metric] for e in evaluations], dtype=float)
         steps = np.array([e["step"] for e in evaluations])
         epoch_end = np.isin(steps, trial.get("epoch_end_steps", []))
+        grid = scores[grid_mask(trial, steps)]
         best_index = int(np.argmax(scores))
         majority = trial["majority"][metric]
         diverged = trial["status"] == "diverged"
@@ -122,9 +128,8 @@ def trials_table(trials: list[dict], failure_tolerance: float = 0.0) -> pd.DataF
                 "best": float(scores[best_index]),
                 "best_step": int(steps[best_index]),
                 "best_epoch_end": float(scores[epoch_end].max()) if epoch_end.any() else np.nan,
-                "best_epoch_grid": paper_epoch_grid_best(
-                    steps, scores, trial.get("epoch_end_steps", [])
-                ),
+                "best_epoch_grid": paper_epoch_grid_best(grid),
+                "grid_end": float(grid[-1]),  # "end of training" in the authors' notebook
                 "final": final,
                 "majority": majority,
                 "diverged": diverged,

@@ -32,6 +32,11 @@ def failure_table_page(table: pd.DataFrame):
             "stopped (excluded)": table["n_stopped"].astype(str),
         }
     )
+    if "failed_paper_threshold" in table:  # paper mode: the authors' thresholds on best found
+        rows["failed (paper: best <= threshold)"] = [
+            "none" if pd.isna(t) else f"{int(n)} (<= {t:g})"
+            for t, n in zip(table["paper_threshold"], table["failed_paper_threshold"])
+        ]
     return table_page(rows)
 
 

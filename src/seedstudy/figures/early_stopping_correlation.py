@@ -59,7 +59,17 @@ def rank_correlation(table: pd.DataFrame, skipped: dict | None = None):
                 f"({n_trials} trials)",
                 fontsize=9,
             )
-            line_ax.plot(final["epoch_a"], final[column], marker=".", label=column.capitalize())
+            line = line_ax.plot(
+                final["epoch_a"], final[column], marker=".", label=column.capitalize()
+            )
+            if f"{column}_smoothed" in final:  # analysis.correlation_smoothing, as the notebook
+                line_ax.plot(
+                    final["epoch_a"],
+                    final[f"{column}_smoothed"],
+                    ls="--",
+                    color=line[0].get_color(),
+                    label=f"{column.capitalize()}, smoothed",
+                )
         line_ax.axhline(0, color="grey", lw=0.6)
         line_ax.set_ylim(-1.05, 1.05)
         line_ax.set_xlabel("epoch")

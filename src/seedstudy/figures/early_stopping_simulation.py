@@ -82,6 +82,14 @@ def error_reduction(budgets: pd.DataFrame, skipped: dict | None = None):
                     color=line.get_color(),
                     alpha=0.12,
                 )
+            if "paper_error_reduction" in group:  # paper mode: the paper's points, same colour
+                summary.plot(
+                    group["budget"],
+                    group["paper_error_reduction"],
+                    "x",
+                    color=line.get_color(),
+                    label=f"{task_label(task)}: paper",
+                )
     summary.axhline(0, color="grey", lw=0.6)
     summary.xaxis.set_major_locator(MaxNLocator(integer=True))
     summary.set_xlabel("budget (full trainings)")

@@ -6,6 +6,7 @@ import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
 
+from ..analysis.paper_reference import NOT_REPORTED
 from ..analysis.seed_effects import FACTORS, best_worst_seeds
 from . import panels, task_label
 
@@ -45,6 +46,24 @@ def seed_densities(trials: pd.DataFrame, score: str = "best"):
     return fig
 
 
+PAPER_TABLE_3 = {
+    "paper_within_init_sd": "paper: init",
+    "paper_within_order_sd": "paper: order",
+    "paper_total_sd": "paper: total",
+}
+PAPER_TABLE_4 = {"paper_F": "paper: F", "paper_p": "paper: p"}
+
+
+def paper_columns(table: pd.DataFrame, names: dict[str, str]) -> dict[str, list[str]]:
+    """Paper mode: the paper's values as table cells, with the digits the paper gives ("not
+    reported" where it has none)."""
+    return {
+        label: [NOT_REPORTED if pd.isna(v) else f"{v:.4g}" for v in table[column]]
+        for column, label in names.items()
+        if column in table
+    }
+
+
 def seed_tables(within_sd: pd.DataFrame, best_worst: pd.DataFrame):
     """Table 3 (expected sd within a seed) and Table 4 (best vs worst seed, one-way ANOVA)
     on one page."""
@@ -58,6 +77,7 @@ def seed_tables(within_sd: pd.DataFrame, best_worst: pd.DataFrame):
             "sd within order seed": within_sd["within_order_sd"].map(fmt),
             "total sd": within_sd["total_sd"].map(fmt),
             "trials": within_sd["n_trials"].map(fmt),
+            **paper_columns(within_sd, PAPER_TABLE_3),
         }
     )
     table4 = pd.DataFrame(
@@ -76,6 +96,7 @@ def seed_tables(within_sd: pd.DataFrame, best_worst: pd.DataFrame):
             "p, selected": best_worst["p"].map(fmt),
             "max - min": best_worst["max_minus_min"].map(fmt),
             "perm. p": best_worst["p_permutation"].map(fmt),
+            **paper_columns(best_worst, PAPER_TABLE_4),
         }
     )
     heights = [len(table3) + 2, len(table4) + 2]

@@ -135,6 +135,7 @@ TRIAL_TRAINING_KEYS = (
 TRIAL_TRAINING_OPTIONAL = {
     "schedule": "linear",
     "eval_every_steps": None,
+    "evaluation": "regular",
     "reinit_layers": 0,
     "reinit_pooler": False,
     "store_predictions": "labels",

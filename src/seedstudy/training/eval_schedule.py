@@ -44,8 +44,34 @@ def evaluation_steps(
     return sorted(steps)
 
 
+def paper_grid_steps(steps_per_epoch: int, epochs: int) -> list[int]:
+    """The regular evaluation grid of the authors' runner (`glue/runners.py`,
+    `run_train_epoch_and_val`): after the optimizer step of the epoch-local batch s with
+    s % min(int(S / 10), 100) == 0 (the counter restarts every epoch), as global steps."""
+    tenth = max(1, min(steps_per_epoch // 10, 100))
+    return [
+        epoch * steps_per_epoch + s + 1
+        for epoch in range(epochs)
+        for s in range(0, steps_per_epoch, tenth)
+    ]
+
+
+def paper_evaluation_steps(steps_per_epoch: int, epochs: int) -> list[int]:
+    """`training.evaluation: paper`, the cadence of the authors' runner: its grid
+    (`paper_grid_steps`), plus in epoch 0 every step of s < 50 and every s < 300 with
+    s % (tenth / 10) == 0 (Python's float modulo, as the runner computes it), plus the
+    evaluation after every epoch (the runner's `run_val` at each epoch end) and step 0."""
+    tenth = max(1, min(steps_per_epoch // 10, 100))
+    dense = [s + 1 for s in range(min(steps_per_epoch, 300)) if s < 50 or s % (tenth / 10) == 0]
+    ends = epoch_end_steps(steps_per_epoch, epochs)
+    return sorted({0, *dense, *paper_grid_steps(steps_per_epoch, epochs), *ends})
+
+
 def trial_evaluation_steps(training: dict, steps_per_epoch: int) -> list[int]:
-    """The evaluation steps of a trial's training settings (eval_every_steps when set)."""
+    """The evaluation steps of a trial's training settings: the authors' cadence under
+    `evaluation: paper`, else eval_every_steps when set, else evals_per_epoch."""
+    if training.get("evaluation", "regular") == "paper":
+        return paper_evaluation_steps(steps_per_epoch, training["epochs"])
     return evaluation_steps(
         steps_per_epoch,
         training["epochs"],

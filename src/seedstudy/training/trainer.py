@@ -522,6 +522,7 @@ def finish(run: Trial, state: TrialState, out_path, run_path) -> dict:
             "eval_steps": run.eval_steps,
             "epoch_end_steps": eval_schedule.epoch_end_steps(run.per_epoch, run.training["epochs"]),
             "stopped_at_step": state.step if state.status != "completed" else None,
+            **paper_grid_record(run.training, run.per_epoch),
         },
         environment=environment(run.device, run.runtime.threads, run.nondeterminism),
         model_record={"init": run.init, "batching": "packed" if run.packing else "padded"},
@@ -622,6 +623,14 @@ def restore_completed(
         _write_outputs(out_path, run_path, done["result"], {**done["run"], "restored": True})
         return {**done["result"], "_run": done["run"]}
     return None
+
+
+def paper_grid_record(training: dict, per_epoch: int) -> dict:
+    """Under `evaluation: paper`, the authors' regular grid among the evaluations (`grid_steps`,
+    the points their notebook analysed); nothing otherwise."""
+    if training.get("evaluation", "regular") != "paper":
+        return {}
+    return {"grid_steps": eval_schedule.paper_grid_steps(per_epoch, training["epochs"])}
 
 
 def trial_result(

@@ -1,6 +1,7 @@
 """How early a good run shows (paper Fig. 5): the correlation across trials between the dev scores
-at every pair of evaluation points, Spearman (rank) and Pearson, optionally smoothed as in the
-authors' notebook. Reads a task's curves as the simulation does (`TaskCurves`)."""
+at every pair of evaluation points, Spearman (rank) and Pearson; the curve of each point's
+correlation with the final one optionally smoothed as in the authors' notebook. Reads a task's
+curves as the simulation does (`TaskCurves`)."""
 
 from __future__ import annotations
 
@@ -36,15 +37,24 @@ def correlation_matrix(scores: np.ndarray) -> np.ndarray:
     return np.clip(matrix, -1.0, 1.0)
 
 
+def _final_column(curve: np.ndarray) -> np.ndarray:
+    """A curve over eval_a placed in the eval_b = final column of a flattened square matrix."""
+    n = len(curve)
+    out = np.full((n, n), np.nan)
+    out[:, -1] = curve
+    return out.ravel()
+
+
 def correlation_table(task_curves: list[TaskCurves], sigma: float | None = None) -> pd.DataFrame:
     """Fig. 5's data, one row per task and pair of evaluation points (completed trials only).
 
     Columns: task, eval_a, epoch_a, eval_b, epoch_b, spearman, pearson, with_final (True where
     eval_b is the final evaluation), n_trials. With `sigma`, also spearman_smoothed and
-    pearson_smoothed: the matrices smoothed as in the authors' notebook
-    (scipy.ndimage.gaussian_filter, sigma 2 there).
+    pearson_smoothed on the `with_final` rows (NaN elsewhere): the curve of each evaluation's
+    correlation with the final one smoothed as in the authors' notebook
+    (scipy.ndimage.gaussian_filter1d, sigma 2 there); the matrices are not smoothed.
     """
-    from scipy.ndimage import gaussian_filter
+    from scipy.ndimage import gaussian_filter1d
 
     frames = []
     for curves in task_curves:
@@ -54,8 +64,8 @@ def correlation_table(task_curves: list[TaskCurves], sigma: float | None = None)
         smoothed = {}
         if sigma is not None:
             smoothed = {
-                "spearman_smoothed": gaussian_filter(matrix, sigma).ravel(),
-                "pearson_smoothed": gaussian_filter(pearson, sigma).ravel(),
+                f"{name}_smoothed": _final_column(gaussian_filter1d(values[:, -1], sigma))
+                for name, values in (("spearman", matrix), ("pearson", pearson))
             }
         n = curves.n_points + 1
         a, b = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")

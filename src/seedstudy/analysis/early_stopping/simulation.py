@@ -274,9 +274,13 @@ def load_task_curves(
     """TaskCurves of every task of the aggregate curves table (downsampled to `points`
     evaluations after step 0 where it has more, `TaskCurves.downsample`), and {task: reason} for
     the tasks that cannot be analysed (no completed trial). With accounting "paper" the final
-    evaluation is dropped first where it is off the regular grid (`without_off_grid_final`)."""
+    evaluation is dropped first where it is off the regular grid (`without_off_grid_final`).
+    Only the evaluations on the trials' grid are read (`on_grid`: under `evaluation: paper` the
+    authors' grid, without the dense epoch-0 and epoch-end evaluations)."""
     if accounting not in ACCOUNTINGS:
         raise ValueError(f"accounting must be one of {ACCOUNTINGS}, got {accounting!r}")
+    if "on_grid" in curves:
+        curves = curves[curves["on_grid"]]
     task_curves, skipped = [], {}
     for task in sorted(curves["task"].unique()):
         try:
