@@ -33,6 +33,10 @@ include: "workflow/rules/recipe_comparison.smk"
 include: "workflow/rules/figures.smk"
 
 
+onerror:
+    forget_no_failure()
+
+
 rule all:
     default_target: True
     input:

@@ -118,7 +118,7 @@ def checkpoint_path(wildcards):
 def data_is_current(folder, task, meta_stamp):
     """seedstudy.data.prepared_is_current, once per folder and state of its meta.json (a DAG of
     2,100 trials asked it 4,200 times)."""
-    return prepared_is_current(folder, study.data_spec(config, task))
+    return prepared_is_current(folder, study.data_spec(config, task), config["data"]["glue_dir"])
 
 
 def trial_data(wildcards):
@@ -204,7 +204,9 @@ def task_trials(wildcards):
 # the folders exist from the start (an input no rule produces must exist)
 for _recipe_dir in RECIPE_DIRS.values():
     for _task in TASKS:
-        for _folder in trial_folders(_recipe_dir, _task):
+        for _folder in trial_folders(_recipe_dir, _task) + [
+            f"results/aggregate/{_recipe_dir}{_task}"
+        ]:
             os.makedirs(_folder, exist_ok=True)
 
 
@@ -269,6 +271,15 @@ def report_figures():
         and str(path).startswith("results/figures/")
         and "{" not in str(path)
     ]
+
+
+def forget_no_failure():
+    """After a failed job: remove all.pdf, which would otherwise look current while showing what
+    the failed job was to replace; the next run builds it again (and redoes the failed job)."""
+    stale = Path("results/figures/all.pdf")
+    if stale.exists():
+        stale.unlink()
+        print(f"a job failed: removed {stale}, which it would have replaced", file=sys.stderr)
 
 
 def get_final_output():

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..store.atomic import sha256_file
-from ..tasks import Task
+from ..tasks import Task, get_task
 from . import DataError
 
 HUB_DATASET = "nyu-mll/glue"
@@ -158,6 +158,18 @@ def read_glue_split(task: Task, split: str, local_dir: Path | None) -> tuple[dic
         "path": str(path.resolve()),
         "sha256": sha256_file(path),
     }
+
+
+def source_files(spec: dict, glue_dir=None) -> list[Path]:
+    """The local GLUE files that the data spec of a GLUE task is prepared from (none for the Hub
+    or one's own data, whose files are in the spec with their SHA-256)."""
+    if spec.get("custom") is not None:
+        return []
+    local_dir = glue_folder(glue_dir, spec["source"])
+    if local_dir is None:
+        return []
+    task = get_task(spec["task"])
+    return [glue_file(local_dir, task, split) for split in task.splits]
 
 
 def glue_folder(glue_dir, source: str) -> Path | None:

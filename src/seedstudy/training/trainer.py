@@ -33,7 +33,7 @@ import numpy as np
 import torch
 
 from .. import __version__, metrics
-from ..data.prepare import PreparedData, load_prepared
+from ..data.prepare import PreparedData, load_prepared, prepared_fingerprint
 from ..store import predictions
 from ..store.atomic import write_bytes_atomic, write_json_atomic
 from ..store.trials import TRIAL_FORMAT, done_record_path, load_done_record, write_done_record
@@ -578,7 +578,9 @@ def run_trial(
     name = trial_name(trial)
     faults.inject_fault(name)
     if stop_at_fraction is None:
-        restored = restore_completed(runtime, config_hash(trial), name, out_path, run_path)
+        restored = restore_completed(
+            runtime, config_hash(trial), name, out_path, run_path, prepared_fingerprint(data)
+        )
         if restored is not None:
             return restored
     faults.ledger("start", name)
@@ -602,13 +604,16 @@ def run_trial(
 
 
 def restore_completed(
-    runtime: Runtime, trial_hash: str, name: str, out_path, run_path
+    runtime: Runtime, trial_hash: str, name: str, out_path, run_path, data_fingerprint=None
 ) -> dict | None:
     """A trial completed in an earlier attempt (its completion record beside the checkpoint, of
-    the same config and software versions): write its outputs again and return its result."""
+    the same config, prepared data and software versions): write its outputs again and return
+    its result."""
     if not (runtime.checkpoint_path and runtime.reuse_completed):
         return None
-    done = load_done_record(runtime.checkpoint_path, trial_hash, software_versions())
+    done = load_done_record(
+        runtime.checkpoint_path, trial_hash, software_versions(), data_fingerprint
+    )
     if done is not None:
         log.info(
             "%s completed in an earlier attempt: outputs restored from %s",
