@@ -33,6 +33,10 @@ include: "workflow/rules/recipe_comparison.smk"
 include: "workflow/rules/figures.smk"
 
 
+onsuccess:
+    report_analysis_failures()
+
+
 onerror:
     forget_no_failure()
 
