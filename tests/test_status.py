@@ -5,6 +5,8 @@ import os
 import re
 import time
 
+import pytest
+
 from seedstudy import preflight, study
 from seedstudy.cli import main
 from seedstudy.status import study_status, time_left_s
@@ -99,3 +101,11 @@ def test_with_recipes_a_row_per_recipe_and_task(tmp_path):
         ("paper/sst2", 6, 1),
         ("debiased/sst2", 6, 0),
     ]
+
+
+def test_jobs_must_be_positive(tmp_path, capsys):
+    config_file = tmp_path / "study.yaml"
+    config_file.write_text("tasks:\n  sst2: {init_seeds: 1..2, order_seeds: 1..2}\n")
+    with pytest.raises(SystemExit):
+        main(["status", "--config", str(config_file), "-d", str(tmp_path), "-j", "-5"])
+    assert "must be at least 1, got -5" in capsys.readouterr().err

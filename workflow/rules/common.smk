@@ -23,9 +23,18 @@ from seedstudy.study.model import slug
 # filled in, then what a schema cannot check: model folder, GLUE files, seed ranges, early-stopping
 # settings), with a clear message naming the key or file at fault.
 try:
+    for configfile in workflow.config_settings.configfiles:
+        preflight.read_yaml(configfile)  # a repeated key, which Snakemake's reading drops
     preflight.validate(config)
 except (study.ConfigError, ValueError) as error:
     raise WorkflowError(f"invalid configuration: {error}") from None
+# finished trials are replaced by trials of another config only deliberately
+# (runtime.replace_trials); checked once, by the main process, before any job
+if not (workflow.remote_exec or workflow.subprocess_exec):
+    try:
+        preflight.check_replaced_trials(config, preflight.stale_trials(config))
+    except study.ConfigError as error:
+        raise WorkflowError(str(error)) from None
 
 
 TASKS = list(config["tasks"])
@@ -103,9 +112,18 @@ def trial_config(wildcards):
             f"trial {wildcards.recipe_dir}{wildcards.task}/{stem(wildcards)}: "
             f"a dropout seed belongs in the file name exactly when training.dropout_seed is a seed grid"
         )
-    return study.trial_config(
-        variant, wildcards.task, int(wildcards.init_seed), int(wildcards.order_seed), dropout
-    )
+    cell = (int(wildcards.init_seed), int(wildcards.order_seed), dropout)
+    if cell not in grid_cells(wildcards.task):
+        raise WorkflowError(
+            f"trial {wildcards.recipe_dir}{wildcards.task}/{stem(wildcards)} is not in the "
+            f"study's grid (tasks.{wildcards.task}.init_seeds, order_seeds)"
+        )
+    return study.trial_config(variant, wildcards.task, *cell)
+
+
+@functools.cache
+def grid_cells(task):
+    return set(study.task_grid(config, task))
 
 
 def checkpoint_path(wildcards):

@@ -7,6 +7,7 @@ import csv
 import json
 import logging
 import os
+import re
 from pathlib import Path
 
 from .atomic import write_json_atomic
@@ -67,6 +68,24 @@ def read_trial(path: str | os.PathLike) -> dict:
     return trial
 
 
+_STORED_HASH = re.compile(rb'"config_hash":\s*"([0-9a-f]+)"')
+
+
+def stored_config_hash(path: str | os.PathLike) -> str | None:
+    """The config hash a trial file records (read from the file's head: the keys are sorted, and
+    only its config comes before it), or None if it cannot be read."""
+    try:
+        with open(path, "rb") as handle:
+            found = _STORED_HASH.search(handle.read(1 << 16))
+        if found:
+            return found.group(1).decode()
+        with open(path) as handle:
+            recorded = json.load(handle)
+    except (OSError, ValueError):
+        return None
+    return recorded.get("config_hash") if isinstance(recorded, dict) else None
+
+
 def config_differences(stored: dict, expected: dict, prefix: str = "") -> list[str]:
     """`key: stored -> expected` for every (dotted) key where two trial configs differ."""
     differences = []
@@ -118,16 +137,26 @@ def stale_trials_error(problems: dict[str, str], what: str = "aggregated") -> Tr
 DONE_FORMAT = "seedstudy.done/1"
 
 
-def done_record_path(checkpoint_path) -> Path:
-    """Where a completed trial keeps a copy of its result (beside its checkpoint)."""
+def done_record_path(checkpoint_path, trial_config_hash: str) -> Path:
+    """Where a completed trial keeps a copy of its result: beside its checkpoint, one record per
+    config hash (`<stem>.<hash>.done.json`), so that switching a study to another config and
+    back restores the trials of the first config instead of training them again."""
     path = Path(checkpoint_path)
-    return path.with_name(path.stem + ".done.json")
+    return path.with_name(f"{path.stem}.{trial_config_hash}.done.json")
+
+
+def _recorded_path(checkpoint_path, trial_config_hash: str) -> Path:
+    """The record of a config hash, or the single record of a trial (`<stem>.done.json`) that
+    older versions kept."""
+    path = done_record_path(checkpoint_path, trial_config_hash)
+    single = Path(checkpoint_path).with_name(Path(checkpoint_path).stem + ".done.json")
+    return path if path.exists() or not single.exists() else single
 
 
 def write_done_record(checkpoint_path, trial_config_hash, result: dict, run_record: dict) -> None:
     """Keep a copy of a completed trial's outputs beside its checkpoint (see `load_done_record`)."""
     write_json_atomic(
-        done_record_path(checkpoint_path),
+        done_record_path(checkpoint_path, trial_config_hash),
         {
             "format": DONE_FORMAT,
             "config_hash": trial_config_hash,
@@ -154,7 +183,7 @@ def load_done_record(
     after an upgrade, a rerun trains again. Nor is a record of other prepared data than
     `data_fingerprint` (the data files changed under the same data spec).
     """
-    path = done_record_path(checkpoint_path)
+    path = _recorded_path(checkpoint_path, trial_config_hash)
     if not path.exists():
         return None
     try:

@@ -618,10 +618,10 @@ def restore_completed(
         log.info(
             "%s completed in an earlier attempt: outputs restored from %s",
             name,
-            done_record_path(runtime.checkpoint_path),
+            done_record_path(runtime.checkpoint_path, trial_hash),
         )
         faults.ledger("restore", name)
-        kept = predictions.path_for(done_record_path(runtime.checkpoint_path))
+        kept = predictions.path_for(done_record_path(runtime.checkpoint_path, trial_hash))
         if out_path is not None and done["result"].get("predictions") and kept.exists():
             write_bytes_atomic(predictions.path_for(out_path), kept.read_bytes())
         _write_outputs(out_path, run_path, done["result"], {**done["run"], "restored": True})
@@ -714,7 +714,8 @@ def write_outputs(
     if runtime.checkpoint_path and not keep_checkpoint:
         if predicted is not None:
             write_bytes_atomic(
-                predictions.path_for(done_record_path(runtime.checkpoint_path)), predicted
+                predictions.path_for(done_record_path(runtime.checkpoint_path, trial_hash)),
+                predicted,
             )
         write_done_record(runtime.checkpoint_path, trial_hash, result, record)
     if predicted is not None and out_path is not None:
