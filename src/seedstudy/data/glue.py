@@ -54,7 +54,7 @@ def read_glue_tsv(path: str | os.PathLike, task: Task, split: str | None = None)
     if not raw.strip():
         raise DataError(f"{path}: file is empty")
     lines = raw.split(b"\n")
-    if lines[-1] == b"":
+    while lines and not lines[-1].strip():  # blank lines at the end of the file
         lines.pop()
     expected_header = task.header(split)
     n_fields = len(expected_header) if expected_header else max(task.tsv_columns.values()) + 1
@@ -87,9 +87,19 @@ def read_glue_tsv(path: str | os.PathLike, task: Task, split: str | None = None)
         else:
             columns["label"].append(task.tsv_labels[label_text])
         for name in task.text_fields:
-            columns[name].append(fields[task.tsv_columns[name]])
+            value = fields[task.tsv_columns[name]]
+            if not value.strip():
+                raise DataError(
+                    f"{path}, line {lineno}: field {name!r} is empty (a GLUE example needs its "
+                    "text)"
+                )
+            columns[name].append(value)
     if not columns["label"]:
         raise DataError(f"{path}: no examples after the header")
+    if split == "train" and not task.is_regression and len(set(columns["label"])) < 2:
+        raise DataError(
+            f"{path}: only one label in the train split; a classification needs two or more"
+        )
     return columns
 
 
