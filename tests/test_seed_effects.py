@@ -99,3 +99,15 @@ def test_trials_stopped_by_live_early_stopping_are_left_out():
     )
     # without the filter the stopped trial's partial score would be a fourth order seed
     assert 4 not in seed_effects.seed_matrix(stopped).columns
+
+
+def test_within_seed_sd_of_single_trials_is_undefined_not_zero():
+    trials = grid()
+    one_per_init = trials.drop_duplicates("init_seed")  # each init seed: one trial
+    row = seed_effects.within_seed_sd(one_per_init).iloc[0]
+    assert np.isnan(row["within_init_sd"]) and "init" in row["note"]
+    assert row["within_order_sd"] == pytest.approx(0.2)  # order 1: trials 0.1 and 0.5
+    single = seed_effects.within_seed_sd(trials.iloc[:1]).iloc[0]
+    assert np.isnan(single["within_init_sd"]) and np.isnan(single["total_sd"])
+    assert single["note"] == "undefined (no seed with two or more trials): init, order, total"
+    assert seed_effects.within_seed_sd(trials).iloc[0]["note"] == ""

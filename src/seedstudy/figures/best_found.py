@@ -30,7 +30,14 @@ def best_found(table: pd.DataFrame):
         zorder=3,
         label="trivial baseline (majority class; train mean)",
     )
-    ax.set_xticks(x, [f"{task_label(t)}\n({m})" for t, m in zip(table["task"], table["metric"])])
+    notes = table["note"] if "note" in table else [""] * len(table)
+    ax.set_xticks(
+        x,
+        [
+            f"{task_label(t)}\n({m})" + ("\nevery trial failed" if note else "")
+            for t, m, note in zip(table["task"], table["metric"], notes)
+        ],
+    )
     ax.set_ylabel("dev score (%)")
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig
