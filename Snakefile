@@ -33,6 +33,10 @@ include: "workflow/rules/recipe_comparison.smk"
 include: "workflow/rules/figures.smk"
 
 
+onstart:
+    check_executor()
+
+
 onsuccess:
     report_analysis_failures()
 

@@ -307,3 +307,12 @@ def test_a_truncated_predictions_file_is_named(tmp_path):
     path.write_bytes(path.read_bytes()[:100])
     with pytest.raises(ValueError, match=f"{path}: predictions file is unreadable"):
         predictions.read(path)
+
+
+def test_the_slurm_executor_without_sbatch_or_sacct_is_refused(monkeypatch):
+    import shutil
+
+    monkeypatch.setattr(shutil, "which", lambda command: None if command == "sacct" else "/bin/x")
+    with pytest.raises(study.ConfigError, match="needs sacct, not found on this machine's PATH"):
+        preflight.check_cluster_commands("slurm")
+    preflight.check_cluster_commands("local")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from importlib import resources
 from pathlib import Path
 
@@ -221,3 +222,17 @@ def check_replaced_trials(config: dict, stale: dict[str, list[str]]) -> None:
         "that many). Completed trials stay restorable: switching back to their config restores "
         "them instead of training them again."
     )
+
+
+def check_cluster_commands(executor: str) -> None:
+    """Before any job: the SLURM executor (`--profile slurm`) submits and watches jobs with
+    `sbatch` and `sacct`, which must be on this machine's PATH (a SLURM login node)."""
+    if executor != "slurm":
+        return
+    missing = [command for command in ("sbatch", "sacct") if shutil.which(command) is None]
+    if missing:
+        raise ConfigError(
+            f"the SLURM executor (--profile slurm) needs {' and '.join(missing)}, not found on "
+            "this machine's PATH: run it on a SLURM login node, or run the study here without "
+            "--profile slurm"
+        )

@@ -19,9 +19,14 @@ def analysis_failures():
     """The record of the job's last run: {"failed": {name: last line of its error},
     "runs_with_failures": n}."""
     try:
-        return json.loads(Path(ANALYSIS_FAILURES).read_text())
+        record = json.loads(Path(ANALYSIS_FAILURES).read_text())
     except (OSError, ValueError):
-        return {"failed": {}, "runs_with_failures": 0}
+        record = {}
+    record = record if isinstance(record, dict) else {}
+    return {
+        "failed": record.get("failed") or {},
+        "runs_with_failures": record.get("runs_with_failures") or 0,
+    }
 
 
 def report_analysis_failures():

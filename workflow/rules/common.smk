@@ -300,6 +300,15 @@ def forget_no_failure():
         print(f"a job failed: removed {stale}, which it would have replaced", file=sys.stderr)
 
 
+def check_executor():
+    """Before the first job: what the executor needs on this machine (seedstudy.preflight)."""
+    name = getattr(workflow.executor_plugin, "name", "") or ""
+    try:
+        preflight.check_cluster_commands(name.rsplit("-", 1)[-1])
+    except study.ConfigError as error:
+        raise WorkflowError(str(error)) from None
+
+
 def get_final_output():
     """What `snakemake` with no target builds."""
     return ["results/figures/all.pdf"]
