@@ -316,3 +316,12 @@ def test_the_slurm_executor_without_sbatch_or_sacct_is_refused(monkeypatch):
     with pytest.raises(study.ConfigError, match="needs sacct, not found on this machine's PATH"):
         preflight.check_cluster_commands("slurm")
     preflight.check_cluster_commands("local")
+
+
+def test_an_unreadable_trial_is_stale_but_replaces_nothing(tmp_path):
+    cfg = _config()
+    path = _write(tmp_path, cfg, 1, 1)
+    path.write_text(path.read_text()[:40])  # cut before its config hash
+    stale = preflight.stale_trials(cfg, tmp_path)
+    assert list(stale) == [str(path)] and stale[str(path)][0].startswith("unreadable:")
+    assert preflight.replaced_trials(stale) == {}

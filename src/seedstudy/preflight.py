@@ -184,13 +184,14 @@ def stale_trials(config: dict, root: str | os.PathLike = ".") -> dict[str, list[
 
 def replaced_trials(stale: dict[str, list[str]]) -> dict[str, list[str]]:
     """Of `stale_trials`, those trained with another config: a key differs other than the seeds
-    (a trial copied under another cell's name) and the SHA-256 of data files (new data)."""
+    (a trial copied under another cell's name) and the SHA-256 of data files (new data); an
+    unreadable file is not a trial of another config (the aggregation names it)."""
     return {
         path: differences
         for path, differences in stale.items()
         if any(
-            ":" in key
-            and not key.startswith("seeds.")
+            " -> " in key
+            and not key.startswith(("seeds.", "unreadable:"))
             and not key.split(":")[0].endswith(".sha256")
             for key in differences
         )
