@@ -325,3 +325,12 @@ def test_an_unreadable_trial_is_stale_but_replaces_nothing(tmp_path):
     stale = preflight.stale_trials(cfg, tmp_path)
     assert list(stale) == [str(path)] and stale[str(path)][0].startswith("unreadable:")
     assert preflight.replaced_trials(stale) == {}
+
+
+def test_a_tokenizer_that_cannot_be_loaded_names_the_model(monkeypatch):
+    from seedstudy.data import DataError
+    from seedstudy.data.prepare import load_tokenizer
+
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+    with pytest.raises(DataError, match="model 'no-such-org/no-such-model': its tokenizer cannot"):
+        load_tokenizer("no-such-org/no-such-model")

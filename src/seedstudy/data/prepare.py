@@ -81,10 +81,18 @@ def split_size(spec: dict, split: str, glue_dir=None) -> int:
 
 
 def load_tokenizer(model: str):
-    """The tokenizer of a model a study names (`study.model.resolve_model`)."""
+    """The tokenizer of a model a study names (`study.model.resolve_model`); one that cannot be
+    loaded (no network, an unknown Hub id) is an error naming the model."""
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(resolve_model(model))
+    try:
+        return AutoTokenizer.from_pretrained(resolve_model(model))
+    except OSError as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise DataError(
+            f"model {model!r}: its tokenizer cannot be loaded ({reason}); a Hugging Face Hub id "
+            "needs the network or a copy in the local cache, a folder needs its tokenizer files"
+        ) from None
 
 
 def prepare(
