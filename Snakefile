@@ -33,6 +33,18 @@ include: "workflow/rules/recipe_comparison.smk"
 include: "workflow/rules/figures.smk"
 
 
+onstart:
+    check_executor()
+
+
+onsuccess:
+    report_analysis_failures()
+
+
+onerror:
+    forget_no_failure()
+
+
 rule all:
     default_target: True
     input:

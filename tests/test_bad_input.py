@@ -327,3 +327,28 @@ def test_the_shared_glue_copy_reads_cleanly(glue):
             for split in ("train", "dev")
         )
         assert counts == sizes
+
+
+def test_trailing_blank_lines_are_accepted(small_glue):
+    path = small_glue / "SST-2" / "train.tsv"
+    expected = read_glue_tsv(path, get_task("sst2"), "train")
+    path.write_bytes(path.read_bytes() + b"\n\n\r\n")
+    assert read_glue_tsv(path, get_task("sst2"), "train") == expected
+
+
+def test_an_empty_sentence_is_named(small_glue):
+    path = small_glue / "SST-2" / "dev.tsv"
+    lines = path.read_text().splitlines()
+    lines[4] = " \t1"
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match=r"SST-2/dev.tsv, line 5: field 'sentence' is empty"):
+        read_glue_tsv(path, get_task("sst2"), "dev")
+
+
+def test_a_train_split_of_one_class_is_refused(small_glue):
+    path = small_glue / "SST-2" / "train.tsv"
+    lines = path.read_text().splitlines()
+    lines = [lines[0]] + [line.rsplit("\t", 1)[0] + "\t1" for line in lines[1:]]
+    path.write_text("\n".join(lines) + "\n")
+    with pytest.raises(DataError, match=r"SST-2/train.tsv: only one label in the train split"):
+        read_glue_tsv(path, get_task("sst2"), "train")

@@ -225,6 +225,15 @@ def bad_case(tmp_path, name):
     elif name == "real-valued class label":
         train_frame["stars"] = train_frame["stars"].astype(float)
         train_frame.loc[0, "stars"] = 2.5
+    elif name == "real-valued class label in a text column":
+        train_frame["stars"] = train_frame["stars"].astype(str)
+        train_frame.loc[1, "stars"] = "1.5"
+    elif name == "two spellings of one class":
+        dev_frame["stars"] = dev_frame["stars"].astype(str)
+        dev_frame.loc[0, "stars"] = "05"
+    elif name == "constant regression dev labels":
+        dev_frame["stars"] = 3.0
+        entry = {"type": "regression"}
     return entry, train_frame, dev_frame
 
 
@@ -255,6 +264,22 @@ BAD_CASES = [
         "real-valued class label",
         ".json",
         r"train\.json, row 1, column 'stars': 2\.5 is not a class label",
+    ),
+    (
+        "real-valued class label in a text column",
+        ".jsonl",
+        r"train\.jsonl, row 2, column 'stars': '1\.5' is not a class label",
+    ),
+    (
+        "two spellings of one class",
+        ".csv",
+        r"dev\.csv, row 1, column 'stars': label '05' is the same class as '5' \(.*train\.csv, "
+        r"row 1\)",
+    ),
+    (
+        "constant regression dev labels",
+        ".csv",
+        r"dev\.csv, column 'stars': every dev label is 3\.0; the correlations",
     ),
 ]
 

@@ -73,9 +73,11 @@ def test_tiny_recipes_study_runs_to_all_pdf(study):
 
 @pytest.mark.slow
 def test_changing_one_recipe_reruns_only_its_trials(study, tmp_path):
-    changed = variant(
-        tmp_path, "changed", lambda c: c["recipes"]["paper"]["training"].update(lr=5.0e-5)
-    )
+    def change(config):
+        config["recipes"]["paper"]["training"].update(lr=5.0e-5)
+        config.setdefault("runtime", {})["replace_trials"] = True
+
+    changed = variant(tmp_path, "changed", change)
     jobs = planned(study, configfile=changed)
     assert jobs["finetune"] == 4 and jobs["prepare_data"] == 0, jobs
     assert jobs["aggregate_task"] == 1, jobs

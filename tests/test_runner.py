@@ -78,6 +78,25 @@ def test_a_failed_analysis_stops_no_other_and_is_named_with_its_log(tmp_path):
     assert "dies" in message and "exit code 3" in message
     assert (tmp_path / "fine.json").exists() and (tmp_path / "also_fine.json").exists()
     assert "ValueError: broken went wrong" in (tmp_path / "broken.log").read_text()
+    assert set(failure.value.failures) == {"broken", "dies"}
+    assert "ValueError: broken went wrong" in failure.value.failures["broken"]
+
+
+def test_failure_notes_say_which_analysis_failed_and_why(tmp_path):
+    import pandas as pd
+    from pypdf import PdfReader
+
+    from seedstudy.figures import FAILURE_COLUMNS, failure_notes
+
+    error = 'Traceback (most recent call last):\n  File "x.py"\nValueError: split 0.99 empty'
+    outputs = [tmp_path / f"out.{suffix}" for suffix in ("pdf", "csv", "parquet", "json")]
+    failure_notes(outputs, "per_example", error, "results/logs/analysis/per_example.log")
+    text = " ".join(PdfReader(outputs[0]).pages[0].extract_text().split())
+    assert "Analysis per_example failed: ValueError: split 0.99 empty" in text
+    row = ["per_example", "ValueError: split 0.99 empty", "results/logs/analysis/per_example.log"]
+    assert pd.read_csv(outputs[1]).values.tolist() == [row]
+    assert pd.read_parquet(outputs[2]).columns.tolist() == FAILURE_COLUMNS
+    assert json.loads(outputs[3].read_text())["failed_analysis"] == "per_example"
 
 
 def test_script_imports_and_preload(tmp_path):

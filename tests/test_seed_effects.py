@@ -134,3 +134,15 @@ def test_table_4_under_no_seed_effect():
         permutation_rejects += row["p_permutation"] <= 0.05
     assert anova_rejects / datasets > 0.35
     assert 0.01 <= permutation_rejects / datasets <= 0.085
+
+
+def test_within_seed_sd_of_single_trials_is_undefined_not_zero():
+    trials = grid()
+    one_per_init = trials.drop_duplicates("init_seed")  # each init seed: one trial
+    row = seed_effects.within_seed_sd(one_per_init).iloc[0]
+    assert np.isnan(row["within_init_sd"]) and "init" in row["note"]
+    assert row["within_order_sd"] == pytest.approx(0.2)  # order 1: trials 0.1 and 0.5
+    single = seed_effects.within_seed_sd(trials.iloc[:1]).iloc[0]
+    assert np.isnan(single["within_init_sd"]) and np.isnan(single["total_sd"])
+    assert single["note"] == "undefined (no seed with two or more trials): init, order, total"
+    assert seed_effects.within_seed_sd(trials).iloc[0]["note"] == ""

@@ -2,9 +2,12 @@
 
 import json
 import os
+import re
 import time
 
-from seedstudy import preflight
+import pytest
+
+from seedstudy import preflight, study
 from seedstudy.cli import main
 from seedstudy.status import study_status, time_left_s
 
@@ -17,12 +20,23 @@ def _config():
     return preflight.validate(cfg, check_files=False)
 
 
-def _result(root, stem, status="completed", final=0.8, majority=0.5):
-    path = root / "results" / "trials" / "sst2" / f"{stem}.json"
+def _provenance(cfg, stem, recipe=None):
+    """The config hash and config that `cfg` asks for the trial `stem` of sst2."""
+    init, order = (int(part) for part in re.findall(r"\d+", stem))
+    variant = study.recipe_config(cfg, recipe) if recipe else cfg
+    trial = study.trial_config(variant, "sst2", init, order)
+    return {"config_hash": study.config_hash(trial), "config": trial}
+
+
+def _result(root, stem, status="completed", final=0.8, majority=0.5, cfg=None, folder="sst2"):
+    path = root / "results" / "trials" / folder / f"{stem}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(
         json.dumps(
             {
+                **_provenance(
+                    cfg or _config(), stem, folder.split("/")[0] if "/" in folder else None
+                ),
                 "status": status,
                 "metric": "accuracy",
                 "majority": {"accuracy": majority},
@@ -80,21 +94,18 @@ def test_with_recipes_a_row_per_recipe_and_task(tmp_path):
         },
         check_files=False,
     )
-    path = tmp_path / "results" / "trials" / "paper" / "sst2" / "init1_order1.json"
-    path.parent.mkdir(parents=True)
-    path.write_text(
-        json.dumps(
-            {
-                "status": "completed",
-                "metric": "accuracy",
-                "majority": {"accuracy": 0.5},
-                "evaluations": [{"accuracy": 0.5}, {"accuracy": 0.8}],
-            }
-        )
-    )
+    _result(tmp_path, "init1_order1", cfg=cfg, folder="paper/sst2")
     _result(tmp_path, "init1_order2")  # results/trials/sst2/: not a trial of a study with recipes
     rows = study_status(cfg, tmp_path)
     assert [(r["task"], r["trials"], r["done"]) for r in rows] == [
         ("paper/sst2", 6, 1),
         ("debiased/sst2", 6, 0),
     ]
+
+
+def test_jobs_must_be_positive(tmp_path, capsys):
+    config_file = tmp_path / "study.yaml"
+    config_file.write_text("tasks:\n  sst2: {init_seeds: 1..2, order_seeds: 1..2}\n")
+    with pytest.raises(SystemExit):
+        main(["status", "--config", str(config_file), "-d", str(tmp_path), "-j", "-5"])
+    assert "must be at least 1, got -5" in capsys.readouterr().err

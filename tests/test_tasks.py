@@ -2,6 +2,7 @@
 MNLI's two dev sets and STS-B's regression, prepared and trained for a few steps."""
 
 import json
+import shutil
 
 import numpy as np
 import pytest
@@ -287,21 +288,33 @@ def test_prepared_glue_data_of_another_spec_are_not_current(glue_root, tmp_path)
     )
     folder = tmp_path / "qnli"
     prepare(study.data_spec(cfg, "qnli"), folder, glue_dir=str(root))
-    assert prepared_is_current(folder, study.data_spec(cfg, "qnli"))
+    assert prepared_is_current(folder, study.data_spec(cfg, "qnli"), str(root))
     for key, value in (("train_size", 12), ("dev_size", 4)):
         other = preflight.validate(
             {**cfg, "tasks": {"qnli": {**cfg["tasks"]["qnli"], key: value}}}, check_files=False
         )
-        assert not prepared_is_current(folder, study.data_spec(other, "qnli")), key
+        assert not prepared_is_current(folder, study.data_spec(other, "qnli"), str(root)), key
     larger = preflight.validate(
         {**cfg, "tasks": {"qnli": {**cfg["tasks"]["qnli"], "dev_size": 100}}}, check_files=False
     )
     assert prepared_is_current(
-        folder, study.data_spec(larger, "qnli")
+        folder, study.data_spec(larger, "qnli"), str(root)
     )  # 16 dev examples: all, as before
     longer = preflight.validate(
         {**cfg, "training": {**cfg["training"], "max_length": 64}}, check_files=False
     )
-    assert not prepared_is_current(folder, study.data_spec(longer, "qnli"))
+    assert not prepared_is_current(folder, study.data_spec(longer, "qnli"), str(root))
     hub = preflight.validate({**cfg, "data": {**cfg["data"], "source": "hub"}}, check_files=False)
-    assert not prepared_is_current(folder, study.data_spec(hub, "qnli"))
+    assert not prepared_is_current(folder, study.data_spec(hub, "qnli"), str(root))
+    # the same spec from another folder, or from a changed file, is other data
+    copy = tmp_path / "copy"
+    shutil.copytree(root, copy)
+    assert not prepared_is_current(folder, study.data_spec(cfg, "qnli"), str(copy))
+    train = root / "QNLI" / "train.tsv"
+    kept = train.read_bytes()
+    try:
+        train.write_bytes(kept.replace(b"entailment", b"not_entailment", 1))
+        assert not prepared_is_current(folder, study.data_spec(cfg, "qnli"), str(root))
+    finally:
+        train.write_bytes(kept)
+    assert prepared_is_current(folder, study.data_spec(cfg, "qnli"), str(root))

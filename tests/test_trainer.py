@@ -290,7 +290,8 @@ def test_a_completed_trial_is_restored_from_its_record_not_trained_again(
     ledger = tmp_path / "ledger.txt"
     monkeypatch.setenv("SEEDSTUDY_TRIAL_LEDGER", str(ledger))
     _, out, _ = run(trial_of(cfg), tiny_sst2, tmp_path, checkpoint_path=str(checkpoint))
-    assert done_record_path(checkpoint).exists() and not checkpoint.exists()
+    assert done_record_path(checkpoint, study.config_hash(trial_of(cfg))).exists()
+    assert not checkpoint.exists()
     out.unlink()  # what Snakemake does to the outputs of a job it considers incomplete
     restored = trainer.run_trial(
         trial_of(cfg),

@@ -147,20 +147,29 @@ def test_runtime_settings_never_rerun_trials(study):
     assert planned(study, "--config", "runtime={'threads': 2, 'checkpoint_every_minutes': 3}") == {}
 
 
+LR = "training={'epochs': 1, 'batch_size': 8, 'lr': 5.0e-5, 'evals_per_epoch': 2, 'max_length': 32}"
+REPLACE = "runtime={'replace_trials': True, 'checkpoint_every_minutes': 0}"
+
+
 def test_a_hyperparameter_reruns_exactly_the_affected_trials(study):
-    jobs = planned(
-        study,
-        "--config",
-        "training={'epochs': 1, 'batch_size': 8, "
-        "'lr': 5.0e-5, 'evals_per_epoch': 2, 'max_length': 32}",
-    )
+    jobs = planned(study, "--config", LR, REPLACE)
     assert jobs["finetune"] == 4 and jobs["prepare_data"] == 0
+
+
+def test_replacing_finished_trials_stops_before_any_job_unless_asked(study):
+    stopped = snakemake(study, "-n", "--config", LR, check=False)
+    text = stopped.stdout + stopped.stderr
+    assert stopped.returncode != 0 and "Job stats" not in text
+    assert "would replace 4 finished trial(s) by trials of another config" in text
+    assert "training.lr: 0.0001 -> 5e-05" in text and "runtime.replace_trials: true" in text
+    allowed = planned(study, "--config", LR, "runtime={'replace_trials': 4}")
+    assert allowed["finetune"] == 4
 
 
 def test_a_data_setting_reruns_the_data_and_its_trials_in_one_run(study):
     """max_length reruns prepare_data; the trials below it rerun in the same run (their data
     input is not `ancient` while the prepared data are of another spec)."""
-    jobs = planned(study, "--config", "training={'max_length': 24}")
+    jobs = planned(study, "--config", "training={'max_length': 24}", REPLACE)
     assert jobs["prepare_data"] == 1 and jobs["finetune"] == 4
 
 

@@ -276,7 +276,7 @@ def parser() -> argparse.ArgumentParser:
     status.add_argument(
         "--jobs",
         "-j",
-        type=int,
+        type=positive_int,
         default=None,
         help="trials at a time for the time-left estimate (default: as many as run now)",
     )
@@ -288,6 +288,14 @@ def parser() -> argparse.ArgumentParser:
     )
     status.set_defaults(run=cmd_status)
     return main
+
+
+def positive_int(text: str) -> int:
+    """An argparse type: an integer of at least 1."""
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
 
 
 def main(argv=None) -> int:

@@ -1,6 +1,27 @@
 # All trials -> tidy tables per task, then for the whole study.
 
 
+def aggregate_provenance(wildcards):
+    """What the current config asks for each trial file of a task (its config hash and seeds),
+    and the task's trial config without seeds (to name the keys a foreign trial differs in):
+    seedstudy.analysis.aggregate.check_provenance."""
+    variant, cells = recipe_config(wildcards), {}
+    for prefix in trial_outputs(wildcards.recipe_dir, wildcards.task):
+        init, order, dropout = re.search(
+            r"init(\d+)_order(\d+)(?:_dropout(\d+))?$", prefix
+        ).groups()
+        trial = study.trial_config(
+            variant,
+            wildcards.task,
+            int(init),
+            int(order),
+            None if dropout is None else int(dropout),
+        )
+        cells[f"{prefix}.json"] = {"hash": study.config_hash(trial), "seeds": trial["seeds"]}
+    shared = {key: value for key, value in trial.items() if key != "seeds"}
+    return {"config": shared, "trials": cells}
+
+
 rule aggregate_task:
     input:
         unpack(task_trials),
@@ -16,12 +37,17 @@ rule aggregate_task:
     params:
         failure_tolerance=config["analysis"]["failure_tolerance"],
         recipe=lambda wildcards: RECIPE_OF_DIR[wildcards.recipe_dir],
+        provenance=aggregate_provenance,
+        data=data_dir,
     script:
         "../scripts/aggregate_task.py"
 
 
 rule aggregate_study:
     input:
+        # the folders too: a failed aggregate_task's outputs are deleted, which updates its
+        # folder's mtime, so that the next run redoes it and everything below it
+        expand("results/aggregate/{recipe_dir}{task}", recipe_dir=RECIPE_DIRS.values(), task=TASKS),
         expand(
             "results/aggregate/{recipe_dir}{task}/trials.parquet",
             recipe_dir=RECIPE_DIRS.values(),

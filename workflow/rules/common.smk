@@ -23,9 +23,18 @@ from seedstudy.study.model import slug
 # filled in, then what a schema cannot check: model folder, GLUE files, seed ranges, early-stopping
 # settings), with a clear message naming the key or file at fault.
 try:
+    for configfile in workflow.config_settings.configfiles:
+        preflight.read_yaml(configfile)  # a repeated key, which Snakemake's reading drops
     preflight.validate(config)
 except (study.ConfigError, ValueError) as error:
     raise WorkflowError(f"invalid configuration: {error}") from None
+# finished trials are replaced by trials of another config only deliberately
+# (runtime.replace_trials); checked once, by the main process, before any job
+if not (workflow.remote_exec or workflow.subprocess_exec):
+    try:
+        preflight.check_replaced_trials(config, preflight.stale_trials(config))
+    except study.ConfigError as error:
+        raise WorkflowError(str(error)) from None
 
 
 TASKS = list(config["tasks"])
@@ -103,9 +112,18 @@ def trial_config(wildcards):
             f"trial {wildcards.recipe_dir}{wildcards.task}/{stem(wildcards)}: "
             f"a dropout seed belongs in the file name exactly when training.dropout_seed is a seed grid"
         )
-    return study.trial_config(
-        variant, wildcards.task, int(wildcards.init_seed), int(wildcards.order_seed), dropout
-    )
+    cell = (int(wildcards.init_seed), int(wildcards.order_seed), dropout)
+    if cell not in grid_cells(wildcards.task):
+        raise WorkflowError(
+            f"trial {wildcards.recipe_dir}{wildcards.task}/{stem(wildcards)} is not in the "
+            f"study's grid (tasks.{wildcards.task}.init_seeds, order_seeds)"
+        )
+    return study.trial_config(variant, wildcards.task, *cell)
+
+
+@functools.cache
+def grid_cells(task):
+    return set(study.task_grid(config, task))
 
 
 def checkpoint_path(wildcards):
@@ -118,7 +136,7 @@ def checkpoint_path(wildcards):
 def data_is_current(folder, task, meta_stamp):
     """seedstudy.data.prepared_is_current, once per folder and state of its meta.json (a DAG of
     2,100 trials asked it 4,200 times)."""
-    return prepared_is_current(folder, study.data_spec(config, task))
+    return prepared_is_current(folder, study.data_spec(config, task), config["data"]["glue_dir"])
 
 
 def trial_data(wildcards):
@@ -204,7 +222,9 @@ def task_trials(wildcards):
 # the folders exist from the start (an input no rule produces must exist)
 for _recipe_dir in RECIPE_DIRS.values():
     for _task in TASKS:
-        for _folder in trial_folders(_recipe_dir, _task):
+        for _folder in trial_folders(_recipe_dir, _task) + [
+            f"results/aggregate/{_recipe_dir}{_task}"
+        ]:
             os.makedirs(_folder, exist_ok=True)
 
 
@@ -269,6 +289,24 @@ def report_figures():
         and str(path).startswith("results/figures/")
         and "{" not in str(path)
     ]
+
+
+def forget_no_failure():
+    """After a failed job: remove all.pdf, which would otherwise look current while showing what
+    the failed job was to replace; the next run builds it again (and redoes the failed job)."""
+    stale = Path("results/figures/all.pdf")
+    if stale.exists():
+        stale.unlink()
+        print(f"a job failed: removed {stale}, which it would have replaced", file=sys.stderr)
+
+
+def check_executor():
+    """Before the first job: what the executor needs on this machine (seedstudy.preflight)."""
+    name = getattr(workflow.executor_plugin, "name", "") or ""
+    try:
+        preflight.check_cluster_commands(name.rsplit("-", 1)[-1])
+    except study.ConfigError as error:
+        raise WorkflowError(str(error)) from None
 
 
 def get_final_output():

@@ -6,5 +6,5 @@ from seedstudy.analysis.aggregate import combine
 from seedstudy.logs import log_to
 
 log_to(snakemake.log[0])
-task_dirs = sorted({str(Path(p).parent) for p in snakemake.input})
+task_dirs = sorted({str(Path(p).parent) for p in snakemake.input if p.endswith(".parquet")})
 combine(task_dirs, Path(snakemake.output.trials).parent, snakemake.params.study)

@@ -5,12 +5,15 @@ it sees a `snakemake` object with its own input, output, params and log (the ent
 analyses named <name>__<entry>, without the prefix), the config, and one thread.
 """
 
+import json
 import logging
 import runpy
+import sys
 from functools import partial
 from pathlib import Path
 
 from seedstudy.analysis import runner
+from seedstudy.figures import failure_notes
 from seedstudy.logs import log_to
 
 log_to(snakemake.log.main)
@@ -67,7 +70,29 @@ modules += [
     "pyarrow.dataset",
     "pandas.io.formats.style",
 ]
-seconds = runner.run(jobs, workers=snakemake.threads, modules=modules)
-logging.info(
-    "seconds per analysis: %s", ", ".join(f"{name} {value:.2f}" for name, value in seconds.items())
+failures = {}
+try:
+    seconds = runner.run(jobs, workers=snakemake.threads, modules=modules)
+    logging.info(
+        "seconds per analysis: %s",
+        ", ".join(f"{name} {value:.2f}" for name, value in seconds.items()),
+    )
+except runner.AnalysisFailed as failed:
+    # the others' outputs stay; the failed ones' outputs say why (all.pdf shows it), and the
+    # record makes the next run retry them (params.retry of rule analyses)
+    logging.error("%s", failed)
+    print(f"analyses: {failed}", file=sys.stderr)
+    failures = failed.failures
+    for name, error in failures.items():
+        failure_notes(list(own(snakemake.output, name)), name, error, getattr(snakemake.log, name))
+record = Path(snakemake.params.record)
+record.parent.mkdir(parents=True, exist_ok=True)
+record.write_text(
+    json.dumps(
+        {
+            "failed": {name: error.strip().splitlines()[-1] for name, error in failures.items()},
+            "runs_with_failures": snakemake.params.retry + bool(failures),
+        }
+    )
+    + "\n"
 )

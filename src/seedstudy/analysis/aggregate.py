@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from ..store.atomic import write_json_atomic
-from ..store.trials import TrialFileError, read_trial
+from ..store.trials import TrialFileError, provenance_problem, read_trial, stale_trials_error
 from ..study.recipes import DEFAULT_RECIPE
 
 SEED_KEYS = ["init_seed", "order_seed", "dropout_seed"]  # one trial within a task
@@ -44,8 +44,14 @@ def load_trials(paths) -> list[dict]:
         trial["_path"] = str(path)
         run_path = Path(str(path)[: -len(".json")] + ".run.json")
         if run_path.exists():
-            with open(run_path) as handle:
-                trial["_run"] = json.load(handle)
+            try:
+                with open(run_path) as handle:
+                    trial["_run"] = json.load(handle)
+            except (json.JSONDecodeError, UnicodeDecodeError) as error:
+                raise TrialFileError(
+                    f"{run_path}: run record is corrupt ({error}); delete it and its trial "
+                    f"(`rm {run_path} {path}`) and rerun the workflow to recompute this trial"
+                ) from None
         trials.append(trial)
     return trials
 
@@ -182,6 +188,43 @@ def check_consistent(trials: list[dict]) -> None:
             )
 
 
+def check_provenance(
+    trials: list[dict], expected: dict, data_fingerprint: str | None = None
+) -> None:
+    """Every trial file must hold the trial that the current config asks for its cell.
+
+    `expected`: {"config": the task's trial config without its seeds, "trials": {path: {"hash":
+    config hash, "seeds": seeds}}} (the workflow's `aggregate_provenance`); `data_fingerprint`:
+    the fingerprint of the task's prepared data now. Raises TrialFileError naming every file
+    of another config, cell or data, and how to recompute exactly those trials."""
+    problems = {}
+    for trial in trials:
+        cell = expected["trials"].get(trial["_path"])
+        if cell is None:
+            problems[trial["_path"]] = "not a trial of the study's grid"
+            continue
+        why = provenance_problem(
+            trial, cell["hash"], {**expected["config"], "seeds": cell["seeds"]}, data_fingerprint
+        )
+        if why:
+            problems[trial["_path"]] = why
+    if problems:
+        raise stale_trials_error(problems)
+
+
+def check_unique_cells(trials: list[dict]) -> None:
+    """No two trial files of one cell (a trial copied under another seed's file name)."""
+    seen: dict[tuple, str] = {}
+    for trial in trials:
+        key = tuple(_key(trial).values())
+        if key in seen:
+            raise TrialFileError(
+                f"{seen[key]} and {trial['_path']} hold the same trial {_key(trial)}; delete "
+                "the one whose file name is not its seeds and rerun the workflow"
+            )
+        seen[key] = trial["_path"]
+
+
 def write_table(table: pd.DataFrame, path: str | os.PathLike) -> None:
     """Parquet (the declared output; `pd.read_parquet` or `duckdb` for a quick look)."""
     path = Path(path)
@@ -190,12 +233,21 @@ def write_table(table: pd.DataFrame, path: str | os.PathLike) -> None:
 
 
 def aggregate_task(
-    trial_paths, out_dir, failure_tolerance: float = 0.0, recipe: str = DEFAULT_RECIPE
+    trial_paths,
+    out_dir,
+    failure_tolerance: float = 0.0,
+    recipe: str = DEFAULT_RECIPE,
+    expected: dict | None = None,
+    data_fingerprint: str | None = None,
 ) -> dict[str, pd.DataFrame]:
     """The tables of one task of one recipe; each has a first column `recipe` (the implicit
     recipe's name, "default", in a study without recipes), so that the study's tables hold every
-    recipe and every analysis can group by it."""
+    recipe and every analysis can group by it. With `expected` (`check_provenance`), every trial
+    file must be the trial the current config and data ask for its cell."""
     trials = load_trials(trial_paths)
+    if expected is not None:
+        check_provenance(trials, expected, data_fingerprint)
+    check_unique_cells(trials)
     check_consistent(trials)
     tables = {
         "curves": curves_table(trials),

@@ -9,7 +9,9 @@ first, so `workers` analyses run at a time. Each analysis is a fresh fork: nothi
 sets (a matplotlib setting, a redirected stdout) reaches another.
 
 An analysis that fails does not stop the others; `run` raises at the end, naming every failed
-analysis and its log, so that one bad figure does not cost the tables of the rest.
+analysis and its log, so that one bad figure does not cost the tables of the rest (the job
+`analyses` then writes failure notes in place of the failed analysis's outputs:
+`seedstudy.figures.failure_notes`).
 """
 
 from __future__ import annotations
@@ -42,7 +44,12 @@ class Analysis:
 
 
 class AnalysisFailed(RuntimeError):
-    """One or more analyses raised; the message names each one and its log."""
+    """One or more analyses raised; the message names each one and its log; `failures` maps
+    each failed analysis to its traceback (or why its worker died)."""
+
+    def __init__(self, message: str, failures: dict[str, str] | None = None):
+        super().__init__(message)
+        self.failures = failures or {}
 
 
 def script_imports(path: str | os.PathLike) -> list[str]:
@@ -151,5 +158,7 @@ def run(analyses: list[Analysis], workers: int, modules=()) -> dict[str, float]:
             f"  {name} (log: {logs[name]}): {text.strip().splitlines()[-1]}"
             for name, text in failed.items()
         )
-        raise AnalysisFailed(f"{len(failed)} of {len(analyses)} analyses failed:\n{lines}")
+        raise AnalysisFailed(
+            f"{len(failed)} of {len(analyses)} analyses failed:\n{lines}", failures=failed
+        )
     return seconds

@@ -57,18 +57,29 @@ def within_seed_sd(trials: pd.DataFrame, score: str = "best") -> pd.DataFrame:
     trials = _finished(trials)
     rows = []
     for task, group in trials.groupby("task", sort=True):
+        # the sd of one trial is undefined, not 0: seeds with a single trial are left out of the
+        # mean, and a table cell without any seed of two trials is NaN, with a note
         within = {
-            name: float(group.groupby(column)[score].std(ddof=0).mean())
+            name: float(
+                group.groupby(column)[score]
+                .agg(lambda v: v.std(ddof=0) if len(v) > 1 else np.nan)
+                .mean()
+            )
             for name, column in FACTORS.items()
         }
+        total = float(group[score].std(ddof=0)) if len(group) > 1 else np.nan
+        undefined = [name for name, value in {**within, "total": total}.items() if np.isnan(value)]
         rows.append(
             {
                 "task": task,
                 "score": score,
                 "within_init_sd": within["init"],
                 "within_order_sd": within["order"],
-                "total_sd": float(group[score].std(ddof=0)),
+                "total_sd": total,
                 "n_trials": len(group),
+                "note": "undefined (no seed with two or more trials): " + ", ".join(undefined)
+                if undefined
+                else "",
             }
         )
     return pd.DataFrame(rows)

@@ -185,17 +185,36 @@ def _as_class(value):
         return text
 
 
-def class_labels(frame: pd.DataFrame, where: str, column: str) -> list:
-    out = []
+def _real_valued(value) -> bool:
+    """A number with a fraction (1.5, "1.5", "2.5e-1"): not a class label."""
+    try:
+        number = float(str(value).strip()) if isinstance(value, str) else float(value)
+    except (TypeError, ValueError):
+        return False
+    return bool(np.isfinite(number)) and not number.is_integer()
+
+
+def class_labels(frame: pd.DataFrame, where: str, column: str, spelled=None) -> list:
+    """A label column as classes; `spelled` (label -> first spelling and where, shared between
+    the splits) refuses two spellings of one class ("01" and "1")."""
+    out, spelled = [], {} if spelled is None else spelled
     for row, value in enumerate(frame[column].tolist()):
         if _missing_label_cell(value):
             raise _missing_label(where, row, column)
-        if isinstance(value, (float, np.floating)) and not float(value).is_integer():
+        if not isinstance(value, (bool, np.bool_)) and _real_valued(value):
             raise DataError(
                 f"{where}, row {row + 1}, column {column!r}: {value!r} is not a class label "
                 f"(a real-valued label needs type: regression)"
             )
-        out.append(_as_class(value))
+        label = _as_class(value)
+        spelling = str(value).strip() if isinstance(value, str) else None
+        first = spelled.setdefault(label, (spelling, f"{where}, row {row + 1}"))
+        if spelling is not None and first[0] is not None and first[0] != spelling:
+            raise DataError(
+                f"{where}, row {row + 1}, column {column!r}: label {spelling!r} is the same "
+                f"class as {first[0]!r} ({first[1]}); write each class one way"
+            )
+        out.append(label)
     kinds = {type(v) for v in out}
     if len(kinds) > 1:  # integers and text mixed: all as text
         out = [str(v) for v in out]
@@ -233,9 +252,16 @@ def read_custom(task_name: str, definition: dict) -> CustomData:
     if definition["type"] == REGRESSION:
         for split in SPLITS:
             columns[split]["label"] = regression_labels(frames[split], where[split], label)
+        if len(set(columns["dev"]["label"])) < 2:
+            raise DataError(
+                f"{where['dev']}, column {label!r}: every dev label is "
+                f"{columns['dev']['label'][0]!r}; the correlations of a regression are undefined "
+                "for constant labels"
+            )
         return CustomData(columns, sources, None)
 
-    raw = {split: class_labels(frames[split], where[split], label) for split in SPLITS}
+    spelled: dict = {}
+    raw = {split: class_labels(frames[split], where[split], label, spelled) for split in SPLITS}
     if {type(v) for v in raw["train"]} != {
         type(v) for v in raw["dev"]
     }:  # "1" in one file, 1 in the other

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 
 from ..store.atomic import sha256_file
-from ..tasks import Task
+from ..tasks import Task, get_task
 from . import DataError
 
 HUB_DATASET = "nyu-mll/glue"
@@ -54,7 +54,7 @@ def read_glue_tsv(path: str | os.PathLike, task: Task, split: str | None = None)
     if not raw.strip():
         raise DataError(f"{path}: file is empty")
     lines = raw.split(b"\n")
-    if lines[-1] == b"":
+    while lines and not lines[-1].strip():  # blank lines at the end of the file
         lines.pop()
     expected_header = task.header(split)
     n_fields = len(expected_header) if expected_header else max(task.tsv_columns.values()) + 1
@@ -87,9 +87,19 @@ def read_glue_tsv(path: str | os.PathLike, task: Task, split: str | None = None)
         else:
             columns["label"].append(task.tsv_labels[label_text])
         for name in task.text_fields:
-            columns[name].append(fields[task.tsv_columns[name]])
+            value = fields[task.tsv_columns[name]]
+            if not value.strip():
+                raise DataError(
+                    f"{path}, line {lineno}: field {name!r} is empty (a GLUE example needs its "
+                    "text)"
+                )
+            columns[name].append(value)
     if not columns["label"]:
         raise DataError(f"{path}: no examples after the header")
+    if split == "train" and not task.is_regression and len(set(columns["label"])) < 2:
+        raise DataError(
+            f"{path}: only one label in the train split; a classification needs two or more"
+        )
     return columns
 
 
@@ -158,6 +168,18 @@ def read_glue_split(task: Task, split: str, local_dir: Path | None) -> tuple[dic
         "path": str(path.resolve()),
         "sha256": sha256_file(path),
     }
+
+
+def source_files(spec: dict, glue_dir=None) -> list[Path]:
+    """The local GLUE files that the data spec of a GLUE task is prepared from (none for the Hub
+    or one's own data, whose files are in the spec with their SHA-256)."""
+    if spec.get("custom") is not None:
+        return []
+    local_dir = glue_folder(glue_dir, spec["source"])
+    if local_dir is None:
+        return []
+    task = get_task(spec["task"])
+    return [glue_file(local_dir, task, split) for split in task.splits]
 
 
 def glue_folder(glue_dir, source: str) -> Path | None:

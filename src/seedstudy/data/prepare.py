@@ -27,10 +27,11 @@ import numpy as np
 from .. import metrics
 from ..store.atomic import write_json_atomic
 from ..study.model import resolve_model
+from ..study.trial import file_fingerprint
 from ..tasks import Task, custom_task, get_task, score_suffix
 from . import DataError
 from .custom import read_custom
-from .glue import glue_folder, read_glue_split
+from .glue import glue_folder, read_glue_split, source_files
 
 SPLITS = ("train", "dev")
 
@@ -80,10 +81,18 @@ def split_size(spec: dict, split: str, glue_dir=None) -> int:
 
 
 def load_tokenizer(model: str):
-    """The tokenizer of a model a study names (`study.model.resolve_model`)."""
+    """The tokenizer of a model a study names (`study.model.resolve_model`); one that cannot be
+    loaded (no network, an unknown Hub id) is an error naming the model."""
     from transformers import AutoTokenizer
 
-    return AutoTokenizer.from_pretrained(resolve_model(model))
+    try:
+        return AutoTokenizer.from_pretrained(resolve_model(model))
+    except OSError as error:
+        reason = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise DataError(
+            f"model {model!r}: its tokenizer cannot be loaded ({reason}); a Hugging Face Hub id "
+            "needs the network or a copy in the local cache, a folder needs its tokenizer files"
+        ) from None
 
 
 def prepare(
@@ -264,10 +273,23 @@ def load_prepared(path: str | os.PathLike) -> PreparedData:
     return PreparedData(train=to_split("train"), dev=to_split("dev"), meta=meta, extra_dev=extra)
 
 
-def prepared_is_current(folder: str | os.PathLike, spec: dict) -> bool:
+def prepared_fingerprint(data: str | os.PathLike | PreparedData) -> str | None:
+    """The fingerprint of prepared data (a folder, or loaded), read from its meta; None if the
+    folder has no meta.json."""
+    if isinstance(data, PreparedData):
+        return data.meta.get("fingerprint")
+    meta_path = Path(data) / "meta.json"
+    if not meta_path.is_file():
+        return None
+    with open(meta_path) as handle:
+        return json.load(handle).get("fingerprint")
+
+
+def prepared_is_current(folder: str | os.PathLike, spec: dict, glue_dir=None) -> bool:
     """Whether a prepared folder was made from the data spec as it is now, as far as its meta
     records it: the model, max_length, the subsample (seed and sizes), the source (the Hub or
-    files) and, for a task of one's own data, its definition with its files' SHA-256. A folder
+    files; local GLUE files by path and SHA-256, in the folder `glue_dir` or $GLUE_DIR names
+    now) and, for a task of one's own data, its definition with its files' SHA-256. A folder
     not there yet counts as current.
 
     The workflow gives a trial its prepared data as an `ancient` input only when it is current:
@@ -297,4 +319,12 @@ def prepared_is_current(folder: str | os.PathLike, spec: dict) -> bool:
         ):
             return False
     from_hub = all("hub" in source for source in meta.get("source", {}).values())
-    return from_hub == (spec["source"] == "hub")
+    if from_hub != (spec["source"] == "hub"):
+        return False
+    return from_hub or _same_files(meta.get("source", {}), source_files(spec, glue_dir))
+
+
+def _same_files(recorded: dict, files: list[Path]) -> bool:
+    """Whether the files recorded in a prepared folder's meta (path, SHA-256) are `files` now."""
+    now = {str(path.resolve()): file_fingerprint(str(path)) for path in files}
+    return {entry.get("path"): entry.get("sha256") for entry in recorded.values()} == now

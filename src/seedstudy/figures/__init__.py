@@ -157,6 +157,42 @@ def save(fig, path: str | os.PathLike, title: str, caption: str) -> None:
     )
 
 
+FAILURE_COLUMNS = ["failed_analysis", "error", "log"]
+
+
+def failure_notes(outputs, analysis: str, error: str, log: str) -> None:
+    """Write a failure note in place of each output of a failed analysis: a page saying which
+    analysis failed and why (its figures: all.pdf shows it where its figure would be), a one-row
+    table with the columns FAILURE_COLUMNS (its tables: CSV or Parquet), or that row as JSON."""
+    import json
+
+    import pandas as pd
+
+    lines = error.strip().splitlines() or ["(no message)"]
+    row = {"failed_analysis": analysis, "error": lines[-1], "log": str(log)}
+    for output in outputs:
+        path = Path(output)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.suffix == ".pdf":
+            fig, ax = plt.subplots(figsize=(8.5, 5))
+            text = "\n".join(textwrap.fill(line, 110) for line in lines[-12:])
+            ax.text(0, 1, text, va="top", ha="left", family="monospace", fontsize=6)
+            ax.axis("off")
+            save(
+                fig,
+                path,
+                f"Analysis {analysis} failed: {lines[-1]}"[:200],
+                f"Its other outputs are failure notes too; the next run of the workflow runs it "
+                f"again. Full traceback: {log}.",
+            )
+        elif path.suffix == ".parquet":
+            pd.DataFrame([row], columns=FAILURE_COLUMNS).to_parquet(path, index=False)
+        elif path.suffix == ".json":
+            path.write_text(json.dumps(row, indent=1) + "\n")
+        else:
+            pd.DataFrame([row], columns=FAILURE_COLUMNS).to_csv(path, index=False)
+
+
 def merge(pdf_paths, out_path: str | os.PathLike) -> None:
     """Concatenate figure PDFs (one page each) into one document, in the given order."""
     from pypdf import PdfWriter

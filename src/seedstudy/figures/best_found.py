@@ -41,7 +41,14 @@ def best_found(table: pd.DataFrame):
     for column in (c for c in PAPER_BARS if c in table):
         for position in x[table[column].isna().to_numpy()]:
             ax.text(position, 1, f"paper: {NOT_REPORTED}", rotation=90, fontsize=6, ha="center")
-    ax.set_xticks(x, [f"{task_label(t)}\n({m})" for t, m in zip(table["task"], table["metric"])])
+    notes = table["note"].fillna("") if "note" in table else [""] * len(table)
+    ax.set_xticks(
+        x,
+        [
+            f"{task_label(t)}\n({m})" + ("\nevery trial failed" if note else "")
+            for t, m, note in zip(table["task"], table["metric"], notes)
+        ],
+    )
     ax.set_ylabel("dev score (%)")
     ax.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0))
     return fig

@@ -81,7 +81,16 @@ def write(path: str | os.PathLike, array: np.ndarray, kind: str = "labels") -> d
 
 
 def read(path: str | os.PathLike, mmap: bool = True) -> np.ndarray:
-    return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+    """A predictions file; an unreadable one (truncated, not .npy) is an error naming it."""
+    try:
+        return np.load(path, mmap_mode="r" if mmap else None, allow_pickle=False)
+    except (ValueError, EOFError, OSError) as error:
+        if isinstance(error, FileNotFoundError):
+            raise
+        raise ValueError(
+            f"{path}: predictions file is unreadable ({error}); delete it and its trial "
+            f"result and rerun the workflow to recompute the trial"
+        ) from None
 
 
 def as_labels(array: np.ndarray) -> np.ndarray:

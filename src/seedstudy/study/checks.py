@@ -9,7 +9,7 @@ from pathlib import Path
 
 from ..metrics import CLASSIFICATION
 from ..tasks import DATA_SUFFIXES, is_custom
-from .grid import task_grid, task_training
+from .grid import grid_size, task_grid, task_training
 from .schema import ConfigError
 from .trial import custom_definition, task_of
 
@@ -20,6 +20,7 @@ RESERVED_COLUMNS = ("label", "input_ids", "token_type_ids", "attention_mask")
 def check(config: dict, where: str = "", check_files: bool = True) -> None:
     """What the schema cannot express; every message names the key. `check_files`: also check
     that one's own data files exist (their contents are read by `prepare_data`)."""
+    check_size(config, where)
     for task in config["tasks"]:
         try:
             grid = task_grid(config, task)  # parses ranges and duplicate seeds
@@ -54,6 +55,26 @@ def check(config: dict, where: str = "", check_files: bool = True) -> None:
                 f"{where}invalid config at `tasks.{task}.metric`: {spec['metric']!r} is not a "
                 f"metric of {task}{kind} ({', '.join(metrics)})"
             )
+
+
+def check_size(config: dict, where: str = "") -> None:
+    """The study's trials (every task's grid, for every recipe) are at most
+    `runtime.max_trials`, counted without expanding the grids."""
+    try:
+        per_task = {task: grid_size(config, task) for task in config["tasks"]}
+    except ConfigError as error:
+        raise ConfigError(f"{where}{error}") from None
+    recipes = max(1, len(config.get("recipes") or {}))
+    total = recipes * sum(per_task.values())
+    limit = config["runtime"]["max_trials"]
+    if total > limit:
+        largest = max(per_task, key=per_task.get)
+        times = f" x {recipes} recipes" if recipes > 1 else ""
+        raise ConfigError(
+            f"{where}invalid config at `tasks.{largest}`: the study has {total:,} trials "
+            f"({per_task[largest]:,} in the grid of {largest}{times}), more than "
+            f"runtime.max_trials ({limit:,}); raise `runtime.max_trials` if you mean it"
+        )
 
 
 def check_custom(config: dict, task: str, where: str, check_files: bool) -> None:

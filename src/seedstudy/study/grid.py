@@ -10,10 +10,12 @@ import re
 from .schema import ConfigError
 
 _RANGE = re.compile(r"^(\d+)\.\.(\d+)$")
+SEED_LIMIT = 2**63  # seeds are in [0, 2^63): torch.Generator.manual_seed and numpy take them
 
 
-def parse_seeds(spec, key: str = "seeds") -> list[int]:
-    """A seed list from a list of ints or a range "first..last" (inclusive)."""
+def seed_bounds(spec, key: str = "seeds") -> tuple[int, int, int]:
+    """(count, smallest, largest) of a seed list or range, without expanding a range; a seed
+    outside [0, 2^63) is an error naming the key and the seed."""
     if isinstance(spec, str):
         match = _RANGE.match(spec.strip())
         if not match:
@@ -21,6 +23,20 @@ def parse_seeds(spec, key: str = "seeds") -> list[int]:
         first, last = int(match.group(1)), int(match.group(2))
         if last < first:
             raise ConfigError(f"invalid config at `{key}`: empty range {spec!r} (last < first)")
+        count = last - first + 1
+    else:
+        seeds = [int(s) for s in spec]
+        count, first, last = len(seeds), min(seeds), max(seeds)
+    for seed in (first, last):
+        if not 0 <= seed < SEED_LIMIT:
+            raise ConfigError(f"invalid config at `{key}`: seed {seed} is outside [0, 2^63)")
+    return count, first, last
+
+
+def parse_seeds(spec, key: str = "seeds") -> list[int]:
+    """A seed list from a list of ints or a range "first..last" (inclusive)."""
+    count, first, last = seed_bounds(spec, key)
+    if isinstance(spec, str):
         return list(range(first, last + 1))
     seeds = [int(s) for s in spec]
     if len(set(seeds)) != len(seeds):
@@ -62,6 +78,17 @@ def task_grid(config: dict, task: str) -> list[tuple[int, int, int | None]]:
         dropouts = parse_seeds(training["dropout_seed"], f"tasks.{task}.training.dropout_seed")
         return [(i, o, d) for i in inits for o in orders for d in dropouts]
     return [(i, o, None) for i in inits for o in orders]
+
+
+def grid_size(config: dict, task: str) -> int:
+    """How many trials the task's grid has, without expanding it."""
+    spec = config["tasks"][task]
+    size = seed_bounds(spec["init_seeds"], f"tasks.{task}.init_seeds")[0]
+    size *= seed_bounds(spec["order_seeds"], f"tasks.{task}.order_seeds")[0]
+    training = task_training(config, task)
+    if dropout_owner(training) == "grid":
+        size *= seed_bounds(training["dropout_seed"], f"tasks.{task}.training.dropout_seed")[0]
+    return size
 
 
 def trials(config: dict) -> list[tuple[str, int, int, int | None]]:

@@ -38,6 +38,26 @@ class ConfigError(ValueError):
 YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+class UniqueKeyLoader(YAML_LOADER):
+    """YAML_LOADER that refuses a key repeated in one mapping (YAML keeps only the last),
+    naming the key and its line."""
+
+    def construct_mapping(self, node, deep=False):
+        seen = {}
+        for key_node, _ in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if key in seen:
+                raise yaml.constructor.ConstructorError(
+                    None,
+                    None,
+                    f"key {key!r} repeated (first on line {seen[key] + 1}; YAML would keep only "
+                    "the last)",
+                    key_node.start_mark,
+                )
+            seen[key] = key_node.start_mark.line
+        return super().construct_mapping(node, deep=deep)
+
+
 @functools.lru_cache(maxsize=1)
 def _schema() -> dict:
     """The config schema, read once per process (callers do not modify it)."""
@@ -48,7 +68,8 @@ def normalize(config, schema: dict | None = None):
     """Turn strings into the numbers and booleans the schema asks for.
 
     YAML 1.1 loads `lr: 2e-5` as a string, and Snakemake's `--config key={...}` loads every
-    scalar inside a mapping as a string; a string stays a string where the schema allows one.
+    scalar inside a mapping as a string; a string stays a string where the schema allows one. A
+    whole float where the schema asks for an integer (not a number) is that integer.
     """
     schema = schema or _schema()
     return _coerce(config, schema, schema)
@@ -92,6 +113,8 @@ def _coerce(value, node: dict, root: dict):
         kind = branch.get("type")
         types.update([kind] if isinstance(kind, str) else kind or [])
         types.update(type(e).__name__ for e in branch.get("enum", []))
+    if isinstance(value, float) and value.is_integer() and "integer" in types - {"number"}:
+        return int(value)  # epochs: 1.0 is epochs: 1 (and its trials keep their config hash)
     if not isinstance(value, str):
         plain_number = isinstance(value, (int, float)) and not isinstance(value, bool)
         return (

@@ -33,7 +33,7 @@ import numpy as np
 import torch
 
 from .. import __version__, metrics
-from ..data.prepare import PreparedData, load_prepared
+from ..data.prepare import PreparedData, load_prepared, prepared_fingerprint
 from ..store import predictions
 from ..store.atomic import write_bytes_atomic, write_json_atomic
 from ..store.trials import TRIAL_FORMAT, done_record_path, load_done_record, write_done_record
@@ -579,7 +579,9 @@ def run_trial(
     name = trial_name(trial)
     faults.inject_fault(name)
     if stop_at_fraction is None:
-        restored = restore_completed(runtime, config_hash(trial), name, out_path, run_path)
+        restored = restore_completed(
+            runtime, config_hash(trial), name, out_path, run_path, prepared_fingerprint(data)
+        )
         if restored is not None:
             return restored
     faults.ledger("start", name)
@@ -603,21 +605,24 @@ def run_trial(
 
 
 def restore_completed(
-    runtime: Runtime, trial_hash: str, name: str, out_path, run_path
+    runtime: Runtime, trial_hash: str, name: str, out_path, run_path, data_fingerprint=None
 ) -> dict | None:
     """A trial completed in an earlier attempt (its completion record beside the checkpoint, of
-    the same config and software versions): write its outputs again and return its result."""
+    the same config, prepared data and software versions): write its outputs again and return
+    its result."""
     if not (runtime.checkpoint_path and runtime.reuse_completed):
         return None
-    done = load_done_record(runtime.checkpoint_path, trial_hash, software_versions())
+    done = load_done_record(
+        runtime.checkpoint_path, trial_hash, software_versions(), data_fingerprint
+    )
     if done is not None:
         log.info(
             "%s completed in an earlier attempt: outputs restored from %s",
             name,
-            done_record_path(runtime.checkpoint_path),
+            done_record_path(runtime.checkpoint_path, trial_hash),
         )
         faults.ledger("restore", name)
-        kept = predictions.path_for(done_record_path(runtime.checkpoint_path))
+        kept = predictions.path_for(done_record_path(runtime.checkpoint_path, trial_hash))
         if out_path is not None and done["result"].get("predictions") and kept.exists():
             write_bytes_atomic(predictions.path_for(out_path), kept.read_bytes())
         _write_outputs(out_path, run_path, done["result"], {**done["run"], "restored": True})
@@ -718,7 +723,8 @@ def write_outputs(
     if runtime.checkpoint_path and not keep_checkpoint:
         if predicted is not None:
             write_bytes_atomic(
-                predictions.path_for(done_record_path(runtime.checkpoint_path)), predicted
+                predictions.path_for(done_record_path(runtime.checkpoint_path, trial_hash)),
+                predicted,
             )
         write_done_record(runtime.checkpoint_path, trial_hash, result, record)
     if predicted is not None and out_path is not None:
