@@ -237,3 +237,45 @@ def test_pilot_without_finished_trials_is_refused(tmp_path):
     trials.assign(status="stopped").to_parquet(tmp_path / "aggregate" / "trials.parquet")
     with pytest.raises(ValueError, match="no trials in"):
         p.load_pilot(tmp_path)
+
+
+def test_study_plan_of_a_recipes_study_and_its_page(tmp_path):
+    from seedstudy.figures import plan as plots
+
+    trials = _pilot(tmp_path)
+    tables, notes = p.study_plan(
+        trials, p.trial_costs(trials, tmp_path), 0.01, budget_hours=5, resamples=50
+    )
+    assert notes == []
+    assert set(tables["plan"]["design"]) == set(crossed.DESIGNS)
+    assert set(tables["power_curves"]["design"]) == {"grid"}
+    assert set(tables["mean"]["recipe"]) == {"adamw", "bertadam"}
+    assert tables["needed"]["n_budget"].notna().all()
+    assert len(plots.plan_page(tables, 0.8).axes) == 3
+
+
+def test_study_plan_of_one_recipe_names_the_tasks_it_cannot_plan():
+    trials = make_trials(tasks=("rte", "mrpc"), n_init=3, n_order=3)
+    trials.insert(0, "recipe", "default")
+    thin = trials[(trials["task"] == "rte") | (trials["init_seed"] == 1)]
+    tables, notes = p.study_plan(thin, None, 0.01, resamples=50)
+    assert notes and notes[0].startswith("mrpc: not planned") and "1 init seed" in notes[0]
+    assert set(tables["plan"]["task"]) == {"rte"}
+    best = tables["expected_max"].iloc[0]
+    assert 1 <= best["n"] <= best["n_max"] == 9
+
+
+def test_expected_max_trials_by_hand():
+    # scores 0, 1: E[max of n] = 1 - 0.5^n; at n = 2 it is 0.75 -> within 0.25 of 0.75 from n = 1
+    assert p.expected_max_trials([0.0, 1.0], 0.25) == {
+        "n_max": 2,
+        "expected_max_at_n_max": 0.75,
+        "n": 1,
+    }
+    assert p.expected_max_trials([0.0, 1.0], 0.1)["n"] == 2
+
+
+def test_mean_interval_width_by_hand():
+    own = p.PilotComponents(p.Components(0.2, 0.1, 0.4), None, True)
+    rows = p.mean_interval_rows("t", "r", own, 0.95, designs=("grid",), ns=(4,))
+    assert rows[0]["interval_width"] == pytest.approx(2 * stats.t.ppf(0.975, 3) * 0.15)

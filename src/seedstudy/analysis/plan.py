@@ -44,6 +44,7 @@ from scipy import optimize, stats
 from ..store.trials import benchmark_seconds
 from . import crossed
 from .aggregate import finished_trials
+from .expected_max import expected_max
 from .recipe_comparison import paired_cells
 from .variance_components import NotEnoughData, design, moment_components
 
@@ -649,3 +650,121 @@ def describe(
             lines.append(f"{plan_name}: {text}")
     lines.append(recommendation(needs))
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------------------------------------
+# the study's own questions, and the plan of a whole study (the DAG's plan.csv)
+
+MEAN_COLUMNS = ["task", "recipe", "design", "n", "trials", "plan", "interval_width", "level"]
+
+
+def mean_interval_rows(
+    task: str, recipe: str, own: PilotComponents, level: float, designs=("grid", "pairs"), ns=NS
+) -> list[dict]:
+    """The width of the t interval at `level` of one recipe's mean score against n (the same
+    variance model and df as `crossed.mean_se`)."""
+    rows = []
+    for design_name in designs:
+        for plan_name in PLANS:
+            sd = own.plan(plan_name)
+            if sd is None or (design_name == "grid" and not own.crossed):
+                continue
+            for n in ns:
+                q = stats.t.ppf((1 + level) / 2, crossed.design_df(design_name, n))
+                rows.append(
+                    {
+                        "task": task,
+                        "recipe": recipe,
+                        "design": design_name,
+                        "n": n,
+                        "trials": trials_per_recipe(design_name, n),
+                        "plan": plan_name,
+                        "interval_width": float(2 * q * _se(design_name, n, sd)),
+                        "level": level,
+                    }
+                )
+    return rows
+
+
+def expected_max_trials(scores, epsilon: float) -> dict:
+    """Trials until the expected best of n (with replacement, Fig. 1) is within `epsilon` of its
+    value at the largest n (the pilot's number of trials)."""
+    curve = expected_max(scores)
+    top = float(curve["expected_max"].iloc[-1])
+    within = curve.loc[curve["expected_max"] >= top - epsilon, "n"]
+    return {"n_max": int(curve["n"].iloc[-1]), "expected_max_at_n_max": top, "n": int(within.min())}
+
+
+EFFECT_MULTIPLES = (0.5, 1.0, 2.0)  # the effects of the power curves, as multiples of `effect`
+
+
+def power_curves(
+    questions: list[Question], effect: float, designs, alpha: float, ns=range(2, 51)
+) -> pd.DataFrame:
+    """Power against n (every n) at a few effects around `effect`, for the figure."""
+    rows = []
+    for question in questions:
+        for design_name in designs:
+            for plan_name in PLANS:
+                sd = question.components(design_name, plan_name)
+                if sd is None:
+                    continue
+                for multiple in EFFECT_MULTIPLES:
+                    rows += [
+                        {
+                            "task": question.task,
+                            "recipe_a": question.recipe_a,
+                            "recipe_b": question.recipe_b,
+                            "assumption": question.assumption,
+                            "design": design_name,
+                            "plan": plan_name,
+                            "effect": multiple * effect,
+                            "n": n,
+                            "power": power(multiple * effect, design_name, n, sd, alpha),
+                        }
+                        for n in ns
+                    ]
+    return pd.DataFrame(rows)
+
+
+def study_plan(
+    trials: pd.DataFrame,
+    costs: pd.DataFrame | None,
+    effect: float,
+    alpha: float = 0.05,
+    target: float = 0.8,
+    design_name: str = "grid",
+    budget_hours: float | None = None,
+    score: str = "best",
+    resamples: int = 1000,
+    seed: int = 0,
+) -> tuple[dict[str, pd.DataFrame], list[str]]:
+    """The plan of every task of a finished study, as the DAG writes it: `plan` (COLUMNS, every
+    design), `needed`, `power_curves` (for `design_name`), `mean` (MEAN_COLUMNS) and
+    `expected_max` (trials until within `effect` of the largest n); tasks whose pilot cannot be
+    planned are named in the notes."""
+    trials = finished_trials(trials)
+    questions, mean_rows, best_rows, notes = [], [], [], []
+    for task in sorted(trials["task"].unique()):
+        group = trials[trials["task"] == task]
+        try:
+            questions += pilot_questions(group, score, costs=costs, resamples=resamples, seed=seed)
+            for recipe, own in group.groupby("recipe", sort=True):
+                components = _own(own, score, resamples, seed)
+                mean_rows += mean_interval_rows(task, recipe, components, 1 - alpha)
+                best = expected_max_trials(own[score].to_numpy(dtype=float), effect)
+                best_rows.append({"task": task, "recipe": recipe, "epsilon": effect, **best})
+        except (ValueError, NotEnoughData) as error:
+            notes.append(f"{task}: not planned ({error})")
+    table, needed_table = (
+        plan_tables(questions, effect, crossed.DESIGNS, alpha, target, budget_hours)
+        if questions
+        else (pd.DataFrame(columns=COLUMNS), pd.DataFrame())
+    )
+    return {
+        "plan": table,
+        "needed": needed_table,
+        "power_curves": power_curves(questions, effect, [design_name], alpha),
+        "mean": pd.DataFrame(mean_rows, columns=MEAN_COLUMNS),
+        "expected_max": pd.DataFrame(best_rows),
+    }, notes
