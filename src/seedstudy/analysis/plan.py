@@ -25,8 +25,8 @@ assumes each component of d is a fraction (`RANGE`) of the pilot's own component
 over that range.
 
 The evaluation set: every number here is for the study's own dev set, shared by both recipes
-(paired by example, as the study measures); `fresh_test_variance` adds the variance of a fresh
-test set of the dev set's size.
+(paired by example, as the study measures). The variance of generalising to a fresh test set
+of the dev set's size is not included.
 """
 
 from __future__ import annotations
@@ -630,9 +630,11 @@ def describe(
         _wide(rows).to_string(index=False, float_format=lambda x: f"{x:.4g}"),
     ]
     for need in needs.itertuples():
+        hours = (
+            f", {need.gpu_hours_needed:.3g} GPU-hours" if pd.notna(need.gpu_hours_needed) else ""
+        )
         found = (
-            f"n = {int(need.n_needed)} ({int(need.trials_needed)} trials per recipe, "
-            f"{need.gpu_hours_needed:.3g} GPU-hours)"
+            f"n = {int(need.n_needed)} ({int(need.trials_needed)} trials per recipe{hours})"
             if pd.notna(need.n_needed)
             else f"not within n = {N_MAX}"
         )
@@ -695,6 +697,7 @@ def expected_max_trials(scores, epsilon: float) -> dict:
     return {"n_max": int(curve["n"].iloc[-1]), "expected_max_at_n_max": top, "n": int(within.min())}
 
 
+QUESTION_KEYS = ["task", "recipe_a", "recipe_b", "assumption"]
 EFFECT_MULTIPLES = (0.5, 1.0, 2.0)  # the effects of the power curves, as multiples of `effect`
 
 
@@ -724,7 +727,7 @@ def power_curves(
                         }
                         for n in ns
                     ]
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=[*QUESTION_KEYS, "design", "plan", "effect", "n", "power"])
 
 
 def study_plan(

@@ -16,6 +16,17 @@ MAX_ROWS = 6  # comparisons drawn on the page (every one is in plan.csv)
 
 
 def _power_panel(ax, curves: pd.DataFrame, target: float) -> None:
+    if curves.empty:
+        ax.text(
+            0.5,
+            0.5,
+            "no power curve for this design\n(a pairs pilot knows only the sum\n"
+            "of the init and order components)",
+            ha="center",
+            va="center",
+            fontsize=7,
+        )
+        return
     effects = sorted(curves["effect"].unique())
     colors = plt.cm.viridis([i / max(1, len(effects) - 1) for i in range(len(effects))])
     for (design_name, plan_name, effect), rows in curves.groupby(["design", "plan", "effect"]):
