@@ -279,3 +279,52 @@ def test_mean_interval_width_by_hand():
     own = p.PilotComponents(p.Components(0.2, 0.1, 0.4), None, True)
     rows = p.mean_interval_rows("t", "r", own, 0.95, designs=("grid",), ns=(4,))
     assert rows[0]["interval_width"] == pytest.approx(2 * stats.t.ppf(0.975, 3) * 0.15)
+
+
+def test_fresh_test_variance_equals_the_stratified_bootstrap_variance_by_hand():
+    """Accuracy, labels stratified: the bootstrap variance of the mean over cells of A - B is
+    sum over labels of m_l * var_l(delta) / m^2, delta the per-example mean difference."""
+    rng = np.random.default_rng(1)
+    labels = np.repeat([0, 1], [30, 50])
+    a = np.where(rng.random((6, 80)) < 0.8, labels, 1 - labels)
+    b = np.where(rng.random((6, 80)) < 0.7, labels, 1 - labels)
+    delta = (a == labels).mean(0) - (b == labels).mean(0)
+    expected = sum((labels == k).sum() * np.var(delta[labels == k]) for k in (0, 1)) / 80**2
+    found = p.fresh_test_variance(a, b, labels, "accuracy", samples=20000)
+    assert found == pytest.approx(expected, rel=0.05)
+
+
+def _with_predictions(tmp_path):
+    """The recipes pilot with a predictions file per trial and a prepared dev split."""
+    from datasets import Dataset
+
+    from seedstudy.store import predictions
+
+    trials = _pilot(tmp_path)
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 2, 50)
+    dev = tmp_path / "data" / "model" / "rte" / "dev"
+    Dataset.from_dict({"label": labels, "input_ids": [[1, 2]] * 50}).save_to_disk(str(dev))
+    for recipe, path in zip(trials["recipe"], trials["path"]):
+        right = 0.8 if recipe == "adamw" else 0.7
+        preds = np.where(rng.random((5, 50)) < right, labels, 1 - labels).astype(np.int8)
+        trial = tmp_path / "trials" / path[len("results/trials/") :]
+        trial.parent.mkdir(parents=True, exist_ok=True)
+        predictions.write(predictions.path_for(trial), preds)
+    return trials
+
+
+def test_a_pilot_with_predictions_plans_for_a_fresh_test_set(tmp_path, capsys):
+    trials = _with_predictions(tmp_path)
+    variance = p.pilot_test_variance(trials, tmp_path, "adamw", "bertadam", "final")
+    assert 0 < variance < 0.01
+    out = tmp_path / "plan.csv"
+    argv = ["plan", "--results", str(tmp_path), "--effect", "0.01", "--resamples", "50"]
+    assert cli.main([*argv, "--out", str(out)]) == 0
+    assert "fresh test set of the dev set's size" in capsys.readouterr().out
+    table = pd.read_csv(out)
+    assert set(table["evaluation"]) == {"same dev set", "fresh test set"}
+    same, fresh = (
+        table[table["evaluation"] == e].reset_index() for e in ("same dev set", "fresh test set")
+    )
+    assert (fresh["mde"] > same["mde"]).all()

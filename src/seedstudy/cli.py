@@ -229,6 +229,7 @@ def _plan_questions(args, plan):
         costs=plan.trial_costs(trials, args.results),
         resamples=args.resamples,
         seed=args.seed,
+        results_dir=args.results,
     )
 
 

@@ -26,6 +26,7 @@ tables, notes = plan.study_plan(
     budget_hours=params.budget_gpu_hours,
     resamples=params.resamples,
     seed=params.seed,
+    results_dir=params.results,
 )
 for note in notes:
     logging.warning(note)

@@ -24,9 +24,11 @@ variances poorly. A one-recipe pilot does not know the recipe-by-seed variances:
 assumes each component of d is a fraction (`RANGE`) of the pilot's own component and plans
 over that range.
 
-The evaluation set: every number here is for the study's own dev set, shared by both recipes
-(paired by example, as the study measures). The variance of generalising to a fresh test set
-of the dev set's size is not included.
+The evaluation set (column `evaluation`): `same dev set` is the study's own dev set, shared by
+both recipes (paired by example, as the study measures and decides); where a recipes pilot kept
+its per-example predictions, `fresh test set` adds the variance of generalising to a fresh test
+set of the dev set's size (`fresh_test_variance`: the paired example bootstrap of the mean
+difference, at the pilot's number of cells), a floor no number of seeds removes.
 """
 
 from __future__ import annotations
@@ -41,11 +43,15 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, stats
 
+from ..metrics import CONFUSION_METRICS
 from ..store.trials import benchmark_seconds
 from . import crossed
 from .aggregate import finished_trials
 from .expected_max import expected_max
-from .recipe_comparison import paired_cells
+from .per_example.evaluation_noise import example_bootstrap
+from .per_example.scores import REGRESSION_METRICS
+from .per_example.tables import _scored, dev_examples, load_task
+from .recipe_comparison import PAIR_KEYS, paired_cells
 from .variance_components import NotEnoughData, design, moment_components
 
 NS = (2, 3, 5, 10, 15, 20, 25, 50)
@@ -65,6 +71,7 @@ COLUMNS = [
     "gpu_hours",
     "plan",
     "assumption",
+    "evaluation",
     "sd_init",
     "sd_order",
     "sd_residual",
@@ -98,8 +105,10 @@ def check_targets(effect: float | None = None, power: float = 0.8, alpha: float 
         raise ValueError(f"--alpha must be in (0, 1), got {alpha}")
 
 
-def _se(design_name: str, n: int, sd: Components) -> float:
-    return np.sqrt(crossed.design_variance(design_name, n, sd.init, sd.order, sd.residual))
+def _se(design_name: str, n: int, sd: Components, extra_variance: float = 0.0) -> float:
+    """SE of the mean difference; `extra_variance`: a fresh test set's (`fresh_test_variance`)."""
+    variance = crossed.design_variance(design_name, n, sd.init, sd.order, sd.residual)
+    return np.sqrt(variance + extra_variance)
 
 
 def noncentral_power(ncp: float, df: int, alpha: float) -> float:
@@ -111,19 +120,33 @@ def noncentral_power(ncp: float, df: int, alpha: float) -> float:
     return float(stats.nct.sf(q, df, abs(ncp)) + (0.0 if np.isnan(far) else far))
 
 
-def power(effect: float, design_name: str, n: int, sd: Components, alpha: float = 0.05) -> float:
+def power(
+    effect: float,
+    design_name: str,
+    n: int,
+    sd: Components,
+    alpha: float = 0.05,
+    extra_variance: float = 0.0,
+) -> float:
     """Power of the comparison's decision to find a true mean difference `effect` with n seeds
     per axis of `design_name` (1 where the difference has no variance)."""
-    se = _se(design_name, n, sd)
+    se = _se(design_name, n, sd, extra_variance)
     if se == 0:
         return 1.0
     return noncentral_power(effect / se, crossed.design_df(design_name, n), alpha)
 
 
-def mde(design_name: str, n: int, sd: Components, alpha: float = 0.05, target: float = 0.8):
+def mde(
+    design_name: str,
+    n: int,
+    sd: Components,
+    alpha: float = 0.05,
+    target: float = 0.8,
+    extra_variance: float = 0.0,
+):
     """The smallest true difference found with probability `target`: se x the noncentrality
     at which the noncentral t reaches it."""
-    se = _se(design_name, n, sd)
+    se = _se(design_name, n, sd, extra_variance)
     df = crossed.design_df(design_name, n)
     if noncentral_power(0.0, df, alpha) >= target:
         return 0.0
@@ -295,6 +318,12 @@ class Question:
     hours_per_cell: float = np.nan
     device: str = "unknown device"
     assumption: str = "pilot's recipe x seed variances"
+    test_variance: float = np.nan  # a fresh test set's, where the pilot has predictions
+
+    def evaluations(self) -> list[tuple[str, float]]:
+        """(evaluation, extra variance): the study's dev set, and a fresh test set if known."""
+        fresh = [("fresh test set", self.test_variance)] if np.isfinite(self.test_variance) else []
+        return [("same dev set", 0.0), *fresh]
 
     def components(self, design_name: str, plan_name: str) -> Components | None:
         source = self.own if design_name == "independent" else self.difference
@@ -318,7 +347,7 @@ def plan_rows(
             sd = question.components(design_name, plan_name)
             if sd is None:
                 continue
-            for n in ns:
+            for (evaluation, extra), n in itertools.product(question.evaluations(), ns):
                 trials = trials_per_recipe(design_name, n)
                 rows.append(
                     {
@@ -328,11 +357,12 @@ def plan_rows(
                         "design": design_name,
                         "n": n,
                         "trials": trials,
-                        "power": power(effect, design_name, n, sd, alpha),
-                        "mde": mde(design_name, n, sd, alpha, target),
+                        "power": power(effect, design_name, n, sd, alpha, extra),
+                        "mde": mde(design_name, n, sd, alpha, target, extra),
                         "gpu_hours": trials * question.hours_per_cell,
                         "plan": plan_name,
                         "assumption": question.assumption,
+                        "evaluation": evaluation,
                         "sd_init": sd.init,
                         "sd_order": sd.order,
                         "sd_residual": sd.residual,
@@ -459,6 +489,53 @@ def one_recipe_questions(
     return questions
 
 
+def fresh_test_variance(
+    predictions_a, predictions_b, labels, metric: str, samples: int = 200, seed: int = 0
+) -> float:
+    """The variance of the mean paired difference (over the cells: rows of the [cells, examples]
+    predictions of A and B) across fresh test sets of the dev set's size: its variance over
+    example-bootstrap resamples shared by both recipes (paired by example; Madaan et al. 2024,
+    Miller 2024)."""
+    labels = np.asarray(labels)
+    regression = metric in REGRESSION_METRICS
+    classes = None
+    if not regression:
+        classes = int(max(labels.max(), np.max(predictions_a), np.max(predictions_b))) + 1
+    a, b = (
+        example_bootstrap(x, labels, metric, samples, seed, classes, stratified=not regression)
+        for x in (predictions_a, predictions_b)
+    )
+    return float(np.var((a - b).mean(axis=0), ddof=1))
+
+
+def pilot_test_variance(
+    group: pd.DataFrame, results_dir, recipe_a: str, recipe_b: str, score: str, seed: int = 0
+) -> float:
+    """`fresh_test_variance` of a task's pair of recipes from the pilot's predictions files
+    and its prepared dev set under `results_dir`; NaN where either is missing."""
+    task = str(group["task"].iloc[0])
+    dev = sorted(Path(results_dir).glob(f"data/*/{task}/dev"))
+    metric = str(group["metric"].iloc[0])
+    if not dev or metric not in CONFUSION_METRICS + REGRESSION_METRICS:
+        return np.nan
+    labels = dev_examples(dev[0].parent)["labels"]
+    here = group.assign(
+        path=[str(Path(results_dir) / "trials" / f"{_relative(p)}.json") for p in group["path"]]
+    )
+    chosen = {}
+    for recipe in (recipe_a, recipe_b):
+        loaded = load_task(here[here["recipe"] == recipe])
+        if len(loaded.trials) == 0:
+            return np.nan
+        keys = pd.MultiIndex.from_frame(loaded.trials[PAIR_KEYS].fillna(-1).astype(int))
+        chosen[recipe] = pd.Series(list(_scored(loaded, labels)[score]), index=keys)
+    common = chosen[recipe_a].index.intersection(chosen[recipe_b].index)
+    if len(common) < 2:
+        return np.nan
+    a, b = (np.stack(chosen[r].loc[common].to_list()) for r in (recipe_a, recipe_b))
+    return fresh_test_variance(a, b, labels, metric, seed=seed)
+
+
 def _own(trials: pd.DataFrame, score: str, resamples: int, seed: int) -> PilotComponents:
     data = trials[["init_seed", "order_seed", score]].dropna()
     return pilot_components(data[score], data["init_seed"], data["order_seed"], resamples, seed)
@@ -472,10 +549,12 @@ def pilot_questions(
     costs: pd.DataFrame | None = None,
     resamples: int = 1000,
     seed: int = 0,
+    results_dir=None,
 ) -> list[Question]:
     """Every question a pilot answers: each pair of recipes of each task (the components of
-    their paired differences and of each recipe's scores), or a one-recipe pilot's range.
-    ValueError naming the task when its pilot has too few seeds."""
+    their paired differences and of each recipe's scores, and with `results_dir` a fresh test
+    set's variance from the predictions), or a one-recipe pilot's range. ValueError naming the
+    task when its pilot has too few seeds."""
     questions = []
     for name, pairs in _selected(trials, task, recipes):
         group = trials[trials["task"] == name]
@@ -497,7 +576,12 @@ def pilot_questions(
                     *(_own(group[group["recipe"] == r], score, resamples, seed) for r in (a, b))
                 )
                 hours, device = cost_of(costs, name, (a, b))
-                questions.append(Question(name, a, b, difference, own, hours, device))
+                test = np.nan
+                if results_dir is not None:
+                    test = pilot_test_variance(group, results_dir, a, b, score, seed)
+                questions.append(
+                    Question(name, a, b, difference, own, hours, device, test_variance=test)
+                )
         except NotEnoughData as error:
             raise ValueError(f"task {name!r}: {error}") from None
     return questions
@@ -619,16 +703,26 @@ def describe(
     keys = ["task", "recipe_a", "recipe_b", "assumption"]
     values = [question.task, question.recipe_a, question.recipe_b, question.assumption]
     mine = (table[keys] == values).all(axis=1)
-    rows, needs = table[mine], summary[(summary[keys] == values).all(axis=1)]
+    rows = table[mine & (table["evaluation"] == "same dev set")]
+    needs = summary[(summary[keys] == values).all(axis=1)]
     if rows.empty:
         return ""
     effect = rows["effect"].iloc[0]
+    number = "{:.4g}".format
     lines = [
         f"== {question.task}: {question.recipe_a} - {question.recipe_b} "
         f"({question.assumption}); effect {effect:g}, alpha {alpha:g}, power {target:g}; "
         f"trial times on {question.device}; same dev set for both recipes",
-        _wide(rows).to_string(index=False, float_format=lambda x: f"{x:.4g}"),
+        _wide(rows).to_string(index=False, float_format=number),
     ]
+    fresh = table[mine & (table["evaluation"] == "fresh test set")]
+    if not fresh.empty:
+        lines += [
+            f"generalising to a fresh test set of the dev set's size (adds "
+            f"{question.test_variance:.3g} to the variance of the mean difference):",
+            _wide(fresh).to_string(index=False, float_format=number),
+        ]
+    lines.append("smallest n and budget: same dev set")
     for need in needs.itertuples():
         hours = (
             f", {need.gpu_hours_needed:.3g} GPU-hours" if pd.notna(need.gpu_hours_needed) else ""
@@ -741,6 +835,7 @@ def study_plan(
     score: str = "best",
     resamples: int = 1000,
     seed: int = 0,
+    results_dir=None,
 ) -> tuple[dict[str, pd.DataFrame], list[str]]:
     """The plan of every task of a finished study, as the DAG writes it: `plan` (COLUMNS, every
     design), `needed`, `power_curves` (for `design_name`), `mean` (MEAN_COLUMNS) and
@@ -751,7 +846,9 @@ def study_plan(
     for task in sorted(trials["task"].unique()):
         group = trials[trials["task"] == task]
         try:
-            questions += pilot_questions(group, score, costs=costs, resamples=resamples, seed=seed)
+            questions += pilot_questions(
+                group, score, costs=costs, resamples=resamples, seed=seed, results_dir=results_dir
+            )
             for recipe, own in group.groupby("recipe", sort=True):
                 components = _own(own, score, resamples, seed)
                 mean_rows += mean_interval_rows(task, recipe, components, 1 - alpha)

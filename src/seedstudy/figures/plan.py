@@ -103,6 +103,7 @@ def plan_page(tables: dict[str, pd.DataFrame], target: float):
     """One row per comparison (at most MAX_ROWS): power against n, MDE against n, and the
     task's mean-score interval width against n."""
     table = tables["plan"]
+    table = table[table["evaluation"] == "same dev set"]
     questions = table[QUESTION].drop_duplicates().head(MAX_ROWS)
     rows = max(1, len(questions))
     fig, axes = plt.subplots(rows, 3, figsize=(11, 3.0 * rows), squeeze=False)
