@@ -722,6 +722,12 @@ def describe(
             f"{question.test_variance:.3g} to the variance of the mean difference):",
             _wide(fresh).to_string(index=False, float_format=number),
         ]
+    if (rows["plan"] == "conservative").any():
+        lines.append(
+            "conservative: the pilot's components at the upper bounds of their one-sided "
+            f"{CONSERVATIVE_LEVEL:.0%} intervals; a pilot of few seeds knows its variances "
+            "poorly, so plan with it"
+        )
     lines.append("smallest n and budget: same dev set")
     for need in needs.itertuples():
         hours = (
