@@ -161,10 +161,10 @@ def smallest_n(
     effect: float, design_name: str, sd: Components, alpha: float = 0.05, target: float = 0.8
 ) -> int | None:
     """The smallest n (>= 2) whose power reaches `target`, or None beyond N_MAX."""
-    if power(effect, design_name, N_MAX, sd, alpha) < target:
-        return None
     lo, hi = 2, 2
     while power(effect, design_name, hi, sd, alpha) < target:
+        if hi >= N_MAX:
+            return None
         lo, hi = hi + 1, min(hi * 2, N_MAX)
     while lo < hi:  # power grows with n: bisect on [lo, hi]
         mid = (lo + hi) // 2
@@ -674,8 +674,7 @@ def recommendation(summary: pd.DataFrame) -> str:
     best = rows.sort_values("trials_needed").iloc[0]
     return (
         f"recommended: {best['design']} (n = {int(best['n_needed'])}, "
-        f"{int(best['trials_needed'])} trials per recipe at the {plan_name} plan); "
-        "a grid is the design for decomposing variance, seed pairs for comparing recipes"
+        f"{int(best['trials_needed'])} trials per recipe at the {plan_name} plan)"
     )
 
 
@@ -750,6 +749,10 @@ def describe(
         text = same_trials(question, plan_name, n, alpha, target)
         if text:
             lines.append(f"{plan_name}: {text}")
+    if question.difference is not None and not question.difference.crossed:
+        lines.append(
+            "grid: not planned (a pairs pilot knows only the sum of the init and order components)"
+        )
     lines.append(recommendation(needs))
     return "\n".join(lines)
 
