@@ -1,4 +1,4 @@
-"""Command line: `seedstudy train|prepare|schedule|check` (also `python -m seedstudy ...`).
+"""Command line: `seedstudy train|prepare|schedule|check|status|plan` (also `python -m seedstudy`).
 
 `seedstudy train` runs one trial by hand through the same code path as the workflow's trial rule:
 
@@ -207,6 +207,96 @@ def cmd_status(args) -> int:
     return 0
 
 
+SD_OPTIONS = ("init", "order", "residual", "recipe_init", "recipe_order", "recipe_residual")
+
+
+def _plan_questions(args, plan):
+    """The questions of `seedstudy plan`: from given components, or from the pilot's trials."""
+    given = {f"sd_{name}": getattr(args, f"sd_{name}") for name in SD_OPTIONS}
+    pilot = Path(args.results) / "aggregate" / "trials.parquet"
+    if any(value is not None for value in given.values()):
+        costs = None
+        if pilot.is_file():  # the trial times of the pilot, for the GPU-hours
+            costs = plan.trial_costs(plan.load_pilot(args.results), args.results)
+        hours, device = plan.cost_of(costs, args.task, args.recipes)
+        return plan.given_question(**given, task=args.task or "given", hours=hours, device=device)
+    trials = plan.load_pilot(args.results)
+    return plan.pilot_questions(
+        trials,
+        score=args.score,
+        task=args.task,
+        recipes=args.recipes,
+        costs=plan.trial_costs(trials, args.results),
+        resamples=args.resamples,
+        seed=args.seed,
+        results_dir=args.results,
+    )
+
+
+def cmd_plan(args) -> int:
+    from .analysis import plan
+
+    try:
+        plan.check_targets(args.effect, args.power, args.alpha)
+        questions = _plan_questions(args, plan)
+        if args.budget_gpu_hours is not None and not all(q.hours_per_cell > 0 for q in questions):
+            raise ValueError(
+                "--budget-gpu-hours needs the trials' wall times: a --results folder whose "
+                "trials have benchmark files (results/benchmarks/finetune/) or run records"
+            )
+        designs = args.design or plan.crossed.DESIGNS
+        table, summary = plan.plan_tables(
+            questions, args.effect, designs, args.alpha, args.power, args.budget_gpu_hours
+        )
+    except (ValueError, FileNotFoundError) as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    for question in questions:
+        print(
+            plan.describe(question, table, summary, args.alpha, args.power, args.budget_gpu_hours)
+        )
+        print()
+    if args.out:
+        table.to_csv(args.out, index=False)
+        print(f"wrote {args.out}")
+    return 0
+
+
+def _plan_parser(commands) -> None:
+    plan = commands.add_parser(
+        "plan",
+        help="how many seeds: power, minimum detectable effect and GPU-hours against n",
+    )
+    plan.add_argument(
+        "--results", default="results", help="a pilot study's results folder (default: results)"
+    )
+    for name in SD_OPTIONS:
+        what = "the paired difference A - B's" if name.startswith("recipe") else "a recipe's own"
+        plan.add_argument(
+            f"--sd-{name.replace('_', '-')}",
+            type=float,
+            help=f"{what} {name.split('_')[-1]} standard deviation (metric units)",
+        )
+    plan.add_argument("--effect", type=float, required=True, help="the difference to detect")
+    plan.add_argument("--alpha", type=float, default=0.05, help="test level (default 0.05)")
+    plan.add_argument("--power", type=float, default=0.8, help="target power (default 0.8)")
+    plan.add_argument("--task", help="one task of the pilot (default: every task)")
+    plan.add_argument("--recipes", nargs=2, metavar=("A", "B"), help="default: every pair")
+    plan.add_argument("--score", choices=["best", "final"], default="best")
+    plan.add_argument(
+        "--design",
+        action="append",
+        choices=["grid", "pairs", "independent"],
+        help="grid (n x n per recipe), pairs (n shared seed pairs) or independent (unpaired); "
+        "repeat for several (default: all three)",
+    )
+    plan.add_argument("--budget-gpu-hours", type=float, help="the largest design within H hours")
+    plan.add_argument("--out", help="write the plan table to this CSV file")
+    plan.add_argument("--resamples", type=int, default=1000, help="bootstrap of the bounds")
+    plan.add_argument("--seed", type=int, default=0, help="seed of that bootstrap")
+    plan.set_defaults(run=cmd_plan)
+
+
 def parser() -> argparse.ArgumentParser:
     main = argparse.ArgumentParser(prog="seedstudy", description=__doc__.splitlines()[0])
     commands = main.add_subparsers(dest="command", required=True)
@@ -287,6 +377,7 @@ def parser() -> argparse.ArgumentParser:
         help="a trial with a checkpoint younger than this counts as running",
     )
     status.set_defaults(run=cmd_status)
+    _plan_parser(commands)
     return main
 
 

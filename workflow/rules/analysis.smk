@@ -200,3 +200,29 @@ run_in_analyses_job(
     ),
     priority=6,
 )
+
+run_in_analyses_job(
+    "plan",
+    input=dict(
+        trials="results/aggregate/trials.parquet",
+        study="results/aggregate/study.json",
+    ),
+    output=dict(
+        table="results/tables/plan.csv",
+        mean="results/tables/plan_mean.csv",
+        figure=report(
+            "results/figures/plan.pdf",
+            caption="../report/plan.rst",
+            category="Planning",
+            subcategory="How many seeds",
+        ),
+    ),
+    params=dict(
+        **config["analysis"]["plan"],
+        # the trials' times: their benchmark files under results/benchmarks/finetune/
+        results="results",
+        resamples=config["analysis"]["bootstrap_samples"],
+        seed=config["analysis"]["seed"],
+    ),
+    priority=2,
+)

@@ -595,6 +595,32 @@ def reml_components(y: np.ndarray, d: Design, level: float) -> tuple[dict, list[
     return {"estimate": estimate, "share": share, **intervals}, notes
 
 
+PAIRS_NOTE = (
+    "pairs design: each init seed trained with one order seed, so init and order are confounded; "
+    "the seed-pair variance (of the pairs' mean scores, chi-square interval) is their sum with "
+    "the residual"
+)
+
+
+def seed_pair_variance(data: pd.DataFrame, score: str, level: float, info: dict) -> pd.DataFrame:
+    """A pairs study's components: the variance of the seed pairs' mean scores, with its
+    chi-square interval at `level`, as the one component (and the total)."""
+    means = data.groupby(["init_seed", "order_seed"])[score].mean().to_numpy(dtype=float)
+    df = means.size - 1
+    variance = float(np.var(means, ddof=1))
+    lower = df * variance / stats.chi2.ppf((1 + level) / 2, df)
+    upper = df * variance / stats.chi2.ppf((1 - level) / 2, df)
+    row = dict.fromkeys(ESTIMATE_COLUMNS, np.nan)
+    row.update(moments=variance, moments_lower=lower, moments_upper=upper, moments_share=1.0)
+    row.update(moments_share_lower=1.0, moments_share_upper=1.0)
+    return pd.DataFrame(
+        [
+            {"component": component, **row, **info, "note": PAIRS_NOTE}
+            for component in ("seed pair", "total")
+        ]
+    )
+
+
 def variance_components(
     group: pd.DataFrame,
     score: str = "best",
@@ -611,6 +637,9 @@ def variance_components(
         "n_init": data["init_seed"].nunique(),
         "n_order": data["order_seed"].nunique(),
     }
+    n_pairs = len(data[["init_seed", "order_seed"]].drop_duplicates())
+    if n_pairs == info["n_init"] == info["n_order"] >= 2:
+        return seed_pair_variance(data, score, level, info)
     try:
         d = design(data["init_seed"], data["order_seed"])
     except (

@@ -15,8 +15,9 @@ COLORS = {
     "interaction": "#9467bd",
     "noise": "#7f7f7f",
     "residual": "#7f7f7f",
+    "seed pair": "#2ca02c",  # a pairs study: init and order confounded
 }
-ORDER = ["init", "order", "interaction", "noise", "residual"]
+ORDER = ["init", "order", "interaction", "noise", "residual", "seed pair"]
 
 
 def variance_shares(table: pd.DataFrame, estimator: str = "moments"):

@@ -69,15 +69,24 @@ def dropout_seed_for(owner: str, init_seed: int, order_seed: int, dropout_seed: 
 
 
 def task_grid(config: dict, task: str) -> list[tuple[int, int, int | None]]:
-    """Every (init seed, order seed, dropout seed or None) of the task, init seed major."""
+    """Every (init seed, order seed, dropout seed or None) of the task, init seed major: the
+    crossed grid, or with `design: pairs` the k-th init seed with the k-th order seed."""
     spec = config["tasks"][task]
     inits = parse_seeds(spec["init_seeds"], f"tasks.{task}.init_seeds")
     orders = parse_seeds(spec["order_seeds"], f"tasks.{task}.order_seeds")
     training = task_training(config, task)
+    cells = [(i, o) for i in inits for o in orders]
+    if spec.get("design", "grid") == "pairs":  # init seed k with order seed k
+        if len(inits) != len(orders):
+            raise ConfigError(
+                f"invalid config at `tasks.{task}.design`: pairs needs init_seeds and order_seeds "
+                f"of the same length (got {len(inits)} and {len(orders)})"
+            )
+        cells = list(zip(inits, orders))
     if dropout_owner(training) == "grid":
         dropouts = parse_seeds(training["dropout_seed"], f"tasks.{task}.training.dropout_seed")
-        return [(i, o, d) for i in inits for o in orders for d in dropouts]
-    return [(i, o, None) for i in inits for o in orders]
+        return [(i, o, d) for i, o in cells for d in dropouts]
+    return [(i, o, None) for i, o in cells]
 
 
 def grid_size(config: dict, task: str) -> int:
