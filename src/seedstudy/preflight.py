@@ -27,8 +27,9 @@ from .study import (
 )
 from .study.model import ModelError
 from .study.schema import SCHEMA, YAML_LOADER
+from .study.trial import trial_training
 from .tasks import get_task, is_custom
-from .training.models import check_model, check_reinit
+from .training.models import check_lora, check_model, check_reinit
 
 
 def load(path: str | os.PathLike, check_files: bool = True) -> dict:
@@ -76,10 +77,13 @@ def check_model_of(config: dict, where: str = "") -> None:
         raise ConfigError(f"{where}invalid config at `model`: {error}") from None
     for task in config["tasks"]:
         training = task_training(config, task)
+        key = "training" if "training" not in config["tasks"][task] else f"tasks.{task}.training"
+        if training["method"] == "lora":
+            try:
+                check_lora(config["model"], trial_training(training)["lora"])
+            except ModelError as error:
+                raise ConfigError(f"{where}invalid config at `{key}.lora`: {error}") from None
         if training["reinit_layers"] or training["reinit_pooler"]:
-            key = (
-                "training" if "training" not in config["tasks"][task] else f"tasks.{task}.training"
-            )
             try:
                 check_reinit(config["model"], training["reinit_layers"], training["reinit_pooler"])
             except ModelError as error:

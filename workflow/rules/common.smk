@@ -52,6 +52,7 @@ wildcard_constraints:
     init_seed=r"\d+",
     order_seed=r"\d+",
     dropout=r"(_dropout\d+)?",
+    adapter=r"(_adapter\d+)?",
 
 
 def recipe_config(wildcards):
@@ -103,8 +104,21 @@ def trial_config(wildcards):
             f"trial {wildcards.recipe_dir}{wildcards.task}/{stem(wildcards)}: "
             f"a dropout seed belongs in the file name exactly when training.dropout_seed is a seed grid"
         )
+    adapter = int(wildcards.adapter[len("_adapter") :]) if wildcards.adapter else None
+    if (adapter is None) != (
+        study.adapter_owner(study.task_training(variant, wildcards.task)) != "grid"
+    ):
+        raise WorkflowError(
+            f"trial {wildcards.recipe_dir}{wildcards.task}/{stem(wildcards)}: "
+            f"an adapter seed belongs in the file name exactly when training.adapter_seed is a seed grid"
+        )
     return study.trial_config(
-        variant, wildcards.task, int(wildcards.init_seed), int(wildcards.order_seed), dropout
+        variant,
+        wildcards.task,
+        int(wildcards.init_seed),
+        int(wildcards.order_seed),
+        dropout,
+        adapter,
     )
 
 
