@@ -64,7 +64,7 @@ def study_status(
     for recipe, task in ((r, t) for r in study.recipe_names(config) for t in config["tasks"]):
         folder = study.recipe_dir(config, recipe) + task  # <task>, or <recipe>/<task> with recipes
         early = config["tasks"][task].get("early_stopping")
-        grid = study.task_grid(config, task)
+        grid = study.task_grid(study.recipe_config(config, recipe), task)
         stopped = set()
         if (
             early

@@ -80,10 +80,11 @@ def data_spec(wildcards):
     return study.data_spec(RECIPE_CONFIGS[MODELS[wildcards.model]], wildcards.task)
 
 
-def grid_stems(task):
-    """File stems of every trial of the task (the first `start` when early stopping is on); every
-    recipe runs the same grid."""
-    stems = [study.trial_stem(*cell) for cell in study.task_grid(config, task)]
+def grid_stems(task, recipe_dir=""):
+    """File stems of every trial of the task of a recipe (the first `start` when early stopping is
+    on); every recipe runs the same grid (a LoRA recipe may add adapter seeds)."""
+    variant = RECIPE_CONFIGS[RECIPE_OF_DIR[recipe_dir]]
+    stems = [study.trial_stem(*cell) for cell in study.task_grid(variant, task)]
     es = early_stopping(task)
     return stems[: es["start"]] if es else stems
 
@@ -159,7 +160,7 @@ def finetune_inputs(wildcards):
 
 def partial_trials(wildcards):
     folder = f"results/early_stopping/{wildcards.recipe_dir}{wildcards.task}/partial"
-    return [f"{folder}/{stem}.json" for stem in grid_stems(wildcards.task)]
+    return [f"{folder}/{stem}.json" for stem in grid_stems(wildcards.task, wildcards.recipe_dir)]
 
 
 def selection(recipe_dir, task):
@@ -177,7 +178,9 @@ def trial_outputs(recipe_dir, task):
     """Trial outputs of a task of a recipe (result file stems without .json): the whole grid, or
     with live early stopping the continued trials and the stopped ones' partial curves."""
     if not early_stopping(task):
-        return [f"results/trials/{recipe_dir}{task}/{stem}" for stem in grid_stems(task)]
+        return [
+            f"results/trials/{recipe_dir}{task}/{stem}" for stem in grid_stems(task, recipe_dir)
+        ]
     chosen = selection(recipe_dir, task)
     return [f"results/trials/{recipe_dir}{task}/{stem}" for stem in chosen["keep"]] + [
         f"results/early_stopping/{recipe_dir}{task}/partial/{stem}" for stem in chosen["stop"]
