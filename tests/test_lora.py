@@ -69,8 +69,9 @@ def test_an_adapter_seed_grid_is_a_third_axis_with_its_own_file_stem():
     assert study.trial_name(trial) == "mrpc/init1_order1_adapter6"
     with pytest.raises(ValueError, match="needs an adapter seed"):
         study.trial_config(cfg, "mrpc", 1, 1)
-    with pytest.raises(ValueError, match="LoRA trials only"):
-        study.trial_config(lora_study(method="full"), "mrpc", 1, 1, None, 3)
+    for other in (lora_study(method="full"), lora_study(adapter_seed="init")):
+        with pytest.raises(ValueError, match="only with an adapter-seed grid"):
+            study.trial_config(other, "mrpc", 1, 1, None, 3)
 
 
 # ----------------------------------------------------------------------------- refusals
@@ -252,6 +253,16 @@ def _single(ids):
 
 
 @pytest.mark.slow
+def test_gradient_checkpointing_changes_nothing_but_memory(checkpoints, prepared, tmp_path):
+    model, data = str(checkpoints["llama"]), prepared("llama")
+    plain, _ = run(lora_study(model), data, tmp_path / "a.json")
+    recomputed, _ = run(lora_study(model, gradient_checkpointing=True), data, tmp_path / "b.json")
+    assert recomputed["config"]["training"]["gradient_checkpointing"] is True
+    assert recomputed["train_loss"] == plain["train_loss"]
+    assert recomputed["evaluations"] == plain["evaluations"]
+
+
+@pytest.mark.slow
 def test_seedstudy_train_takes_an_adapter_seed(checkpoints, prepared, tmp_path, monkeypatch):
     from seedstudy import cli
 
@@ -285,3 +296,17 @@ def test_a_default_full_trial_keeps_its_stored_result(tiny_sst2, tmp_path):
     kept = {key: value for key, value in result.items() if key != "environment"}
     digest = hashlib.sha256(json.dumps(kept, sort_keys=True).encode()).hexdigest()
     assert digest == FULL_TRIAL_RESULT
+
+
+def test_a_decoder_tokenizer_joins_sentence_pairs_with_eos(checkpoints):
+    from seedstudy.data.prepare import joined_pairs, load_tokenizer
+
+    decoder = load_tokenizer(str(checkpoints["gpt2"]))
+    assert decoder.pad_token is None and decoder.sep_token is None
+    joined = joined_pairs(decoder, [["a cat"], ["a dog"]])
+    assert joined == [[f"a cat{decoder.eos_token}a dog"]]
+    ids = decoder(*joined)["input_ids"][0]
+    assert ids.count(decoder.eos_token_id) == 1
+    encoder = load_tokenizer(str(checkpoints["bert"]))
+    assert joined_pairs(encoder, [["a cat"], ["a dog"]]) == [["a cat"], ["a dog"]]
+    assert joined_pairs(decoder, [["one text"]]) == [["one text"]]

@@ -174,8 +174,11 @@ def trial_config(
     training = task_training(config, task)
     owner = dropout_owner(training)
     adapters = adapter_owner(training)
-    if adapters is None and adapter_seed is not None:
-        raise ValueError("an adapter seed applies to LoRA trials only (training.method: lora)")
+    if adapters != "grid" and adapter_seed is not None:
+        raise ValueError(
+            "an adapter seed is given only with an adapter-seed grid "
+            "(training.method: lora, training.adapter_seed a list of seeds)"
+        )
     trial = {
         "task": task,
         "model": config["model"],
