@@ -99,3 +99,21 @@ def test_table_uses_moments_on_a_full_grid_and_reml_with_a_cell_missing():
     assert set(missing["method"]) == {"reml"}
     without = trials.drop(columns="adapter_seed")
     assert ac.adapter_components_table(without).empty and not ac.has_adapter_axis(without)
+
+
+def test_seed_effect_tables_gain_the_adapter_axis():
+    from seedstudy.analysis import seed_effects
+    from seedstudy.figures.seed_effects import seed_tables
+
+    y = np.fromfunction(lambda i, j, k: i + 2 * k, (2, 2, 2))
+    trials = frame_of(y)
+    within = seed_effects.within_seed_sd(trials)
+    # within an adapter seed only the init seed varies (sd 0.5); within an init seed, the adapter
+    assert within["within_adapter_sd"].iloc[0] == pytest.approx(0.5)
+    assert within["within_init_sd"].iloc[0] == pytest.approx(1.0)
+    best_worst = seed_effects.best_worst_anova(trials)
+    adapter = best_worst[best_worst["factor"] == "adapter"].iloc[0]
+    assert (adapter["best_seed"], adapter["worst_seed"]) == (2, 1)
+    assert seed_tables(within, best_worst) is not None
+    plain = seed_effects.within_seed_sd(trials.drop(columns="adapter_seed"))
+    assert "within_adapter_sd" not in plain

@@ -2,9 +2,10 @@
 
 - `seed_matrix`: the WI x DO grid of a score, rows and columns sorted by their means.
 - `within_seed_sd`: expected sd within a WI seed (population sd over DO seeds, averaged over WI
-  seeds), the same within a DO seed, and the total population sd.
-- `best_worst_anova`: for WI and for DO, the seeds with the highest and lowest mean score and a
-  one-way ANOVA between the trials of those two seeds.
+  seeds), the same within a DO seed (and within an adapter seed, with an adapter-seed grid), and
+  the total population sd.
+- `best_worst_anova`: for WI and for DO (and the adapter seed), the seeds with the highest and
+  lowest mean score and a one-way ANOVA between the trials of those two seeds.
 
 Each takes a trials table and leaves out the trials stopped by live early stopping (their scores
 are partial), as every other analysis does (`aggregate.finished_trials`).
@@ -19,6 +20,14 @@ from scipy import stats
 from .aggregate import finished_trials
 
 FACTORS = {"init": "init_seed", "order": "order_seed"}
+
+
+def factors(group: pd.DataFrame) -> dict[str, str]:
+    """The seeds of a task's trials: init and order, and the adapter seed where LoRA trials
+    have an adapter-seed grid."""
+    if "adapter_seed" in group and group["adapter_seed"].nunique() > 1:
+        return {**FACTORS, "adapter": "adapter_seed"}
+    return FACTORS
 
 
 def _finished(trials: pd.DataFrame) -> pd.DataFrame:
@@ -53,15 +62,14 @@ def within_seed_sd(trials: pd.DataFrame, score: str = "best") -> pd.DataFrame:
     rows = []
     for task, group in trials.groupby("task", sort=True):
         within = {
-            name: float(group.groupby(column)[score].std(ddof=0).mean())
-            for name, column in FACTORS.items()
+            f"within_{name}_sd": float(group.groupby(column)[score].std(ddof=0).mean())
+            for name, column in factors(group).items()
         }
         rows.append(
             {
                 "task": task,
                 "score": score,
-                "within_init_sd": within["init"],
-                "within_order_sd": within["order"],
+                **within,
                 "total_sd": float(group[score].std(ddof=0)),
                 "n_trials": len(group),
             }
@@ -80,7 +88,7 @@ def best_worst_anova(trials: pd.DataFrame, score: str = "best") -> pd.DataFrame:
     trials = _finished(trials)
     rows = []
     for task, group in trials.groupby("task", sort=True):
-        for factor, column in FACTORS.items():
+        for factor, column in factors(group).items():
             best, worst = best_worst_seeds(group, column, score)
             best_scores = group.loc[group[column] == best, score].to_numpy()
             worst_scores = group.loc[group[column] == worst, score].to_numpy()

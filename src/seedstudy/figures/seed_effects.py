@@ -60,6 +60,8 @@ def seed_tables(within_sd: pd.DataFrame, best_worst: pd.DataFrame):
             "trials": within_sd["n_trials"].map(fmt),
         }
     )
+    if "within_adapter_sd" in within_sd:  # an adapter-seed grid (LoRA)
+        table3.insert(4, "sd within adapter seed", within_sd["within_adapter_sd"].map(fmt))
     table4 = pd.DataFrame(
         {
             "task": best_worst["task"].map(task_label),
