@@ -310,3 +310,22 @@ def test_a_decoder_tokenizer_joins_sentence_pairs_with_eos(checkpoints):
     encoder = load_tokenizer(str(checkpoints["bert"]))
     assert joined_pairs(encoder, [["a cat"], ["a dog"]]) == [["a cat"], ["a dog"]]
     assert joined_pairs(decoder, [["one text"]]) == [["one text"]]
+
+
+@pytest.mark.slow
+def test_a_bf16_frozen_base_trains_the_float32_adapters(checkpoints, prepared):
+    """What `precision: bf16` does on a GPU (`adapters.freeze_base_dtype`), run on the CPU."""
+    from seedstudy.training.batches import model_logits
+
+    trial = study.trial_config(lora_study(str(checkpoints["llama"])), "mrpc", 1, 1)
+    run_ = trainer.setup(trial, prepared("llama"), trainer.Runtime(device="cpu"), None)
+    adapters.freeze_base_dtype(run_.model, torch.bfloat16)
+    parameters = dict(run_.model.named_parameters())
+    frozen = [p for p in parameters.values() if not p.requires_grad]
+    assert any(p.dtype == torch.bfloat16 for p in frozen)
+    assert all(p.dtype == torch.float32 for p in frozen if p.dim() == 1)
+    assert all(p.dtype == torch.float32 for p in parameters.values() if p.requires_grad)
+    with trainer.autocast("cpu", "bf16"):
+        logits = model_logits(run_.model, run_.dev[0][0])
+    logits.float().sum().backward()
+    assert all(p.grad is not None for p in parameters.values() if p.requires_grad)

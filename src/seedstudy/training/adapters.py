@@ -160,8 +160,8 @@ def load_trainable(model, state: dict[str, torch.Tensor]) -> None:
 
 
 def freeze_base_dtype(model, dtype: torch.dtype) -> None:
-    """Hold the frozen parameters in `dtype` (bf16 on a GPU: a 1-3B base in half the memory);
-    the trainable ones stay float32."""
+    """Hold the frozen weight matrices and embeddings in `dtype` (bf16 on a GPU: a 1-3B base in
+    half the memory); the trainable tensors, norms and biases stay float32."""
     for parameter in model.parameters():
-        if not parameter.requires_grad:
+        if not parameter.requires_grad and parameter.dim() >= 2:
             parameter.data = parameter.data.to(dtype)
