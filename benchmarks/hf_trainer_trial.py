@@ -31,6 +31,13 @@ def main():
         default="fp32",
         help="bf16: the Trainer's bf16 mixed precision (autocast), as seedstudy's",
     )
+    parser.add_argument(
+        "--lora",
+        type=int,
+        default=0,
+        help="LoRA rank: wrap the model with peft (task_type SEQ_CLS, alpha 2r, dropout 0.05) as "
+        "a peft user does; 0: full fine-tuning",
+    )
     args = parser.parse_args()
 
     import datasets
@@ -60,6 +67,13 @@ def main():
     model, not_provided = load_for_trial(model_name, task.num_labels)
     seeds.set_init(model, not_provided, args.init_seed)
     tokenizer = load_tokenizer(model_name)
+    if args.lora:
+        from peft import LoraConfig, get_peft_model
+
+        lora = LoraConfig(
+            task_type="SEQ_CLS", r=args.lora, lora_alpha=2 * args.lora, lora_dropout=0.05
+        )
+        model = get_peft_model(model, lora)
 
     per_epoch = schedule.steps_per_epoch(len(train), args.batch_size)
     total = per_epoch * args.epochs
@@ -123,7 +137,7 @@ def main():
     print(
         json.dumps(
             {
-                "runner": "hf_trainer",
+                "runner": "hf_trainer" + (" + peft" if args.lora else ""),
                 "device": str(trainer.args.device),
                 "precision": args.precision,
                 "optimizer": str(training_args.optim),

@@ -231,22 +231,19 @@ def unsupported(checkpoints, tmp_path_factory):
     """Model folders that cannot run as a sequence classifier, with the reason each is refused."""
     import shutil
 
-    from transformers import GPT2Config, ViTConfig
+    from transformers import ViTConfig
 
     root = tmp_path_factory.mktemp("unsupported")
     no_head = root / "vit"
     ViTConfig(
         hidden_size=64, num_hidden_layers=2, num_attention_heads=2, intermediate_size=128
     ).save_pretrained(no_head)
-    decoder = root / "gpt2"
-    GPT2Config(n_embd=64, n_layer=2, n_head=2).save_pretrained(decoder)
     no_tokenizer = root / "bert-without-tokenizer"
     no_tokenizer.mkdir()
     for file in ("config.json", "model.safetensors"):
         shutil.copy(checkpoints["bert"] / file, no_tokenizer / file)
     return {
         no_head: "has no sequence-classification head",
-        decoder: "is a decoder without a pad token",
         no_tokenizer: "has no tokenizer",
     }
 

@@ -73,8 +73,12 @@ def cmd_train(args) -> int:
         raise SystemExit(
             f"task {args.task!r} is not in {args.config} (tasks: {', '.join(cfg['tasks'])})"
         )
-    trial = study.trial_config(cfg, args.task, args.init_seed, args.order_seed, args.dropout_seed)
-    stem = study.trial_stem(args.init_seed, args.order_seed, args.dropout_seed)
+    seeds = (args.init_seed, args.order_seed, args.dropout_seed, args.adapter_seed)
+    try:
+        trial = study.trial_config(cfg, args.task, *seeds)
+    except ValueError as error:
+        raise SystemExit(f"{args.config}: {error}") from None
+    stem = study.trial_stem(*seeds)
     data = Path(args.data) if args.data else _data_dir(cfg, args.task)
     if not (data / "meta.json").exists():
         prepare_task(cfg, args.task, data)
@@ -310,6 +314,12 @@ def parser() -> argparse.ArgumentParser:
     train.add_argument("--order-seed", type=int, required=True)
     train.add_argument(
         "--dropout-seed", type=int, default=None, help="only with training.dropout_seed as a grid"
+    )
+    train.add_argument(
+        "--adapter-seed",
+        type=int,
+        default=None,
+        help="only with training.method: lora and training.adapter_seed as a grid",
     )
     train.add_argument(
         "--recipe",

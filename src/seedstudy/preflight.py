@@ -35,8 +35,9 @@ from .study import (
 )
 from .study.model import ModelError, looks_like_path, resolve_model
 from .study.schema import SCHEMA, UniqueKeyLoader
+from .study.trial import trial_training
 from .tasks import get_task, is_custom
-from .training.models import check_model, check_reinit
+from .training.models import check_lora, check_model, check_reinit
 
 
 def load(path: str | os.PathLike, check_files: bool = True) -> dict:
@@ -92,17 +93,19 @@ def check_model_of(config: dict, where: str = "") -> None:
     positions = model_positions(config["model"])
     for task in config["tasks"]:
         training = task_training(config, task)
+        key = "training" if "training" not in config["tasks"][task] else f"tasks.{task}.training"
         if positions is not None and training["max_length"] > positions:
-            key = "tasks.{task}.training" if "training" in config["tasks"][task] else "training"
             raise ConfigError(
-                f"{where}invalid config at `{key.format(task=task)}.max_length`: "
+                f"{where}invalid config at `{key}.max_length`: "
                 f"{training['max_length']} is more than the {positions} positions of model "
                 f"{config['model']!r}"
             )
+        if training["method"] == "lora":
+            try:
+                check_lora(config["model"], trial_training(training)["lora"])
+            except ModelError as error:
+                raise ConfigError(f"{where}invalid config at `{key}.lora`: {error}") from None
         if training["reinit_layers"] or training["reinit_pooler"]:
-            key = (
-                "training" if "training" not in config["tasks"][task] else f"tasks.{task}.training"
-            )
             try:
                 check_reinit(config["model"], training["reinit_layers"], training["reinit_pooler"])
             except ModelError as error:

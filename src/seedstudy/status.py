@@ -84,7 +84,7 @@ def study_status(
         fingerprint = _data_fingerprint(root, variant, task)
         problems = {}
         early = config["tasks"][task].get("early_stopping")
-        grid = study.task_grid(config, task)
+        grid = study.task_grid(study.recipe_config(config, recipe), task)
         stopped = set()
         if (
             early

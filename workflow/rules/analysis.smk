@@ -126,6 +126,31 @@ run_in_analyses_job(
     priority=7,
 )
 
+# with an adapter-seed grid (LoRA, training.adapter_seed a list) in some task of some recipe
+if any(
+    study.adapter_owner(study.task_training(variant, task)) == "grid"
+    for variant in RECIPE_CONFIGS.values()
+    for task in TASKS
+):
+
+    run_in_analyses_job(
+        "adapter_components",
+        input=dict(
+            trials="results/aggregate/trials.parquet",
+            study="results/aggregate/study.json",
+        ),
+        output=dict(
+            table="results/tables/adapter_components.csv",
+            figure=report(
+                "results/figures/adapter_components.pdf",
+                caption="../report/adapter_components.rst",
+                category="Variance",
+                subcategory="Init x order x adapter seeds",
+            ),
+        ),
+        priority=6,
+    )
+
 run_in_analyses_job(
     "seed_transfer",
     input=dict(

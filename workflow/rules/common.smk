@@ -61,6 +61,7 @@ wildcard_constraints:
     init_seed=r"\d+",
     order_seed=r"\d+",
     dropout=r"(_dropout\d+)?",
+    adapter=r"(_adapter\d+)?",
 
 
 def recipe_config(wildcards):
@@ -88,10 +89,11 @@ def data_spec(wildcards):
     return study.data_spec(RECIPE_CONFIGS[MODELS[wildcards.model]], wildcards.task)
 
 
-def grid_stems(task):
-    """File stems of every trial of the task (the first `start` when early stopping is on); every
-    recipe runs the same grid."""
-    stems = [study.trial_stem(*cell) for cell in study.task_grid(config, task)]
+def grid_stems(task, recipe_dir=""):
+    """File stems of every trial of the task of a recipe (the first `start` when early stopping is
+    on); every recipe runs the same grid (a LoRA recipe may add adapter seeds)."""
+    variant = RECIPE_CONFIGS[RECIPE_OF_DIR[recipe_dir]]
+    stems = [study.trial_stem(*cell) for cell in study.task_grid(variant, task)]
     es = early_stopping(task)
     return stems[: es["start"]] if es else stems
 
@@ -112,18 +114,29 @@ def trial_config(wildcards):
             f"trial {wildcards.recipe_dir}{wildcards.task}/{stem(wildcards)}: "
             f"a dropout seed belongs in the file name exactly when training.dropout_seed is a seed grid"
         )
+    adapter = int(wildcards.adapter[len("_adapter") :]) if wildcards.adapter else None
+    if (adapter is None) != (
+        study.adapter_owner(study.task_training(variant, wildcards.task)) != "grid"
+    ):
+        raise WorkflowError(
+            f"trial {wildcards.recipe_dir}{wildcards.task}/{stem(wildcards)}: "
+            f"an adapter seed belongs in the file name exactly when training.adapter_seed is a seed grid"
+        )
     cell = (int(wildcards.init_seed), int(wildcards.order_seed), dropout)
-    if cell not in grid_cells(wildcards.task):
+    if (cell if adapter is None else (*cell, adapter)) not in grid_cells(
+        wildcards.recipe_dir, wildcards.task
+    ):
         raise WorkflowError(
             f"trial {wildcards.recipe_dir}{wildcards.task}/{stem(wildcards)} is not in the "
             f"study's grid (tasks.{wildcards.task}.init_seeds, order_seeds)"
         )
-    return study.trial_config(variant, wildcards.task, *cell)
+    return study.trial_config(variant, wildcards.task, *cell, adapter)
 
 
 @functools.cache
-def grid_cells(task):
-    return set(study.task_grid(config, task))
+def grid_cells(recipe_dir, task):
+    """The (init, order, dropout[, adapter]) cells of a recipe's grid of the task."""
+    return set(study.task_grid(RECIPE_CONFIGS[RECIPE_OF_DIR[recipe_dir]], task))
 
 
 def checkpoint_path(wildcards):
@@ -163,7 +176,7 @@ def finetune_inputs(wildcards):
 
 def partial_trials(wildcards):
     folder = f"results/early_stopping/{wildcards.recipe_dir}{wildcards.task}/partial"
-    return [f"{folder}/{stem}.json" for stem in grid_stems(wildcards.task)]
+    return [f"{folder}/{stem}.json" for stem in grid_stems(wildcards.task, wildcards.recipe_dir)]
 
 
 def selection(recipe_dir, task):
@@ -181,7 +194,9 @@ def trial_outputs(recipe_dir, task):
     """Trial outputs of a task of a recipe (result file stems without .json): the whole grid, or
     with live early stopping the continued trials and the stopped ones' partial curves."""
     if not early_stopping(task):
-        return [f"results/trials/{recipe_dir}{task}/{stem}" for stem in grid_stems(task)]
+        return [
+            f"results/trials/{recipe_dir}{task}/{stem}" for stem in grid_stems(task, recipe_dir)
+        ]
     chosen = selection(recipe_dir, task)
     return [f"results/trials/{recipe_dir}{task}/{stem}" for stem in chosen["keep"]] + [
         f"results/early_stopping/{recipe_dir}{task}/partial/{stem}" for stem in chosen["stop"]

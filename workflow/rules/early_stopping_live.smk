@@ -44,11 +44,11 @@ rule early_stopping_live:
         selection="results/early_stopping/{recipe_dir}{task}/selection.json",
         partial_runs=lambda w: [
             f"results/early_stopping/{w.recipe_dir}{w.task}/partial/{s}.run.json"
-            for s in grid_stems(w.task)
+            for s in grid_stems(w.task, w.recipe_dir)
         ],
         partial_benchmarks=lambda w: [
             f"results/benchmarks/finetune_partial/{w.recipe_dir}{w.task}/{s}.tsv"
-            for s in grid_stems(w.task)
+            for s in grid_stems(w.task, w.recipe_dir)
         ],
         survivor_trials=lambda w: survivors(w, ".json"),
         survivor_runs=lambda w: survivors(w, ".run.json"),

@@ -6,6 +6,7 @@ from pathlib import Path
 import pandas as pd
 
 from seedstudy import figures
+from seedstudy.analysis.adapter_components import adapter_cell_means
 from seedstudy.analysis.recipe_comparison import compare, merge_multi_bootstrap
 from seedstudy.figures import recipe_comparison as plots
 from seedstudy.logs import log_to
@@ -21,7 +22,8 @@ TABLES = (
     "failure_tests",
 )
 study = json.load(open(snakemake.input.study))
-trials = pd.read_parquet(snakemake.input.trials)
+# a LoRA recipe's adapter seeds: one row per paired cell, their means
+trials = adapter_cell_means(pd.read_parquet(snakemake.input.trials))
 tables = compare(
     trials,
     level=snakemake.params.level,

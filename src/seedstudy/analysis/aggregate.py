@@ -30,6 +30,14 @@ SEED_KEYS = ["init_seed", "order_seed", "dropout_seed"]  # one trial within a ta
 KEYS = ["task", *SEED_KEYS]
 
 
+def seed_keys(table: pd.DataFrame) -> list[str]:
+    """The columns that tell a table's trials of a task apart: SEED_KEYS, and `adapter_seed`
+    where LoRA trials have one."""
+    if "adapter_seed" in table and table["adapter_seed"].notna().any():
+        return [*SEED_KEYS, "adapter_seed"]
+    return SEED_KEYS
+
+
 def finished_trials(trials: pd.DataFrame) -> pd.DataFrame:
     """Rows of a trials table with full-length scores: live early stopping's stopped trials are
     partial and left out of the analyses that need a whole run."""
@@ -57,12 +65,18 @@ def load_trials(paths) -> list[dict]:
 
 
 def _key(trial: dict) -> dict:
-    return {
+    """The trial's seeds; a LoRA trial's also its adapter seed and owner (columns `adapter_seed`,
+    `adapter_owner`, empty for fully fine-tuned trials)."""
+    key = {
         "task": trial["task"],
         "init_seed": trial["init_seed"],
         "order_seed": trial["order_seed"],
         "dropout_seed": trial["dropout_seed"],
     }
+    seeds = trial.get("config", {}).get("seeds", {})
+    if "adapter" in seeds:
+        key.update(adapter_seed=seeds["adapter"], adapter_owner=seeds["adapter_owner"])
+    return key
 
 
 def curves_table(trials: list[dict]) -> pd.DataFrame:
@@ -153,7 +167,8 @@ def trials_table(trials: list[dict], failure_tolerance: float = 0.0) -> pd.DataF
         )
     table = pd.DataFrame(rows)
     if len(table):
-        table = table.sort_values(KEYS, na_position="first").reset_index(drop=True)
+        keys = [*KEYS, "adapter_seed"] if "adapter_seed" in table else KEYS
+        table = table.sort_values(keys, na_position="first").reset_index(drop=True)
     return table
 
 
@@ -163,8 +178,10 @@ def losses_table(trials: list[dict]) -> pd.DataFrame:
     if not trials:
         return pd.DataFrame(columns=KEYS + ["step", "train_loss"])
     # one column at a time for all trials (a frame per trial cost a second per thousand trials)
+    keys = [*KEYS, "adapter_seed"] if "adapter_seed" in _key(trials[0]) else KEYS
     columns = {
-        key: np.repeat(np.array([_key(trial)[key] for trial in trials]), lengths) for key in KEYS
+        key: np.repeat(np.array([_key(trial).get(key) for trial in trials]), lengths)
+        for key in keys
     }
     columns["step"] = np.concatenate([np.arange(1, n + 1) for n in lengths])
     columns["train_loss"] = np.concatenate(losses)
@@ -260,6 +277,17 @@ def aggregate_task(
     return tables
 
 
+def adapter_summary(group: pd.DataFrame) -> dict:
+    """A task's adapter seeds and their owner (init, order, grid), where its trials are LoRA."""
+    if "adapter_owner" not in group or group["adapter_owner"].isna().all():
+        return {}
+    owners = sorted(group["adapter_owner"].dropna().unique())
+    return {
+        "adapter_seeds": int(group["adapter_seed"].nunique()),
+        "adapter_owner": owners[0] if len(owners) == 1 else "mixed",
+    }
+
+
 def combine(task_dirs, out_dir, study: dict) -> None:
     """Concatenate the per-task tables and write the study summary used by captions."""
     out_dir = Path(out_dir)
@@ -281,6 +309,7 @@ def combine(task_dirs, out_dir, study: dict) -> None:
             else {},
             "init_seeds": int(group["init_seed"].nunique()),
             "order_seeds": int(group["order_seed"].nunique()),
+            **adapter_summary(group),
             "status": {str(k): int(v) for k, v in group["status"].value_counts().items()},
             "train_size": int(group["train_size"].iloc[0]),
             "dev_size": int(group["dev_size"].iloc[0]),

@@ -21,7 +21,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from .aggregate import KEYS, SEED_KEYS, finished_trials
+from .aggregate import finished_trials, seed_keys
 
 
 def failure_table(trials: pd.DataFrame) -> pd.DataFrame:
@@ -62,13 +62,14 @@ def sample_curves(
     """The evaluation curves of `samples` finished trials per task, drawn at random with `seed`
     (all of them when a task has fewer), with the trials' failed flag and majority score."""
     frames = []
+    keys = ["task", *seed_keys(trials)]
     for _task, group in finished_trials(trials).groupby("task", sort=True):
         chosen = group.sample(n=min(samples, len(group)), random_state=seed)
-        frames.append(chosen[KEYS + ["failed", "diverged", "majority"]])
+        frames.append(chosen[keys + ["failed", "diverged", "majority"]])
     if not frames:
         return curves.iloc[0:0]
     chosen = pd.concat(frames, ignore_index=True)
-    return curves.merge(chosen, on=KEYS, how="inner", validate="many_to_one")
+    return curves.merge(chosen, on=keys, how="inner", validate="many_to_one")
 
 
 def failure_prediction(
@@ -78,8 +79,8 @@ def failure_prediction(
     this point, or diverged before it" as a predictor of the trial failing at the end."""
     rows = []
     for task, group in finished_trials(trials).groupby("task", sort=True):
-        outcome = group.set_index(SEED_KEYS)[["failed", "majority"]]
-        task_curves = curves[curves["task"] == task].set_index(SEED_KEYS)
+        outcome = group.set_index(seed_keys(trials))[["failed", "majority"]]
+        task_curves = curves[curves["task"] == task].set_index(seed_keys(trials))
         points = (
             task_curves[["eval_index", "step", "epoch"]]
             .drop_duplicates("eval_index")

@@ -2,14 +2,16 @@
 
 - `seed_matrix`: the WI x DO grid of a score, rows and columns sorted by their means.
 - `within_seed_sd`: expected sd within a WI seed (population sd over DO seeds, averaged over WI
-  seeds), the same within a DO seed, and the total population sd.
-- `best_worst_anova`: for WI and for DO, the seeds with the highest and lowest mean score and a
-  one-way ANOVA between the trials of those two seeds (the paper's Table 4). The two seeds are
-  picked for being extreme, so its p is post-selection, not a test: with 25 seeds of each kind
-  and no seed effect it is below 0.05 in nearly every grid. Beside it, the valid test of the same
-  question: `range_permutation_test`, the best-minus-worst seed mean (the range of the seed
-  means) against its distribution with the seed's labels permuted among the trials of each seed
-  of the other kind (exact under no effect of the seed, whatever the other seed does).
+  seeds), the same within a DO seed (and within an adapter seed, with an adapter-seed grid), and
+  the total population sd.
+- `best_worst_anova`: for WI and for DO (and the adapter seed), the seeds with the highest and
+  lowest mean score and a one-way ANOVA between the trials of those two seeds (the paper's Table
+  4). The two seeds are picked for being extreme, so its p is post-selection, not a test: with 25
+  seeds of each kind and no seed effect it is below 0.05 in nearly every grid. Beside it, the
+  valid test of the same question: `range_permutation_test`, the best-minus-worst seed mean (the
+  range of the seed means) against its distribution with the seed's labels permuted among the
+  trials of each seed of the other kind (exact under no effect of the seed, whatever the other
+  seed does).
 
 Each takes a trials table and leaves out the trials stopped by live early stopping (their scores
 are partial), as every other analysis does (`aggregate.finished_trials`).
@@ -24,6 +26,14 @@ from scipy import stats
 from .aggregate import finished_trials
 
 FACTORS = {"init": "init_seed", "order": "order_seed"}
+
+
+def factors(group: pd.DataFrame) -> dict[str, str]:
+    """The seeds of a task's trials: init and order, and the adapter seed where LoRA trials
+    have an adapter-seed grid."""
+    if "adapter_seed" in group and group["adapter_seed"].nunique() > 1:
+        return {**FACTORS, "adapter": "adapter_seed"}
+    return FACTORS
 
 
 def _finished(trials: pd.DataFrame) -> pd.DataFrame:
@@ -65,7 +75,7 @@ def within_seed_sd(trials: pd.DataFrame, score: str = "best") -> pd.DataFrame:
                 .agg(lambda v: v.std(ddof=0) if len(v) > 1 else np.nan)
                 .mean()
             )
-            for name, column in FACTORS.items()
+            for name, column in factors(group).items()
         }
         total = float(group[score].std(ddof=0)) if len(group) > 1 else np.nan
         undefined = [name for name, value in {**within, "total": total}.items() if np.isnan(value)]
@@ -73,8 +83,7 @@ def within_seed_sd(trials: pd.DataFrame, score: str = "best") -> pd.DataFrame:
             {
                 "task": task,
                 "score": score,
-                "within_init_sd": within["init"],
-                "within_order_sd": within["order"],
+                **{f"within_{name}_sd": value for name, value in within.items()},
                 "total_sd": total,
                 "n_trials": len(group),
                 "note": "undefined (no seed with two or more trials): " + ", ".join(undefined)
@@ -127,7 +136,7 @@ def best_worst_anova(
     trials = _finished(trials)
     rows = []
     for task, group in trials.groupby("task", sort=True):
-        for factor, column in FACTORS.items():
+        for factor, column in factors(group).items():
             best, worst = best_worst_seeds(group, column, score)
             best_scores = group.loc[group[column] == best, score].to_numpy()
             worst_scores = group.loc[group[column] == worst, score].to_numpy()

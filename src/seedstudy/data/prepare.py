@@ -95,6 +95,17 @@ def load_tokenizer(model: str):
         ) from None
 
 
+def joined_pairs(tokenizer, texts: list[list[str]]) -> list[list[str]]:
+    """The text columns as the tokenizer takes them. Sentence pairs for a tokenizer without a
+    separator token (a decoder's: GPT-2, Llama, Qwen, Mistral, ...) are joined into one text,
+    `first + eos_token + second`, truncated from the end like any single text; a tokenizer with
+    a separator token builds its own pair template."""
+    if len(texts) != 2 or tokenizer.sep_token is not None or tokenizer.eos_token is None:
+        return texts
+    eos = tokenizer.eos_token
+    return [[f"{first}{eos}{second}" for first, second in zip(*texts)]]
+
+
 def prepare(
     spec: dict,
     out_dir: str | os.PathLike,
@@ -148,7 +159,7 @@ def prepare(
     tokenizer = load_tokenizer(model)
 
     def tokenize(batch):
-        texts = [batch[name] for name in task.text_fields]
+        texts = joined_pairs(tokenizer, [batch[name] for name in task.text_fields])
         encoded = tokenizer(*texts, truncation=True, max_length=max_length)
         return {
             "input_ids": encoded["input_ids"],

@@ -19,14 +19,24 @@ import matplotlib.pyplot as plt  # noqa: E402
 
 from ..tasks import task_label  # noqa: E402  (every figure module imports it from here)
 
+# what a task's caption says of its LoRA adapters, by their owner
+ADAPTER_NOTES = {
+    "init": " (LoRA: the init seed includes the adapters)",
+    "order": " (LoRA: the order seed includes the adapters)",
+    "grid": " (LoRA: init x order x adapter seeds)",
+}
+
 
 def study_caption(study: dict) -> str:
-    """One line: model, and per task the grid, number of trials and data sizes."""
+    """One line: model, and per task the grid (with LoRA, who draws the adapters), number of
+    trials and data sizes."""
     parts = []
     for task, info in study["trials"].items():
+        adapters = f"x{info['adapter_seeds']}" if info.get("adapter_owner") == "grid" else ""
         parts.append(
-            f"{task_label(task)} {info['init_seeds']}x{info['order_seeds']} seeds, {info['n']} "
-            f"trials, {info['train_size']} train / {info['dev_size']} dev"
+            f"{task_label(task)} {info['init_seeds']}x{info['order_seeds']}{adapters} seeds, "
+            f"{info['n']} trials, {info['train_size']} train / {info['dev_size']} dev"
+            f"{ADAPTER_NOTES.get(info.get('adapter_owner'), '')}"
         )
     recipes = study.get("recipes") or []
     if len(recipes) > 1:  # several recipes: each runs the same grid (n counts all of them)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import seaborn as sns
 
-from ..analysis.aggregate import SEED_KEYS, finished_trials
+from ..analysis.aggregate import finished_trials, seed_keys
 from . import panels, task_label
 from .tables import fmt, table_page
 
@@ -47,7 +47,7 @@ def learning_curves(sample: pd.DataFrame, trials: pd.DataFrame):
     fig, axes = panels(max(1, len(tasks)))
     for ax, task in zip(axes, tasks):
         curves = sample[sample["task"] == task]
-        for _, curve in curves.groupby(SEED_KEYS):
+        for _, curve in curves.groupby(seed_keys(curves)):
             failed = bool(curve["failed"].iloc[0])
             ax.plot(
                 curve["epoch"],
@@ -60,7 +60,7 @@ def learning_curves(sample: pd.DataFrame, trials: pd.DataFrame):
         ax.axhline(majority, color="black", linestyle="--", linewidth=1, label="trivial baseline")
         ax.plot([], [], color="tab:red", label="failed")
         ax.plot([], [], color="tab:blue", label="not failed")
-        n = curves.groupby(SEED_KEYS).ngroups
+        n = curves.groupby(seed_keys(curves)).ngroups
         ax.set_title(f"{task_label(task)}: {n} random trials")
         ax.set_xlabel("epoch")
         ax.set_ylabel(f"dev {trials.loc[trials['task'] == task, 'metric'].iloc[0]}")

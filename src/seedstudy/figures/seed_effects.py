@@ -80,6 +80,8 @@ def seed_tables(within_sd: pd.DataFrame, best_worst: pd.DataFrame):
             **paper_columns(within_sd, PAPER_TABLE_3),
         }
     )
+    if "within_adapter_sd" in within_sd:  # an adapter-seed grid (LoRA)
+        table3.insert(4, "sd within adapter seed", within_sd["within_adapter_sd"].map(fmt))
     table4 = pd.DataFrame(
         {
             "task": best_worst["task"].map(task_label),

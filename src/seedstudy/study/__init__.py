@@ -15,6 +15,7 @@ Loading and validating a config file, with the checks of the files it names, is
 from .checks import check, check_custom
 from .grid import (
     TRIAL_STEM,
+    adapter_owner,
     dropout_owner,
     dropout_seed_for,
     parse_seeds,
@@ -62,6 +63,7 @@ __all__ = [
     "config_hash",
     "custom_definition",
     "data_spec",
+    "adapter_owner",
     "dropout_owner",
     "dropout_seed_for",
     "file_fingerprint",

@@ -28,6 +28,7 @@ def check(config: dict, where: str = "", check_files: bool = True) -> None:
             raise ConfigError(f"{where}{error}") from None
         training = task_training(config, task)
         spec = config["tasks"][task]
+        check_adapter_seed(config, task, training, where)
         es = spec.get("early_stopping")
         if es:
             prefix = f"{where}invalid config at `tasks.{task}.early_stopping`"
@@ -74,6 +75,16 @@ def check_size(config: dict, where: str = "") -> None:
             f"{where}invalid config at `tasks.{largest}`: the study has {total:,} trials "
             f"({per_task[largest]:,} in the grid of {largest}{times}), more than "
             f"runtime.max_trials ({limit:,}); raise `runtime.max_trials` if you mean it"
+        )
+
+
+def check_adapter_seed(config: dict, task: str, training: dict, where: str) -> None:
+    """An adapter seed other than the default needs adapters (`method: lora`)."""
+    if training.get("method", "full") != "lora" and training.get("adapter_seed", "init") != "init":
+        key = "training" if "training" not in config["tasks"][task] else f"tasks.{task}.training"
+        raise ConfigError(
+            f"{where}invalid config at `{key}.adapter_seed`: {training['adapter_seed']!r} needs "
+            f"LoRA adapters (`method: lora`; method is {training.get('method', 'full')!r})"
         )
 
 

@@ -1,5 +1,5 @@
-"""The seed grid of a study: per task every (init seed, order seed[, dropout seed]), and the
-file stem that names each trial.
+"""The seed grid of a study: per task every (init seed, order seed[, dropout seed][, adapter
+seed]), and the file stem that names each trial.
 """
 
 from __future__ import annotations
@@ -68,9 +68,25 @@ def dropout_seed_for(owner: str, init_seed: int, order_seed: int, dropout_seed: 
     raise ValueError(f"dropout owner must be one of order, init, grid; got {owner!r}")
 
 
-def task_grid(config: dict, task: str) -> list[tuple[int, int, int | None]]:
+def adapter_owner(training: dict) -> str | None:
+    """Who draws a LoRA trial's adapters: init, order or grid; None without adapters."""
+    if training.get("method", "full") != "lora":
+        return None
+    spec = training.get("adapter_seed", "init")
+    return spec if spec in ("init", "order") else "grid"
+
+
+def adapter_seed_for(owner: str, init_seed: int, order_seed: int, adapter_seed: int | None) -> int:
+    """The seed that draws the adapters (`training.adapters`)."""
+    if owner == "grid" and adapter_seed is None:
+        raise ValueError("adapter owner 'grid' needs an adapter seed")
+    return int({"init": init_seed, "order": order_seed, "grid": adapter_seed}[owner])
+
+
+def task_grid(config: dict, task: str) -> list[tuple]:
     """Every (init seed, order seed, dropout seed or None) of the task, init seed major: the
-    crossed grid, or with `design: pairs` the k-th init seed with the k-th order seed."""
+    crossed grid, or with `design: pairs` the k-th init seed with the k-th order seed; with an
+    adapter-seed grid every (init, order, dropout or None, adapter seed)."""
     spec = config["tasks"][task]
     inits = parse_seeds(spec["init_seeds"], f"tasks.{task}.init_seeds")
     orders = parse_seeds(spec["order_seeds"], f"tasks.{task}.order_seeds")
@@ -83,20 +99,26 @@ def task_grid(config: dict, task: str) -> list[tuple[int, int, int | None]]:
                 f"of the same length (got {len(inits)} and {len(orders)})"
             )
         cells = list(zip(inits, orders))
+    dropouts = [None]
     if dropout_owner(training) == "grid":
         dropouts = parse_seeds(training["dropout_seed"], f"tasks.{task}.training.dropout_seed")
-        return [(i, o, d) for i, o in cells for d in dropouts]
-    return [(i, o, None) for i, o in cells]
+    if adapter_owner(training) == "grid":
+        adapters = parse_seeds(training["adapter_seed"], f"tasks.{task}.training.adapter_seed")
+        return [(i, o, d, a) for i, o in cells for d in dropouts for a in adapters]
+    return [(i, o, d) for i, o in cells for d in dropouts]
 
 
 def grid_size(config: dict, task: str) -> int:
     """How many trials the task's grid has, without expanding it."""
     spec = config["tasks"][task]
-    size = seed_bounds(spec["init_seeds"], f"tasks.{task}.init_seeds")[0]
-    size *= seed_bounds(spec["order_seeds"], f"tasks.{task}.order_seeds")[0]
+    inits = seed_bounds(spec["init_seeds"], f"tasks.{task}.init_seeds")[0]
+    orders = seed_bounds(spec["order_seeds"], f"tasks.{task}.order_seeds")[0]
+    size = min(inits, orders) if spec.get("design", "grid") == "pairs" else inits * orders
     training = task_training(config, task)
     if dropout_owner(training) == "grid":
         size *= seed_bounds(training["dropout_seed"], f"tasks.{task}.training.dropout_seed")[0]
+    if adapter_owner(training) == "grid":
+        size *= seed_bounds(training["adapter_seed"], f"tasks.{task}.training.adapter_seed")[0]
     return size
 
 
@@ -106,11 +128,21 @@ def trials(config: dict) -> list[tuple[str, int, int, int | None]]:
 
 
 # The file stem of a trial, as a pattern whose fields are the trial rule's wildcards (`dropout`
-# is empty, or `_dropout<seed>` with a dropout grid). The only spelling of it.
-TRIAL_STEM = "init{init_seed}_order{order_seed}{dropout}"
+# is empty, or `_dropout<seed>` with a dropout grid; `adapter` likewise `_adapter<seed>`). The
+# only spelling of it.
+TRIAL_STEM = "init{init_seed}_order{order_seed}{dropout}{adapter}"
 
 
-def trial_stem(init_seed: int, order_seed: int, dropout_seed: int | None = None) -> str:
-    """The file stem of a trial: init3_order7, or init3_order7_dropout2 with a dropout grid."""
+def trial_stem(
+    init_seed: int,
+    order_seed: int,
+    dropout_seed: int | None = None,
+    adapter_seed: int | None = None,
+) -> str:
+    """The file stem of a trial: init3_order7, init3_order7_dropout2 with a dropout grid,
+    init3_order7_adapter1 with an adapter-seed grid."""
     dropout = "" if dropout_seed is None else f"_dropout{dropout_seed}"
-    return TRIAL_STEM.format(init_seed=init_seed, order_seed=order_seed, dropout=dropout)
+    adapter = "" if adapter_seed is None else f"_adapter{adapter_seed}"
+    return TRIAL_STEM.format(
+        init_seed=init_seed, order_seed=order_seed, dropout=dropout, adapter=adapter
+    )

@@ -63,6 +63,12 @@ def recipe_config(config: dict, recipe: str) -> dict:
     return config
 
 
+def shared_cells(grid: list[tuple]) -> list[tuple]:
+    """The (init, order, dropout) cells of a grid, in order: what every recipe shares (a LoRA
+    recipe's adapter-seed grid holds several trials per cell)."""
+    return list(dict.fromkeys(cell[:3] for cell in grid))
+
+
 def check_recipes(config: dict, where: str = "", check_files: bool = True) -> None:
     """What the schema cannot check of `recipes`: tasks of the study, one seed grid per task for
     every recipe, no two recipes with the same trials, one prepared data set per (model, task),
@@ -82,18 +88,20 @@ def check_recipes(config: dict, where: str = "", check_files: bool = True) -> No
         # every recipe is a study of its own: its training, early stopping (its model: preflight)
         check(variant, where=f"{where}recipe {name!r}: ", check_files=check_files)
     for task in config["tasks"]:
-        grid = task_grid(config, task)
+        grid = shared_cells(task_grid(config, task))
         seen: dict[str, str] = {}
         data: dict[str, tuple[str, dict]] = {}
         for name, variant in configs.items():
-            if task_grid(variant, task) != grid:
+            cells = task_grid(variant, task)
+            if shared_cells(cells) != grid:
                 raise ConfigError(
                     f"{where}invalid config at `recipes.{name}`: its training.dropout_seed changes "
                     f"the seed grid of task {task}; every recipe runs "
-                    "on the same grid (init x order x dropout seeds)"
+                    "on the same grid (init x order x dropout seeds; a LoRA recipe may add "
+                    "adapter seeds)"
                 )
             digest = config_hash(
-                trial_config(variant, task, *grid[0])
+                trial_config(variant, task, *cells[0])
             )  # the same cell for every recipe
             if digest in seen:
                 raise ConfigError(
@@ -114,5 +122,10 @@ def check_recipes(config: dict, where: str = "", check_files: bool = True) -> No
 
 
 def recipe_trials(config: dict) -> list[tuple[str, str, int, int, int | None]]:
-    """Every trial of the study as (recipe, task, init seed, order seed, dropout seed or None)."""
-    return [(recipe, *trial) for recipe in recipe_names(config) for trial in trials(config)]
+    """Every trial of the study as (recipe, task, init seed, order seed, dropout seed or None[,
+    adapter seed])."""
+    return [
+        (recipe, *trial)
+        for recipe in recipe_names(config)
+        for trial in trials(recipe_config(config, recipe))
+    ]

@@ -9,7 +9,8 @@ trial result, checkpoint and completion record. So:
   task, the model, the headline metric, the data spec (`data_spec`: source, subsample sizes and
   seed, max_length, one's own files with their SHA-256), the training settings of
   `TRIAL_TRAINING_KEYS` (and of `TRIAL_TRAINING_OPTIONAL` where they differ from their
-  defaults), and the seeds (init, order, dropout owner and seed);
+  defaults), and the seeds (init, order, dropout owner and seed; with `method: lora` the
+  adapters' owner and seed);
 - nothing else reruns a trial: analysis parameters (`analysis:`), runtime settings (`runtime:`:
   device, threads, checkpoints) and the recipe's name are not in it;
 - re-prepared data of the same data spec are an `ancient` input of the trials
@@ -28,7 +29,14 @@ import os
 from ..metrics import CLASSIFICATION
 from ..store.atomic import sha256_file
 from ..tasks import Task, custom_task, get_task, is_custom
-from .grid import dropout_owner, dropout_seed_for, task_training, trial_stem
+from .grid import (
+    adapter_owner,
+    adapter_seed_for,
+    dropout_owner,
+    dropout_seed_for,
+    task_training,
+    trial_stem,
+)
 
 
 def task_metric(config: dict, task: str) -> str:
@@ -130,6 +138,16 @@ TRIAL_TRAINING_KEYS = (
 )
 
 
+# The LoRA settings of `method: lora` (`training.lora` over these), in its trial config.
+LORA_DEFAULTS = {
+    "r": 8,
+    "alpha": 16,
+    "dropout": 0.05,
+    "target_modules": None,  # peft's default for the architecture
+    "init": "kaiming",
+    "rslora": False,
+}
+
 # Optional keys: in the trial config (and its hash) only when they differ from these defaults, so
 # that the trials of a study that does not use them keep their hashes.
 TRIAL_TRAINING_OPTIONAL = {
@@ -139,16 +157,30 @@ TRIAL_TRAINING_OPTIONAL = {
     "reinit_layers": 0,
     "reinit_pooler": False,
     "store_predictions": "labels",
+    "method": "full",
+    "gradient_checkpointing": False,
 }
 
 
 def trial_config(
-    config: dict, task: str, init_seed: int, order_seed: int, dropout_seed: int | None = None
+    config: dict,
+    task: str,
+    init_seed: int,
+    order_seed: int,
+    dropout_seed: int | None = None,
+    adapter_seed: int | None = None,
 ) -> dict:
-    """Everything that decides the result of one trial, and nothing else."""
+    """Everything that decides the result of one trial, and nothing else (a LoRA trial's seeds
+    also name the adapters' owner and seed)."""
     training = task_training(config, task)
     owner = dropout_owner(training)
-    return {
+    adapters = adapter_owner(training)
+    if adapters != "grid" and adapter_seed is not None:
+        raise ValueError(
+            "an adapter seed is given only with an adapter-seed grid "
+            "(training.method: lora, training.adapter_seed a list of seeds)"
+        )
+    trial = {
         "task": task,
         "model": config["model"],
         "metric": task_metric(config, task),
@@ -161,6 +193,10 @@ def trial_config(
             "dropout": dropout_seed_for(owner, init_seed, order_seed, dropout_seed),
         },
     }
+    if adapters is not None:
+        trial["seeds"]["adapter_owner"] = adapters
+        trial["seeds"]["adapter"] = adapter_seed_for(adapters, init_seed, order_seed, adapter_seed)
+    return trial
 
 
 def trial_training(training: dict) -> dict:
@@ -170,6 +206,8 @@ def trial_training(training: dict) -> dict:
         value = training.get(key, default)
         if value != default:
             out[key] = value
+    if out.get("method") == "lora":
+        out["lora"] = {**LORA_DEFAULTS, **(training.get("lora") or {})}
     return out
 
 
@@ -177,7 +215,8 @@ def trial_name(trial: dict) -> str:
     """`task/stem` of a trial config, as in results/trials/<task>/<stem>.json."""
     seeds = trial["seeds"]
     dropout = seeds["dropout"] if seeds["dropout_owner"] == "grid" else None
-    return f"{trial['task']}/{trial_stem(seeds['init'], seeds['order'], dropout)}"
+    adapter = seeds["adapter"] if seeds.get("adapter_owner") == "grid" else None
+    return f"{trial['task']}/{trial_stem(seeds['init'], seeds['order'], dropout, adapter)}"
 
 
 def config_hash(trial: dict) -> str:

@@ -8,7 +8,7 @@ import torch
 
 from ..data.prepare import Split
 from . import packed
-from .models import forward_inputs
+from .models import forward_inputs, is_decoder, unwrap
 
 
 def collate(split: Split, indices, pad_id: int) -> dict[str, torch.Tensor]:
@@ -60,10 +60,30 @@ def make_batch(split: Split, indices, packing: bool, pad_id: int, device):
 
 
 def model_logits(model, batch) -> torch.Tensor:
-    """Logits of a batch; a padded batch passes the inputs the model's forward takes."""
+    """Logits of a batch; a padded batch passes the inputs the model's forward takes (a
+    decoder's: `last_token_logits`)."""
     if isinstance(batch, packed.PackedBatch):
-        return packed.forward(model, batch)
-    return model(**{key: batch[key] for key in forward_inputs(model)}).logits
+        return packed.forward(unwrap(model), batch)
+    inputs = {key: batch[key] for key in forward_inputs(model)}
+    if is_decoder(model.config):
+        return last_token_logits(model, inputs)
+    return model(**inputs).logits
+
+
+def last_token_logits(model, inputs: dict) -> torch.Tensor:
+    """A decoder classifier's logits: its head on the hidden state of each example's last real
+    token (by the attention mask, so with padding on either side, and whatever the token: EOS
+    as pad included), the positions of the real tokens counted from 0 as in the unpadded
+    example."""
+    classifier = unwrap(model)
+    mask = inputs["attention_mask"]
+    positions = (mask.cumsum(-1) - 1).clamp(min=0)
+    hidden = classifier.base_model(
+        input_ids=inputs["input_ids"], attention_mask=mask, position_ids=positions
+    )[0]
+    last = (torch.arange(mask.shape[1], device=mask.device) * mask).argmax(-1)
+    rows = torch.arange(mask.shape[0], device=mask.device)
+    return classifier.score(hidden[rows, last])
 
 
 def batch_labels(batch) -> torch.Tensor:

@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 
 from ..store.atomic import write_bytes_atomic
+from .adapters import load_trainable, trainable_state
 
 log = logging.getLogger("seedstudy.trainer")
 
@@ -35,7 +36,7 @@ def save_checkpoint(
         "format": CHECKPOINT_FORMAT,
         "config_hash": trial_config_hash,
         "step": step,
-        "model": model.state_dict(),
+        "model": model_weights(model),
         "optimizer": optimizer.state_dict(),
         "scheduler": scheduler.state_dict(),
         "rng_cpu": torch.get_rng_state(),
@@ -45,6 +46,18 @@ def save_checkpoint(
         "outputs": [torch.from_numpy(o) for o in outputs],  # dev logits of every evaluation so far
     }
     save_torch(state, path)
+
+
+def is_adapted(model) -> bool:
+    """Whether the model is wrapped with adapters (peft)."""
+    return hasattr(model, "peft_config")
+
+
+def model_weights(model) -> dict:
+    """The weights a checkpoint (and `--save-weights`) keeps: the state dict of a fully
+    fine-tuned model; of a LoRA trial the trainable tensors only (adapters and head, by peft's
+    parameter names), so that its size follows the adapters, not the model."""
+    return trainable_state(model) if is_adapted(model) else model.state_dict()
 
 
 def load_checkpoint(path, trial_config_hash) -> dict | None:
@@ -77,7 +90,10 @@ def load_checkpoint(path, trial_config_hash) -> dict | None:
 def restore(state: dict, model, optimizer, scheduler, device) -> tuple[int, list, list, list]:
     """Put model, optimizer, schedule and RNG back as the checkpoint has them; return the step,
     the curve so far, the losses so far and the dev logits of the evaluations so far."""
-    model.load_state_dict(state["model"])
+    if is_adapted(model):
+        load_trainable(model, state["model"])
+    else:
+        model.load_state_dict(state["model"])
     optimizer.load_state_dict(state["optimizer"])
     scheduler.load_state_dict(state["scheduler"])
     torch.set_rng_state(state["rng_cpu"])

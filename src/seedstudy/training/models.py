@@ -41,6 +41,41 @@ def load_for_trial(name: str, num_labels: int):
     return model, sorted(key for key in names if key in parameters)
 
 
+def unwrap(model):
+    """The transformers model of a trial's model (a LoRA trial's is wrapped by peft)."""
+    return model.get_base_model() if hasattr(model, "get_base_model") else model
+
+
+def is_decoder(config) -> bool:
+    """Whether the architecture is a decoder (a causal LM that is not also a masked LM): its
+    classifier reads the last real token of each example."""
+    from transformers.models.auto.modeling_auto import (
+        MODEL_FOR_CAUSAL_LM_MAPPING_NAMES,
+        MODEL_FOR_MASKED_LM_MAPPING_NAMES,
+    )
+
+    model_type = config.model_type
+    return bool(getattr(config, "is_decoder", False)) or (
+        model_type in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
+        and model_type not in MODEL_FOR_MASKED_LM_MAPPING_NAMES
+    )
+
+
+def set_pad_token(model) -> dict:
+    """The pad token of the model's batches: its config's pad_token_id, or (a decoder without
+    one) its EOS token, then set as the config's pad_token_id. Returns the record: the id and
+    where it came from (config | eos)."""
+    config = model.config
+    if config.pad_token_id is not None:
+        return {"pad_token_id": int(config.pad_token_id), "pad_source": "config"}
+    eos = config.eos_token_id
+    eos = eos[0] if isinstance(eos, (list, tuple)) else eos
+    if eos is None:
+        raise ModelError(f"{config.model_type}: neither a pad token nor an EOS token to pad with")
+    config.pad_token_id = int(eos)
+    return {"pad_token_id": int(eos), "pad_source": "eos"}
+
+
 def _key_name(key) -> str:
     return (
         key[0] if isinstance(key, (tuple, list)) else key
@@ -53,6 +88,7 @@ def forward_inputs(model) -> tuple[str, ...]:
     (RoBERTa's single type and DistilBERT's or ModernBERT's none: not passed)."""
     import inspect
 
+    model = unwrap(model)
     accepted = inspect.signature(model.forward).parameters
     inputs = ("input_ids", "attention_mask")
     if "token_type_ids" in accepted and (getattr(model.config, "type_vocab_size", 0) or 0) > 1:
@@ -106,8 +142,6 @@ def check_model(name: str) -> None:
     if config is None:
         return
     from transformers.models.auto.modeling_auto import (
-        MODEL_FOR_CAUSAL_LM_MAPPING_NAMES,
-        MODEL_FOR_MASKED_LM_MAPPING_NAMES,
         MODEL_FOR_SEQUENCE_CLASSIFICATION_MAPPING_NAMES,
     )
 
@@ -116,15 +150,6 @@ def check_model(name: str) -> None:
         raise ModelError(
             f"model {name!r} ({model_type}): transformers has no sequence-classification head for "
             f"this architecture (AutoModelForSequenceClassification cannot load it)"
-        )
-    decoder = getattr(config, "is_decoder", False) or (
-        model_type in MODEL_FOR_CAUSAL_LM_MAPPING_NAMES
-        and model_type not in MODEL_FOR_MASKED_LM_MAPPING_NAMES
-    )
-    if decoder and getattr(config, "pad_token_id", None) is None:
-        raise ModelError(
-            f"model {name!r} ({model_type}) is a decoder without a pad token (config pad_token_id "
-            "is null): its classifier cannot find the last token of a padded batch"
         )
     if looks_like_path(name):
         folder = Path(path)
@@ -150,6 +175,34 @@ def check_reinit(name: str, layers: int, pooler: bool) -> None:
     try:
         reinit_names(model, layers, pooler)
     except ModelError as error:
+        raise ModelError(f"model {name!r}: {error}") from None
+
+
+def check_lora(name: str, lora: dict) -> None:
+    """Refuse LoRA settings the model's structure does not take (a target module it does not
+    have, listing those it has; no target modules given for an architecture peft has no default
+    for): the model is built from its config on the meta device. A Hub id not in the local cache
+    is checked when its trial loads it."""
+    config = model_config(name)
+    if config is None:
+        return
+    import torch
+    from peft.utils.constants import TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING
+    from transformers import AutoModelForSequenceClassification
+
+    from .adapters import AdapterError, check_targets, module_leaves
+
+    with torch.device("meta"):
+        model = AutoModelForSequenceClassification.from_config(config)
+    defaults = TRANSFORMERS_MODELS_TO_LORA_TARGET_MODULES_MAPPING
+    if lora["target_modules"] is None and config.model_type not in defaults:
+        raise ModelError(
+            f"model {name!r} ({config.model_type}): peft has no default target_modules for it; "
+            f"name them (its modules: {', '.join(module_leaves(model))}) or use 'all-linear'"
+        )
+    try:
+        check_targets(model, lora, [])
+    except AdapterError as error:
         raise ModelError(f"model {name!r}: {error}") from None
 
 

@@ -39,10 +39,17 @@ from ..store.atomic import write_bytes_atomic, write_json_atomic
 from ..store.trials import TRIAL_FORMAT, done_record_path, load_done_record, write_done_record
 from ..study.trial import config_hash, trial_name
 from ..tasks import Task, score_suffix, trial_task
-from . import eval_schedule, faults, lr_schedule, optim, packed, seeds
+from . import adapters, eval_schedule, faults, lr_schedule, optim, packed, seeds
 from .batches import batch_labels, dev_batches, make_batch, model_logits, task_loss
-from .checkpoints import StopSignals, load_checkpoint, restore, save_checkpoint, save_torch
-from .models import load_for_trial, reinit_names
+from .checkpoints import (
+    StopSignals,
+    load_checkpoint,
+    model_weights,
+    restore,
+    save_checkpoint,
+    save_torch,
+)
+from .models import is_decoder, load_for_trial, reinit_names, set_pad_token, unwrap
 
 log = logging.getLogger("seedstudy.trainer")
 
@@ -249,6 +256,7 @@ class Trial:
     task: Task
     model: torch.nn.Module
     init: dict  # what the init seed drew (names, counts, hash)
+    model_record: dict  # decoder padding, LoRA adapters and parameters (none for a full encoder)
     packing: bool  # padding-free batches (else padded)
     pad_id: int
     dev: tuple[list, np.ndarray]  # the dev split's batches and their order
@@ -312,11 +320,20 @@ def setup(trial: dict, data, runtime: Runtime, stop_at_fraction: float | None) -
             name,
             trial["model"],
         )
+    pad = set_pad_token(model) if is_decoder(model.config) else None
+    if training.get("method", "full") == "lora":
+        model, drawn = with_adapters(model, trial, sorted(set(not_provided) | set(reinit)))
+    else:
+        drawn = None
+    if training.get("gradient_checkpointing"):
+        unwrap(model).gradient_checkpointing_enable({"use_reentrant": False})
+    if drawn is not None and training["precision"] == "bf16" and device.type == "cuda":
+        adapters.freeze_base_dtype(model, torch.bfloat16)  # the frozen base in bf16
     model.to(device)
     model.train()
     pad_id = model.config.pad_token_id or 0
     # packing: true runs padding-free where that is exact for the architecture, padded elsewhere
-    packing = training["packing"] and packed.supports(model)
+    packing = training["packing"] and packed.supports(unwrap(model))
     if training["packing"] and not packing:
         log.info(
             "%s: %s has no padding-free forward; batches are padded", name, model.config.model_type
@@ -342,6 +359,7 @@ def setup(trial: dict, data, runtime: Runtime, stop_at_fraction: float | None) -
         task=task,
         model=model,
         init=init,
+        model_record=model_record(model, pad, drawn),
         packing=packing,
         pad_id=pad_id,
         dev=dev,
@@ -361,6 +379,31 @@ def setup(trial: dict, data, runtime: Runtime, stop_at_fraction: float | None) -
         started=started,
         wall_started=wall_started,
     )
+
+
+def with_adapters(model, trial: dict, head: list[str]):
+    """A LoRA trial's model (`adapters.wrap`: base frozen, adapters and `head` trained) with its
+    adapters drawn from the adapter seed; and the record of what was drawn."""
+    lora, seeds_ = trial["training"]["lora"], trial["seeds"]
+    model = adapters.wrap(model, lora, head)
+    drawn = adapters.draw_adapters(model, lora, seeds_["adapter"])
+    return model, {
+        "seed": seeds_["adapter"],
+        "owner": seeds_["adapter_owner"],
+        "init": lora["init"],
+        "drawn": drawn["drawn"],
+        "hash": drawn["hash"],
+    }
+
+
+def model_record(model, pad: dict | None, drawn: dict | None) -> dict:
+    """What a trial's result records of its model beyond the init seed's draws: a decoder's pad
+    token, a LoRA trial's method, adapters and parameters (nothing for a fully fine-tuned
+    encoder, whose result stays as it is)."""
+    record = {} if pad is None else {"padding": pad}
+    if drawn is not None:
+        record.update(method="lora", adapters=drawn, parameters=adapters.parameter_record(model))
+    return record
 
 
 def evaluate_at(run: Trial, state: TrialState) -> dict:
@@ -525,7 +568,11 @@ def finish(run: Trial, state: TrialState, out_path, run_path) -> dict:
             **paper_grid_record(run.training, run.per_epoch),
         },
         environment=environment(run.device, run.runtime.threads, run.nondeterminism),
-        model_record={"init": run.init, "batching": "packed" if run.packing else "padded"},
+        model_record={
+            "init": run.init,
+            "batching": "packed" if run.packing else "padded",
+            **run.model_record,
+        },
     )
     if predicted is not None:
         result["predictions"] = predictions.describe(array, predicted, store)
@@ -541,7 +588,7 @@ def finish(run: Trial, state: TrialState, out_path, run_path) -> dict:
     )
     if run.runtime.save_weights:
         save_torch(
-            {k: v.detach().cpu() for k, v in run.model.state_dict().items()},
+            {k: v.detach().cpu() for k, v in model_weights(run.model).items()},
             run.runtime.save_weights,
         )
     if run.board is not None:

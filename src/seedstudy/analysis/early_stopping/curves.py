@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from ..aggregate import SEED_KEYS
+from ..aggregate import seed_keys
 
 
 @dataclass
@@ -105,19 +105,16 @@ class TaskCurves:
         completed trials disagree on the grid, or when a score is not finite.
         """
         rows = curves[curves["task"] == task]
+        keys = seed_keys(rows)
         stopped = rows[rows["status"] == "stopped"]
-        n_stopped = int(stopped.groupby(SEED_KEYS, dropna=False).ngroups) if len(stopped) else 0
+        n_stopped = int(stopped.groupby(keys, dropna=False).ngroups) if len(stopped) else 0
         rows = rows[rows["status"].isin(["completed", "diverged"])]
         completed = rows[rows["status"] == "completed"]
         if completed.empty:
             raise ValueError(
                 f"task {task!r} has no completed trial: its evaluation grid is unknown"
             )
-        grids = (
-            completed.sort_values("eval_index")
-            .groupby(SEED_KEYS, dropna=False)["step"]
-            .apply(tuple)
-        )
+        grids = completed.sort_values("eval_index").groupby(keys, dropna=False)["step"].apply(tuple)
         if grids.nunique() != 1:
             raise ValueError(
                 f"the completed trials of task {task!r} do not share one evaluation grid"
@@ -130,12 +127,12 @@ class TaskCurves:
             .to_numpy(dtype=float)
         )
         n_points = len(steps)
-        rows = rows.sort_values(SEED_KEYS + ["eval_index"], na_position="first")
+        rows = rows.sort_values(keys + ["eval_index"], na_position="first")
         trials, score_rows, n_evals = [], [], []
-        for key, group in rows.groupby(SEED_KEYS, dropna=False, sort=False):
+        for key, group in rows.groupby(keys, dropna=False, sort=False):
             group_steps = group["step"].to_numpy(dtype=int)
             values = group["score"].to_numpy(dtype=float)
-            label = dict(zip(SEED_KEYS, key))
+            label = dict(zip(keys, key))
             if len(values) > n_points or not np.array_equal(group_steps, steps[: len(values)]):
                 raise ValueError(f"task {task!r}, trial {label}: evaluations off the task's grid")
             if not np.all(np.isfinite(values)):
