@@ -217,9 +217,10 @@ def test_reinit_keys_enter_the_trial_hash_only_when_set():
 
 
 def study_with(model, **training):
+    """A one-trial study of `model` (max_length 32: the tiny checkpoints have 64 positions)."""
     return {
         "model": model,
-        "training": training,
+        "training": {"max_length": 32, **training},
         "tasks": {
             "sst2": {"init_seeds": [1], "order_seeds": [1], "train_size": 24, "dev_size": 16}
         },

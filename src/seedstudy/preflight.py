@@ -171,7 +171,7 @@ def stale_trials(config: dict, root: str | os.PathLike = ".") -> dict[str, list[
         for task in config["tasks"]:
             folder = Path(root) / "results" / "trials" / f"{recipe_dir(config, recipe)}{task}"
             present = {path.name for path in folder.glob("*.json")} if folder.is_dir() else set()
-            for cell in task_grid(config, task) if present else ():
+            for cell in task_grid(variant, task) if present else ():
                 path = folder / f"{trial_stem(*cell)}.json"
                 if path.name not in present:
                     continue

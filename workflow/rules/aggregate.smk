@@ -7,15 +7,13 @@ def aggregate_provenance(wildcards):
     seedstudy.analysis.aggregate.check_provenance."""
     variant, cells = recipe_config(wildcards), {}
     for prefix in trial_outputs(wildcards.recipe_dir, wildcards.task):
-        init, order, dropout = re.search(
-            r"init(\d+)_order(\d+)(?:_dropout(\d+))?$", prefix
+        seeds = re.search(
+            r"init(\d+)_order(\d+)(?:_dropout(\d+))?(?:_adapter(\d+))?$", prefix
         ).groups()
         trial = study.trial_config(
             variant,
             wildcards.task,
-            int(init),
-            int(order),
-            None if dropout is None else int(dropout),
+            *(None if seed is None else int(seed) for seed in seeds),
         )
         cells[f"{prefix}.json"] = {"hash": study.config_hash(trial), "seeds": trial["seeds"]}
     shared = {key: value for key, value in trial.items() if key != "seeds"}
