@@ -39,8 +39,8 @@ PROFILES = [
 TRIALS = ["init1_order1", "init1_order2", "init2_order1", "init2_order2"]
 KILLED = "init2_order2"  # cancelled in run 1, injected fault in run 2
 # the plugin's name for its jobs: wildcard values joined by "_" (recipe_dir, empty in a study
-# without recipes, then task, init seed, order seed, dropout)
-KILLED_WILDCARDS = "_sst2_2_2_"
+# without recipes, then task, init seed, order seed, dropout, adapter: empty without their grids)
+KILLED_WILDCARDS = "_sst2_2_2__"
 RUN_TIMEOUT = 600  # seconds per snakemake invocation
 
 pytestmark = [pytest.mark.workflow, pytest.mark.slow]

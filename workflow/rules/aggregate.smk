@@ -1,25 +1,4 @@
 # All trials -> tidy tables per task, then for the whole study.
-
-
-def aggregate_provenance(wildcards):
-    """What the current config asks for each trial file of a task (its config hash and seeds),
-    and the task's trial config without seeds (to name the keys a foreign trial differs in):
-    seedstudy.analysis.aggregate.check_provenance."""
-    variant, cells = recipe_config(wildcards), {}
-    for prefix in trial_outputs(wildcards.recipe_dir, wildcards.task):
-        seeds = re.search(
-            r"init(\d+)_order(\d+)(?:_dropout(\d+))?(?:_adapter(\d+))?$", prefix
-        ).groups()
-        trial = study.trial_config(
-            variant,
-            wildcards.task,
-            *(None if seed is None else int(seed) for seed in seeds),
-        )
-        cells[f"{prefix}.json"] = {"hash": study.config_hash(trial), "seeds": trial["seeds"]}
-    shared = {key: value for key, value in trial.items() if key != "seeds"}
-    return {"config": shared, "trials": cells}
-
-
 rule aggregate_task:
     input:
         unpack(task_trials),

@@ -7,38 +7,9 @@
 #
 # An analysis that fails takes nothing else with it: the job writes failure notes in place of its
 # outputs (all.pdf shows which analysis failed and why, where its figures would be) and records
-# them in ANALYSIS_FAILURES, with a count of the job's runs that had failures; that count is a
-# parameter of the job, so the run after a failure retries the failed analyses (and, failing
-# again, says so again), and the run after a success reruns nothing.
-import json
-
-ANALYSIS_FAILURES = "results/logs/analysis/failed.json"
-
-
-def analysis_failures():
-    """The record of the job's last run: {"failed": {name: last line of its error},
-    "runs_with_failures": n}."""
-    try:
-        record = json.loads(Path(ANALYSIS_FAILURES).read_text())
-    except (OSError, ValueError):
-        record = {}
-    record = record if isinstance(record, dict) else {}
-    return {
-        "failed": record.get("failed") or {},
-        "runs_with_failures": record.get("runs_with_failures") or 0,
-    }
-
-
-def report_analysis_failures():
-    """After a run: say which analyses failed (their outputs are failure notes)."""
-    for name, error in analysis_failures()["failed"].items():
-        print(
-            f"analysis {name} failed: {error} (log: results/logs/analysis/{name}.log); its "
-            "outputs and its pages of all.pdf are failure notes saying so",
-            file=sys.stderr,
-        )
-
-
+# them in ANALYSIS_FAILURES (common.smk), with a count of the job's runs that had failures; that
+# count is a parameter of the job, so the run after a failure retries the failed analyses (and,
+# failing again, says so again), and the run after a success reruns nothing.
 rule analyses:
     input:
         **analysis_entries("input"),

@@ -1,6 +1,7 @@
 # Config validation, the study's trials, and the input functions of the rules.
 import functools
 import hashlib
+import json
 import os
 import re
 import sys
@@ -16,6 +17,7 @@ from snakemake.exceptions import WorkflowError
 from snakemake.io import is_flagged
 
 from seedstudy import preflight, study
+from seedstudy.data.glue import source_files
 from seedstudy.data.prepare import prepared_is_current
 from seedstudy.study.model import slug
 
@@ -29,8 +31,10 @@ try:
 except (study.ConfigError, ValueError) as error:
     raise WorkflowError(f"invalid configuration: {error}") from None
 # finished trials are replaced by trials of another config only deliberately
-# (runtime.replace_trials); checked once, by the main process, before any job
-if not (workflow.remote_exec or workflow.subprocess_exec):
+# (runtime.replace_trials); checked once, by the main process, before any job; not for the
+# commands that run no job (`--unlock` after a killed run is given without that run's --config)
+NO_JOBS = {"--unlock", "--cleanup-metadata", "--cm", "--lint", "--list-rules", "--list", "-l"}
+if not (workflow.remote_exec or workflow.subprocess_exec or NO_JOBS.intersection(sys.argv)):
     try:
         preflight.check_replaced_trials(config, preflight.stale_trials(config))
     except study.ConfigError as error:
@@ -327,3 +331,56 @@ def check_executor():
 def get_final_output():
     """What `snakemake` with no target builds."""
     return ["results/figures/all.pdf"]
+
+
+def glue_source_files(wildcards):
+    """The local GLUE files a task is prepared from: another folder or a changed file prepares
+    it again, and the trials of other data rerun (seedstudy.data.prepare.prepared_is_current)."""
+    return [str(path) for path in source_files(data_spec(wildcards), config["data"]["glue_dir"])]
+
+
+def aggregate_provenance(wildcards):
+    """What the current config asks for each trial file of a task (its config hash and seeds),
+    and the task's trial config without seeds (to name the keys a foreign trial differs in):
+    seedstudy.analysis.aggregate.check_provenance."""
+    variant, cells = recipe_config(wildcards), {}
+    for prefix in trial_outputs(wildcards.recipe_dir, wildcards.task):
+        seeds = re.search(
+            r"init(\d+)_order(\d+)(?:_dropout(\d+))?(?:_adapter(\d+))?$", prefix
+        ).groups()
+        trial = study.trial_config(
+            variant,
+            wildcards.task,
+            *(None if seed is None else int(seed) for seed in seeds),
+        )
+        cells[f"{prefix}.json"] = {"hash": study.config_hash(trial), "seeds": trial["seeds"]}
+    shared = {key: value for key, value in trial.items() if key != "seeds"}
+    return {"config": shared, "trials": cells}
+
+
+# the analyses job's failures (analyses.smk)
+ANALYSIS_FAILURES = "results/logs/analysis/failed.json"
+
+
+def analysis_failures():
+    """The record of the job's last run: {"failed": {name: last line of its error},
+    "runs_with_failures": n}."""
+    try:
+        record = json.loads(Path(ANALYSIS_FAILURES).read_text())
+    except (OSError, ValueError):
+        record = {}
+    record = record if isinstance(record, dict) else {}
+    return {
+        "failed": record.get("failed") or {},
+        "runs_with_failures": record.get("runs_with_failures") or 0,
+    }
+
+
+def report_analysis_failures():
+    """After a run: say which analyses failed (their outputs are failure notes)."""
+    for name, error in analysis_failures()["failed"].items():
+        print(
+            f"analysis {name} failed: {error} (log: results/logs/analysis/{name}.log); its "
+            "outputs and its pages of all.pdf are failure notes saying so",
+            file=sys.stderr,
+        )

@@ -1,13 +1,4 @@
 # Data preparation: read and check the GLUE split, subsample, tokenize once per (model, task).
-from seedstudy.data.glue import source_files
-
-
-def glue_source_files(wildcards):
-    """The local GLUE files a task is prepared from: another folder or a changed file prepares
-    it again, and the trials of other data rerun (seedstudy.data.prepare.prepared_is_current)."""
-    return [str(path) for path in source_files(data_spec(wildcards), config["data"]["glue_dir"])]
-
-
 rule prepare_data:
     input:
         glue_source_files,
