@@ -369,7 +369,9 @@ def setup(trial: dict, data, runtime: Runtime, stop_at_fraction: float | None) -
         per_epoch=per_epoch,
         total_steps=per_epoch * training["epochs"],
         eval_steps=eval_steps,
-        stop_at_step=eval_schedule.stop_step(eval_steps, stop_at_fraction)
+        stop_at_step=eval_schedule.stop_step(
+            eval_schedule.ranking_steps(training, per_epoch), stop_at_fraction
+        )
         if stop_at_fraction
         else None,
         optimizer=optimizer,
