@@ -93,3 +93,42 @@ def test_paper_cadence_by_hand():
     assert eval_schedule.trial_evaluation_steps(regular, 156) == eval_schedule.evaluation_steps(
         156, 3, 10
     )
+
+
+def test_live_early_stopping_ranks_on_the_authors_grid_under_the_paper_cadence(monkeypatch):
+    """Under `evaluation: paper` the stop step is a grid step (the dense epoch-0 evaluations are
+    not), and the partial trials are ranked by their best grid evaluation."""
+    from seedstudy.analysis.early_stopping import live
+
+    training = {"evaluation": "paper", "epochs": 3}
+    per_epoch = 230  # grid every 23 steps; dense evaluations in epoch 0
+    grid = eval_schedule.paper_grid_steps(per_epoch, 3)
+    everything = eval_schedule.trial_evaluation_steps(training, per_epoch)
+    ranking = eval_schedule.ranking_steps(training, per_epoch)
+    assert set(ranking) - {0, 3 * per_epoch} == set(grid) < set(everything)
+    stop = eval_schedule.stop_step(ranking, 0.05)  # near step 34.5: dense points are closer
+    assert stop in grid and stop == 24
+    assert eval_schedule.stop_step(everything, 0.05) not in grid
+    regular = {"evals_per_epoch": 10, "epochs": 3}
+    assert eval_schedule.ranking_steps(regular, 30) == eval_schedule.trial_evaluation_steps(
+        regular, 30
+    )
+    trials = {
+        name: {
+            "metric": "acc",
+            "status": "stopped",
+            "stopped_at_step": 24,
+            "grid_steps": grid,
+            "evaluations": [{"step": s, "acc": v} for s, v in scores.items()],
+        }
+        for name, scores in (
+            ("a.json", {0: 0.5, 2: 0.9, 24: 0.6}),
+            ("b.json", {0: 0.5, 2: 0.6, 24: 0.7}),
+        )
+    }
+    monkeypatch.setattr(live, "read_trial", trials.__getitem__)
+    # a's best is at step 2, off the grid: on the grid b (0.7) beats a (0.6)
+    assert live.select_survivors(list(trials), keep=1)["keep"] == ["b"]
+    for trial in trials.values():
+        del trial["grid_steps"]  # the regular cadence ranks on every evaluation
+    assert live.select_survivors(list(trials), keep=1)["keep"] == ["a"]

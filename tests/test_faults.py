@@ -108,3 +108,23 @@ def test_failing_runs_delete_nothing_already_computed(glue, tmp_path):
         "sst2/init2_order2",
     ]
     assert sorted(name for event, name in events if event == "done") == starts  # each trained once
+
+
+def test_a_deterministic_error_is_not_retried_within_a_run(glue, tmp_path):
+    """With two retries, a trial whose error is deterministic trains once per run: its retries
+    fail at once with the first attempt's error; the next run tries it again."""
+    ledger = tmp_path / "ledger.txt"
+    target = "results/trials/sst2/init1_order1.json"
+    env = {"SEEDSTUDY_TRIAL_LEDGER": str(ledger), "SEEDSTUDY_FAIL_ALWAYS": "sst2/init1_order1"}
+    retries = ("--config", "runtime={'trial_retries': 2}")
+    failed = snakemake(tmp_path, target, *retries, env=env, check=False)
+    assert failed.returncode != 0
+    output = failed.stdout + failed.stderr
+    assert output.count("Error in rule finetune") == 3  # the first attempt and two retries
+    assert "failed earlier in this run with ValueError: injected deterministic error" in output
+    starts = lambda: ledger.read_text().split().count("start")  # noqa: E731
+    assert starts() == 1
+    snakemake(tmp_path, target, *retries, env=env, check=False)
+    assert starts() == 2  # a new run tries once more
+    snakemake(tmp_path, target, *retries, env={"SEEDSTUDY_TRIAL_LEDGER": str(ledger)})
+    assert json.loads((tmp_path / target).read_text())["status"] == "completed"

@@ -464,3 +464,60 @@ def test_paper_cadence_trial_evaluates_at_the_authors_steps(tiny_sst2, tmp_path)
     assert [e["step"] for e in result["evaluations"]] == list(range(13))
     assert result["grid_steps"] == list(range(1, 13))
     assert "grid_steps" not in run(trial_of(tiny_config()), tiny_sst2, tmp_path, name="plain")[0]
+
+
+def test_a_deterministic_failure_is_not_trained_again_in_the_same_run(
+    cfg, tiny_sst2, tmp_path, monkeypatch
+):
+    """An error a retry cannot change fails the retries of the same run at once, before loading
+    anything; another run (or a trial run by hand) tries again; a success removes the record."""
+    from seedstudy.training import failures
+
+    checkpoint = tmp_path / "ckpt.pt"
+    ledger = tmp_path / "ledger.txt"
+    monkeypatch.setenv("SEEDSTUDY_TRIAL_LEDGER", str(ledger))
+    monkeypatch.setenv("SEEDSTUDY_FAIL_ALWAYS", "sst2/init1_order2")
+
+    def attempt(run_id):
+        runtime = trainer.Runtime(checkpoint_path=str(checkpoint), run_id=run_id)
+        return trainer.run_trial(
+            trial_of(cfg), tiny_sst2, out_path=tmp_path / "t.json", runtime=runtime
+        )
+
+    with pytest.raises(ValueError, match="injected deterministic error"):
+        attempt("run-1")
+    record = failures.failure_record_path(checkpoint, study.config_hash(trial_of(cfg)))
+    assert json.loads(record.read_text())["run"] == "run-1"
+    with pytest.raises(failures.RepeatedFailure, match=r"failed earlier in this run with Value"):
+        attempt("run-1")
+    starts = lambda: [line.split()[0] for line in ledger.read_text().splitlines()].count("start")  # noqa: E731
+    assert starts() == 1  # the retry did not start training
+    with pytest.raises(ValueError):
+        attempt("run-2")  # the next run tries again
+    with pytest.raises(ValueError):
+        attempt(None)  # so does a trial without a run id
+    assert starts() == 3
+    monkeypatch.delenv("SEEDSTUDY_FAIL_ALWAYS")
+    assert attempt("run-3")["status"] == "completed"
+    assert not record.exists()
+
+
+def test_errors_a_retry_can_cure_are_not_recorded(tmp_path):
+    from seedstudy.training import failures
+
+    checkpoint = tmp_path / "ckpt.pt"
+    for error in (
+        RuntimeError("CUDA error: an illegal memory access"),
+        OSError("disk"),
+        MemoryError(),
+    ):
+        with pytest.raises(type(error)):
+            with failures.recorded(checkpoint, "abc", "run-1"):
+                raise error
+        failures.refuse_repeat(checkpoint, "abc", "run-1", "t")  # nothing recorded: no raise
+    with pytest.raises(KeyError):
+        with failures.recorded(checkpoint, "abc", "run-1"):
+            raise KeyError("label")
+    failures.refuse_repeat(checkpoint, "other-hash", "run-1", "t")  # another config: tried
+    with pytest.raises(failures.RepeatedFailure, match="KeyError: 'label'"):
+        failures.refuse_repeat(checkpoint, "abc", "run-1", "t")

@@ -5,6 +5,7 @@ import json
 import os
 import re
 import sys
+import uuid
 from pathlib import Path
 
 # The library lives in src/: importable here and in every job (also in a conda environment of
@@ -12,6 +13,11 @@ from pathlib import Path
 SRC = os.path.join(workflow.basedir, "src")
 sys.path.insert(0, SRC)
 os.environ.update(PYTHONPATH=os.pathsep.join(filter(None, [SRC, os.environ.get("PYTHONPATH")])))
+# one id per snakemake invocation, inherited by its jobs (also through sbatch --export=ALL): a
+# trial that failed deterministically is not trained again by a retry of the same run
+# (seedstudy.training.failures)
+if not (workflow.remote_exec or workflow.subprocess_exec) or "SEEDSTUDY_RUN" not in os.environ:
+    os.environ["SEEDSTUDY_RUN"] = uuid.uuid4().hex
 
 from snakemake.exceptions import WorkflowError
 from snakemake.io import is_flagged

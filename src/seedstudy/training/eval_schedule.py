@@ -80,6 +80,16 @@ def trial_evaluation_steps(training: dict, steps_per_epoch: int) -> list[int]:
     )
 
 
+def ranking_steps(training: dict, steps_per_epoch: int) -> list[int]:
+    """The evaluation steps at which live early stopping may rank trials: under `evaluation:
+    paper` only the authors' grid (`paper_grid_steps`, the points their Algorithm 1 analysed)
+    with step 0 and the final step around it, else every evaluation step."""
+    if training.get("evaluation", "regular") == "paper":
+        total = steps_per_epoch * training["epochs"]
+        return sorted({0, *paper_grid_steps(steps_per_epoch, training["epochs"]), total})
+    return trial_evaluation_steps(training, steps_per_epoch)
+
+
 def epoch_end_steps(steps_per_epoch: int, epochs: int) -> list[int]:
     return [steps_per_epoch * (e + 1) for e in range(epochs)]
 

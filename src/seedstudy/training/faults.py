@@ -3,6 +3,8 @@ unless a test switches it on.
 
 - SEEDSTUDY_FAIL_ONCE=<folder> (with SEEDSTUDY_FAIL_TRIALS=<glob>): a trial fails on its first
   attempt and runs normally on the next (retries);
+- SEEDSTUDY_FAIL_ALWAYS=<glob>: a trial whose name matches raises a ValueError at every
+  attempt (a deterministic error: not retried within a run, `training.failures`);
 - SEEDSTUDY_TRIAL_LEDGER=<file>: every trial appends `start`, `restore` or `done` (how often
   each trial was trained, for the kill tests);
 - `Runtime.interrupt_after_step`: behave as if a stop signal arrived after that many steps.
@@ -41,6 +43,14 @@ def inject_fault(name: str) -> None:
     raise RuntimeError(
         f"injected fault in trial {name} (SEEDSTUDY_FAIL_ONCE={folder}); a retry will succeed"
     )
+
+
+def inject_error(name: str) -> None:
+    """With SEEDSTUDY_FAIL_ALWAYS=<glob> set, a trial whose name (`task/stem`) matches raises a
+    ValueError at every attempt, as an error in its data or config would."""
+    pattern = os.environ.get("SEEDSTUDY_FAIL_ALWAYS")
+    if pattern and fnmatch.fnmatch(name, pattern):
+        raise ValueError(f"injected deterministic error in trial {name} (SEEDSTUDY_FAIL_ALWAYS)")
 
 
 def stop_asked(signal_received, step: int, interrupt_after_step: int | None) -> bool:

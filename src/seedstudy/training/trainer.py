@@ -39,7 +39,7 @@ from ..store.atomic import write_bytes_atomic, write_json_atomic
 from ..store.trials import TRIAL_FORMAT, done_record_path, load_done_record, write_done_record
 from ..study.trial import config_hash, trial_name
 from ..tasks import Task, score_suffix, trial_task
-from . import adapters, eval_schedule, faults, lr_schedule, optim, packed, seeds
+from . import adapters, eval_schedule, failures, faults, lr_schedule, optim, packed, seeds
 from .batches import batch_labels, dev_batches, make_batch, model_logits, task_loss
 from .checkpoints import (
     StopSignals,
@@ -81,6 +81,8 @@ class Runtime:
     tensorboard_dir: str | None = None
     # test hook: behave as if a stop signal arrived after this many optimizer steps
     interrupt_after_step: int | None = None
+    # the workflow run (failures.RUN_ENV): a deterministic failure is not retried within it
+    run_id: str | None = field(default_factory=failures.current_run)
 
     @classmethod
     def from_config(cls, runtime: dict, **overrides) -> Runtime:
@@ -367,7 +369,9 @@ def setup(trial: dict, data, runtime: Runtime, stop_at_fraction: float | None) -
         per_epoch=per_epoch,
         total_steps=per_epoch * training["epochs"],
         eval_steps=eval_steps,
-        stop_at_step=eval_schedule.stop_step(eval_steps, stop_at_fraction)
+        stop_at_step=eval_schedule.stop_step(
+            eval_schedule.ranking_steps(training, per_epoch), stop_at_fraction
+        )
         if stop_at_fraction
         else None,
         optimizer=optimizer,
@@ -620,32 +624,38 @@ def run_trial(
     `trial` is the trial config (`study.trial.trial_config`). `stop_at_fraction`: live early
     stopping, stop after the evaluation nearest this fraction of training
     (`eval_schedule.stop_step`), keep the checkpoint and return a result with status "stopped".
-    Raises `Preempted` (exit code 75) after checkpointing on SIGTERM/SIGUSR1.
+    Raises `Preempted` (exit code 75) after checkpointing on SIGTERM/SIGUSR1, and
+    `failures.RepeatedFailure` at once where the trial failed deterministically earlier in the
+    same workflow run.
     """
     runtime = runtime or Runtime()
     name = trial_name(trial)
+    trial_hash = config_hash(trial)
     faults.inject_fault(name)
     if stop_at_fraction is None:
         restored = restore_completed(
-            runtime, config_hash(trial), name, out_path, run_path, prepared_fingerprint(data)
+            runtime, trial_hash, name, out_path, run_path, prepared_fingerprint(data)
         )
         if restored is not None:
             return restored
+    failures.refuse_repeat(runtime.checkpoint_path, trial_hash, runtime.run_id, name)
     faults.ledger("start", name)
-    run = setup(trial, data, runtime, stop_at_fraction)
-    state = start(run)
-    with StopSignals() as signals:
-        while state.step < run.total_steps:
-            if run.stop_at_step is not None and state.step >= run.stop_at_step:
-                state.status = "stopped"
-                break
-            if not train_step(run, state):
-                state.status = "diverged"
-                break
-            if state.step in run.eval_steps:
-                state.curve.append(evaluate_at(run, state))
-            checkpoint_if_due(run, state, signals)
-    return finish(run, state, out_path, run_path)
+    with failures.recorded(runtime.checkpoint_path, trial_hash, runtime.run_id):
+        faults.inject_error(name)
+        run = setup(trial, data, runtime, stop_at_fraction)
+        state = start(run)
+        with StopSignals() as signals:
+            while state.step < run.total_steps:
+                if run.stop_at_step is not None and state.step >= run.stop_at_step:
+                    state.status = "stopped"
+                    break
+                if not train_step(run, state):
+                    state.status = "diverged"
+                    break
+                if state.step in run.eval_steps:
+                    state.curve.append(evaluate_at(run, state))
+                checkpoint_if_due(run, state, signals)
+        return finish(run, state, out_path, run_path)
 
 
 # ------------------------------------------------------------------------- completion and files

@@ -12,12 +12,15 @@ from ...store.trials import benchmark_seconds, read_trial
 
 
 def select_survivors(partial_paths, keep: int) -> dict:
-    """Rank partial trials by best headline score so far (ties: file name); keep the best `keep`."""
+    """Rank partial trials by best headline score so far (ties: file name); keep the best `keep`.
+    A trial of the authors' cadence (`grid_steps` recorded) is ranked on its grid evaluations,
+    as their Algorithm 1 is."""
     ranking = []
     for path in partial_paths:
         trial = read_trial(path)
         metric = trial["metric"]
-        best = max(e[metric] for e in trial["evaluations"])
+        grid = set(trial.get("grid_steps") or [])
+        best = max(e[metric] for e in trial["evaluations"] if not grid or e["step"] in grid)
         ranking.append(
             {
                 "stem": Path(path).name[: -len(".json")],
