@@ -17,7 +17,7 @@ os.environ.update(PYTHONPATH=os.pathsep.join(filter(None, [SRC, os.environ.get("
 # trial that failed deterministically is not trained again by a retry of the same run
 # (seedstudy.training.failures)
 if not (workflow.remote_exec or workflow.subprocess_exec) or "SEEDSTUDY_RUN" not in os.environ:
-    os.environ["SEEDSTUDY_RUN"] = uuid.uuid4().hex
+    os.environ.update(SEEDSTUDY_RUN=uuid.uuid4().hex)
 
 from snakemake.exceptions import WorkflowError
 from snakemake.io import is_flagged
