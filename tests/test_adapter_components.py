@@ -117,3 +117,25 @@ def test_seed_effect_tables_gain_the_adapter_axis():
     assert seed_tables(within, best_worst) is not None
     plain = seed_effects.within_seed_sd(trials.drop(columns="adapter_seed"))
     assert "within_adapter_sd" not in plain
+
+
+def test_fig_3_shows_the_adapter_seed_where_there_is_an_adapter_grid():
+    import matplotlib.pyplot as plt
+
+    from seedstudy.figures.seed_effects import seed_densities
+
+    rng = np.random.default_rng(0)
+    trials = pd.concat(
+        [frame_of(rng.normal(size=(3, 3, 2)), "rte"), frame_of(rng.normal(size=(3, 3, 1)), "mrpc")]
+    )
+    trials.loc[trials["task"] == "mrpc", "adapter_seed"] = np.nan  # mrpc: no adapter grid
+    fig = seed_densities(trials)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    plt.close(fig)
+    assert [t.split(": ")[1] for t in titles] == [
+        "init seed",
+        "order seed",
+        "init seed",
+        "order seed",
+        "adapter seed",
+    ]

@@ -7,7 +7,7 @@ import pandas as pd
 import seaborn as sns
 
 from ..analysis.paper_reference import NOT_REPORTED
-from ..analysis.seed_effects import FACTORS, best_worst_seeds
+from ..analysis.seed_effects import best_worst_seeds, factors
 from . import panels, task_label
 
 
@@ -22,27 +22,32 @@ def seed_grid(matrices: dict[str, pd.DataFrame]):
 
 
 def seed_densities(trials: pd.DataFrame, score: str = "best"):
+    """Fig. 3: per task, the densities of the scores of the best and the worst seed of each
+    kind: init and order, and the adapter seed where LoRA trials have an adapter-seed grid."""
     tasks = sorted(trials["task"].unique())
-    fig, axes = panels(len(tasks) * 2, width=3.6, height=3.0)
-    for row, task in enumerate(tasks):
+    shown = [
+        (task, factor, column)
+        for task in tasks
+        for factor, column in factors(trials[trials["task"] == task]).items()
+    ]
+    fig, axes = panels(len(shown), width=3.6, height=3.0)
+    for ax, (task, factor, column) in zip(axes, shown):
         group = trials[trials["task"] == task]
-        for col, (factor, column) in enumerate(FACTORS.items()):
-            ax = axes[2 * row + col]
-            best, worst = best_worst_seeds(group, column, score)
-            for seed, label in ((best, "best"), (worst, "worst")):
-                values = group.loc[group[column] == seed, score]
-                if values.nunique() > 1:
-                    sns.kdeplot(
-                        values,
-                        ax=ax,
-                        fill=True,
-                        label=f"{label} {factor} seed ({seed})",
-                        warn_singular=False,
-                    )
-                sns.rugplot(values, ax=ax)
-            ax.set_title(f"{task_label(task)}: {factor} seed", fontsize=9)
-            ax.set_xlabel(f"{score} dev score")
-            ax.legend(fontsize=6)
+        best, worst = best_worst_seeds(group, column, score)
+        for seed, label in ((best, "best"), (worst, "worst")):
+            values = group.loc[group[column] == seed, score]
+            if values.nunique() > 1:
+                sns.kdeplot(
+                    values,
+                    ax=ax,
+                    fill=True,
+                    label=f"{label} {factor} seed ({seed})",
+                    warn_singular=False,
+                )
+            sns.rugplot(values, ax=ax)
+        ax.set_title(f"{task_label(task)}: {factor} seed", fontsize=9)
+        ax.set_xlabel(f"{score} dev score")
+        ax.legend(fontsize=6)
     return fig
 
 

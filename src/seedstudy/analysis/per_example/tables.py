@@ -20,7 +20,7 @@ import pandas as pd
 from ...data.prepare import read_saved_split
 from ...metrics import CONFUSION_METRICS
 from ...store import predictions
-from ..aggregate import finished_trials
+from ..aggregate import finished_trials, seed_keys
 from . import evaluation_noise, flipping, held_out, multi_bootstrap
 from .scores import REGRESSION_METRICS, weighted_scores
 
@@ -120,9 +120,8 @@ def dev_examples(data_dir) -> dict:
 
 def load_task(trials: pd.DataFrame) -> TaskPredictions:
     """Read the predictions of a task's finished trials (the `path` column locates each result)."""
-    kept = finished_trials(trials).sort_values(
-        ["init_seed", "order_seed", "dropout_seed"], kind="stable"
-    )
+    kept = finished_trials(trials)
+    kept = kept.sort_values(seed_keys(kept), kind="stable")
     rows, arrays, missing = [], [], 0
     for index, row in kept.iterrows():
         path = predictions.path_for(row["path"])
@@ -216,9 +215,8 @@ def analyse(
                 loaded.array[t, best_index], labels, metric, noise_samples, seed, classes, False
             )
         )
-        noise = loaded.trials[
-            ["task", "init_seed", "order_seed", "dropout_seed", "dev_size"]
-        ].copy()
+        # with an adapter-seed grid, the adapter seed tells a cell's trials apart
+        noise = loaded.trials[["task", *seed_keys(loaded.trials), "dev_size"]].copy()
         noise["final"], noise["best"] = scores[:, -1], scores[t, best_index]
         noise["final_eval_sd"], noise["best_eval_sd"] = final_sd, best_sd
         noise["final_eval_cov"], noise["best_eval_cov"] = final_cov, best_cov
@@ -347,5 +345,7 @@ def multi_bootstrap_table(
                     level,
                     classes,
                 )
+                # the cells, not the rows: a LoRA recipe's adapter seeds pair with one trial
+                result["n_cells"] = len(cells[keys].drop_duplicates())
                 rows.append({"task": task, "score": score, "recipe_a": a, "recipe_b": b, **result})
     return pd.DataFrame(rows, columns=COLUMNS["multi_bootstrap"])
