@@ -17,6 +17,9 @@ Rows (`check, scenario, nominal, observed, n_datasets`):
   mu_A - mu_B by `pair_statistics`'s intervals (null and effect data sets together);
 - `recipe difference: mixed model Wald interval`: the same for `paired_mixed_model`'s recipe
   effect, on grids of at most MIXED_MODEL_CELLS cells (n_datasets: the fits that succeeded);
+- `P(A > B): two-way bootstrap interval`: coverage of the probability that A beats B on a fresh
+  cell, Phi((mu_A - mu_B) / sqrt(4 interaction + 2 residual share)), by `pair_statistics`'s
+  interval of P(A > B);
 - `recipe decision: type-I error`: rate of p < 1 - level under the null (one pair, so Holm's
   correction changes nothing);
 - `recipe decision: power`: rate of p < 1 - level at the scenario's effect; nominal: the power
@@ -149,6 +152,9 @@ def _dataset(scenario: Scenario, effect: float, resamples: int, rng, aso: bool) 
         "reject": pair["p_value"] < 1 - LEVEL,
         "reference_reject": reference_p_value(a - b, scenario) < 1 - LEVEL,
     }
+    # P(A > B) of a fresh cell: d = mu_A - mu_B + u_Ai - u_Bi + v_Aj - v_Bj + e_A - e_B
+    spread = math.sqrt(4 * scenario.interaction + 2 * scenario.shares[2])
+    out["outperform"] = pair["p_low"] <= stats.norm.cdf(effect / spread) <= pair["p_high"]
     if aso:
         out["aso"] = rc.aso_eps_min(a, b, weights, LEVEL) < ASO_THRESHOLD
     if scenario.cells <= MIXED_MODEL_CELLS:
@@ -197,6 +203,7 @@ def scenario_rows(scenario: Scenario, datasets: int, resamples: int, seed: int) 
         ("recipe difference: crossed t interval", LEVEL, both["t"].mean(), n_both),
         ("recipe difference: two-way bootstrap interval", LEVEL, both["boot"].mean(), n_both),
         ("recipe decision: type-I error", 1 - LEVEL, null["reject"].mean(), datasets),
+        ("P(A > B): two-way bootstrap interval", LEVEL, both["outperform"].mean(), n_both),
         *(
             [
                 (

@@ -413,6 +413,7 @@ def test_calibration_rows_have_the_harness_columns(monkeypatch):
     assert {
         "recipe decision: type-I error",
         "ASO eps_min < 0.2 under the null",
+        "P(A > B): two-way bootstrap interval",
         "CDF band (effective size)",
         "recipe difference: mixed model Wald interval",
     } <= set(rows["check"])
