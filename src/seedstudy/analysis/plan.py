@@ -331,6 +331,14 @@ class Question:
             return None
         return source.plan(plan_name)
 
+    def plannable(self, designs):
+        """(design, plan, components) of every design and plan this pilot can plan."""
+        for design_name in designs:
+            for plan_name in PLANS:
+                sd = self.components(design_name, plan_name)
+                if sd is not None:
+                    yield design_name, plan_name, sd
+
 
 def plan_rows(
     question: Question,
@@ -342,36 +350,32 @@ def plan_rows(
 ) -> list[dict]:
     """Rows of the plan table (COLUMNS) for one question: every design, plan and n."""
     rows = []
-    for design_name in designs:
-        for plan_name in PLANS:
-            sd = question.components(design_name, plan_name)
-            if sd is None:
-                continue
-            for (evaluation, extra), n in itertools.product(question.evaluations(), ns):
-                trials = trials_per_recipe(design_name, n)
-                rows.append(
-                    {
-                        "task": question.task,
-                        "recipe_a": question.recipe_a,
-                        "recipe_b": question.recipe_b,
-                        "design": design_name,
-                        "n": n,
-                        "trials": trials,
-                        "power": power(effect, design_name, n, sd, alpha, extra),
-                        "mde": mde(design_name, n, sd, alpha, target, extra),
-                        "gpu_hours": trials * question.hours_per_cell,
-                        "plan": plan_name,
-                        "assumption": question.assumption,
-                        "evaluation": evaluation,
-                        "sd_init": sd.init,
-                        "sd_order": sd.order,
-                        "sd_residual": sd.residual,
-                        "effect": effect,
-                        "alpha": alpha,
-                        "target_power": target,
-                        "device": question.device,
-                    }
-                )
+    for design_name, plan_name, sd in question.plannable(designs):
+        for (evaluation, extra), n in itertools.product(question.evaluations(), ns):
+            trials = trials_per_recipe(design_name, n)
+            rows.append(
+                {
+                    "task": question.task,
+                    "recipe_a": question.recipe_a,
+                    "recipe_b": question.recipe_b,
+                    "design": design_name,
+                    "n": n,
+                    "trials": trials,
+                    "power": power(effect, design_name, n, sd, alpha, extra),
+                    "mde": mde(design_name, n, sd, alpha, target, extra),
+                    "gpu_hours": trials * question.hours_per_cell,
+                    "plan": plan_name,
+                    "assumption": question.assumption,
+                    "evaluation": evaluation,
+                    "sd_init": sd.init,
+                    "sd_order": sd.order,
+                    "sd_residual": sd.residual,
+                    "effect": effect,
+                    "alpha": alpha,
+                    "target_power": target,
+                    "device": question.device,
+                }
+            )
     return rows
 
 
@@ -386,34 +390,28 @@ def needed(
     """Per design and plan: the smallest n reaching `target` power at `effect` with its trials
     and GPU-hours, and (with a budget) the largest n within it with its power and MDE."""
     rows = []
-    for design_name in designs:
-        for plan_name in PLANS:
-            sd = question.components(design_name, plan_name)
-            if sd is None:
-                continue
-            n = smallest_n(effect, design_name, sd, alpha, target)
-            trials = trials_per_recipe(design_name, n) if n else np.nan
-            row = {
-                "task": question.task,
-                "recipe_a": question.recipe_a,
-                "recipe_b": question.recipe_b,
-                "design": design_name,
-                "plan": plan_name,
-                "assumption": question.assumption,
-                "n_needed": n,
-                "trials_needed": trials,
-                "gpu_hours_needed": trials * question.hours_per_cell,
-            }
-            if budget_hours is not None:
-                within = largest_n_within(budget_hours, design_name, question.hours_per_cell)
-                row["n_budget"] = within
-                row["power_budget"] = (
-                    power(effect, design_name, within, sd, alpha) if within else np.nan
-                )
-                row["mde_budget"] = (
-                    mde(design_name, within, sd, alpha, target) if within else np.nan
-                )
-            rows.append(row)
+    for design_name, plan_name, sd in question.plannable(designs):
+        n = smallest_n(effect, design_name, sd, alpha, target)
+        trials = trials_per_recipe(design_name, n) if n else np.nan
+        row = {
+            "task": question.task,
+            "recipe_a": question.recipe_a,
+            "recipe_b": question.recipe_b,
+            "design": design_name,
+            "plan": plan_name,
+            "assumption": question.assumption,
+            "n_needed": n,
+            "trials_needed": trials,
+            "gpu_hours_needed": trials * question.hours_per_cell,
+        }
+        if budget_hours is not None:
+            within = largest_n_within(budget_hours, design_name, question.hours_per_cell)
+            row["n_budget"] = within
+            row["power_budget"] = (
+                power(effect, design_name, within, sd, alpha) if within else np.nan
+            )
+            row["mde_budget"] = mde(design_name, within, sd, alpha, target) if within else np.nan
+        rows.append(row)
     return pd.DataFrame(rows)
 
 
@@ -810,26 +808,22 @@ def power_curves(
     """Power against n (every n) at a few effects around `effect`, for the figure."""
     rows = []
     for question in questions:
-        for design_name in designs:
-            for plan_name in PLANS:
-                sd = question.components(design_name, plan_name)
-                if sd is None:
-                    continue
-                for multiple in EFFECT_MULTIPLES:
-                    rows += [
-                        {
-                            "task": question.task,
-                            "recipe_a": question.recipe_a,
-                            "recipe_b": question.recipe_b,
-                            "assumption": question.assumption,
-                            "design": design_name,
-                            "plan": plan_name,
-                            "effect": multiple * effect,
-                            "n": n,
-                            "power": power(multiple * effect, design_name, n, sd, alpha),
-                        }
-                        for n in ns
-                    ]
+        for design_name, plan_name, sd in question.plannable(designs):
+            for multiple in EFFECT_MULTIPLES:
+                rows += [
+                    {
+                        "task": question.task,
+                        "recipe_a": question.recipe_a,
+                        "recipe_b": question.recipe_b,
+                        "assumption": question.assumption,
+                        "design": design_name,
+                        "plan": plan_name,
+                        "effect": multiple * effect,
+                        "n": n,
+                        "power": power(multiple * effect, design_name, n, sd, alpha),
+                    }
+                    for n in ns
+                ]
     return pd.DataFrame(rows, columns=[*QUESTION_KEYS, "design", "plan", "effect", "n", "power"])
 
 
