@@ -350,15 +350,9 @@ def aggregate_provenance(wildcards):
     and the task's trial config without seeds (to name the keys a foreign trial differs in):
     seedstudy.analysis.aggregate.check_provenance."""
     variant, cells = recipe_config(wildcards), {}
+    grid = {study.trial_stem(*cell): cell for cell in study.task_grid(variant, wildcards.task)}
     for prefix in trial_outputs(wildcards.recipe_dir, wildcards.task):
-        seeds = re.search(
-            r"init(\d+)_order(\d+)(?:_dropout(\d+))?(?:_adapter(\d+))?$", prefix
-        ).groups()
-        trial = study.trial_config(
-            variant,
-            wildcards.task,
-            *(None if seed is None else int(seed) for seed in seeds),
-        )
+        trial = study.trial_config(variant, wildcards.task, *grid[Path(prefix).name])
         cells[f"{prefix}.json"] = {"hash": study.config_hash(trial), "seeds": trial["seeds"]}
     shared = {key: value for key, value in trial.items() if key != "seeds"}
     return {"config": shared, "trials": cells}
